@@ -1,0 +1,50 @@
+# Two commands matter: `make run` (set up, load the demo zone, run) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DB := var/demo.db
+export FTZ_DATA_DIR ?= var
+
+.PHONY: run test setup demo lint bench clean
+
+$(BIN)/ftz: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+setup: $(BIN)/ftz
+
+# A fresh demo database each time: the demo zone loaded through the same imports users use.
+demo: setup
+	@mkdir -p var && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@export FTZ_DATABASE_URL=sqlite:///$(DEMO_DB); set -e; \
+	$(BIN)/ftz db upgrade; \
+	tail -n +2 fixtures/demo/zone.csv | while IFS=, read -r kind code name zone country; do \
+	  if [ "$$kind" = zone ]; then $(BIN)/ftz zone add "$$code" --name "$$name" --country "$$country"; \
+	  else $(BIN)/ftz operator add "$$code" --zone "$$zone" --name "$$name"; fi; \
+	done; \
+	$(BIN)/ftz import customs fixtures/demo/customs.csv; \
+	for f in fixtures/demo/movements_*; do \
+	  op=$$(basename "$$f" | sed 's/movements_\(.*\)\..*/\1/'); \
+	  $(BIN)/ftz import movements "$$f" --operator "$$op"; \
+	done
+
+run: demo
+	@FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz lots --summary
+	@echo "The demo zone is in $(DEMO_DB): FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz --help"
+
+# The suite runs on SQLite and on PostgreSQL (started here if it is not running).
+test: setup
+	@url=$${FTZ_TEST_DATABASE_URL:-$$(.ci/postgres.sh)}; \
+	FTZ_TEST_DATABASE_URL=$$url $(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: setup
+	@url=$${FTZ_TEST_DATABASE_URL:-$$(.ci/postgres.sh)}; \
+	FTZ_TEST_DATABASE_URL=$$url $(BIN)/python tests/benchmarks/import_speed.py
+
+clean:
+	rm -rf $(VENV) var *.egg-info

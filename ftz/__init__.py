@@ -1,0 +1,1 @@
+"""ftz: oversight of Free Trade Zones, where operators' stock ledgers meet customs declarations."""

@@ -1,0 +1,191 @@
+"""The ``ftz`` command: parse arguments, call one service, print the outcome."""
+
+import functools
+import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from ftz.database import get_engine, session_scope
+from ftz.errors import FtzError
+from ftz.ingest import service as ingest
+from ftz.ingest.pipeline import ImportReport
+from ftz.zones import service as zones
+from ftz.zones.models import OperatorBase, ZoneBase
+
+app = typer.Typer(help="ftz: oversight of Free Trade Zones.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+zone_app = typer.Typer(help="Free zones.", no_args_is_help=True)
+operator_app = typer.Typer(help="Zone operators.", no_args_is_help=True)
+import_app = typer.Typer(help="Import operators' and customs' files.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(zone_app, name="zone")
+app.add_typer(operator_app, name="operator")
+app.add_typer(import_app, name="import")
+
+
+def fail(reason: str, code: int = 1) -> None:
+    """Print a one-line reason on standard error and exit non-zero."""
+    typer.echo(f"ftz: {reason}", err=True)
+    raise typer.Exit(code)
+
+
+def command(function: Callable) -> Callable:
+    """Turn domain and database errors into the contract's one-line reason."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except FtzError as exc:
+            fail(str(exc))
+        except (OperationalError, ProgrammingError) as exc:
+            text = str(exc.orig).lower()
+            if "no such table" in text or ("does not exist" in text and "relation" in text):
+                fail("the database has no schema yet: run `ftz db upgrade`")
+            fail(f"database error: {str(exc.orig).strip().splitlines()[0]}")
+
+    return wrapper
+
+
+@db_app.command("upgrade")
+@command
+def db_upgrade() -> None:
+    """Create or migrate the schema."""
+    from ftz.migrations import upgrade
+
+    upgrade(get_engine())
+    typer.echo("database schema is up to date")
+
+
+@zone_app.command("add")
+@command
+def zone_add(
+    code: str,
+    name: Annotated[str, typer.Option(help="The zone's name.")],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country code.")],
+    timezone: Annotated[str, typer.Option(help="IANA time zone of local times (default: the country's).")] = "",
+) -> None:
+    """Register a free zone."""
+    with session_scope() as session:
+        zone = zones.create_zone(session, zone_in=ZoneBase(code=code, name=name, country=country, timezone=timezone))
+        typer.echo(f"zone {zone.code} registered ({zone.name}, {zone.country}, local time {zone.timezone})")
+
+
+@operator_app.command("add")
+@command
+def operator_add(
+    code: str,
+    zone: Annotated[str, typer.Option(help="The zone the operator is licensed in.")],
+    name: Annotated[str, typer.Option(help="The operator's name.")],
+) -> None:
+    """Register a zone operator."""
+    with session_scope() as session:
+        operator = zones.create_operator(session, operator_in=OperatorBase(code=code, name=name), zone_code=zone)
+        typer.echo(f"operator {operator.code} registered in zone {zone.upper()}")
+
+
+@import_app.command("movements")
+@command
+def import_movements(
+    path: Path,
+    operator: Annotated[str, typer.Option(help="The operator that sends the file.")],
+    create_missing: Annotated[
+        bool, typer.Option("--create-missing", help="Register the operator first if it is unknown (needs --zone).")
+    ] = False,
+    zone: Annotated[str, typer.Option(help="With --create-missing: the operator's zone.")] = "",
+) -> None:
+    """Import an operator's movements file: all rows, or on any invalid row none."""
+    if create_missing:
+        with session_scope() as session:
+            if zones.get_operator(session, code=operator.strip().upper()) is None:
+                if not zone:
+                    fail("--create-missing needs --zone to register a new operator")
+                zones.create_operator(session, operator_in=OperatorBase(code=operator, name=operator), zone_code=zone)
+                typer.echo(f"operator {operator.upper()} registered in zone {zone.upper()}")
+    with _progress(path) as progress:
+        report = ingest.import_movements(
+            get_engine(), source=path, filename=path.name, operator_code=operator, sent_by=_sender(), progress=progress
+        )
+    _print_report(report)
+
+
+@import_app.command("customs")
+@command
+def import_customs(
+    path: Path,
+    create_missing: Annotated[
+        bool,
+        typer.Option("--create-missing", help="Register zones and operators the file names but ftz does not know."),
+    ] = False,
+) -> None:
+    """Import customs entries: all rows, or on any invalid row none."""
+    with _progress(path) as progress:
+        report, created = ingest.import_customs(
+            get_engine(),
+            source=path,
+            filename=path.name,
+            sent_by=_sender(),
+            create_missing=create_missing,
+            progress=progress,
+        )
+    for what in created:
+        typer.echo(f"registered {what} (from the file; complete it with the real name and country)")
+    _print_report(report)
+
+
+def _print_report(report: ImportReport) -> None:
+    for error in report.errors:
+        typer.echo(str(error))
+    if not report.accepted:
+        fail(report.summary())
+    typer.echo(report.summary() + f" (upload {report.upload_id})")
+
+
+def _sender() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+class _progress:
+    """A progress bar on standard error while a file imports (only on a terminal)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.bar = None
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%  {task.fields[rows]:,} rows"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.start()
+        task = self.bar.add_task(self.path.name, total=1.0, rows=0)
+
+        def update(rows: int, fraction: float) -> None:
+            self.bar.update(task, completed=fraction, rows=rows)
+
+        return update
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+if __name__ == "__main__":
+    app()

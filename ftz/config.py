@@ -1,0 +1,30 @@
+"""The application's settings: one class, read from ``FTZ_*`` environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every tunable of ftz; each field is the environment variable ``FTZ_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="FTZ_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///ftz.db"
+    # Raw uploaded files are kept here, named by their sha256 (content-addressed).
+    data_dir: Path = Path("var")
+    # Rows read and validated at a time: bounds memory whatever the file's size.
+    import_chunk_rows: int = 100_000
+    # Largest accepted upload, and largest uncompressed size of an XLSX (zip-bomb guard).
+    upload_max_bytes: int = 2 * 1024**3
+    xlsx_max_uncompressed_bytes: int = 512 * 1024**2
+    json_max_bytes: int = 200 * 1024**2
+    # How many row errors an upload's stored report keeps (the CLI prints them all).
+    report_max_errors: int = 100_000
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,65 @@
+"""Raw files kept exactly as received, named by their sha256 (content-addressed)."""
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ftz.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Blob:
+    sha256: str
+    size: int
+    path: Path
+
+
+def blob_path(root: Path, sha256: str) -> Path:
+    """Where the file with this digest is kept."""
+    return root / "uploads" / sha256[:2] / sha256
+
+
+def store(source: BinaryIO, root: Path, max_bytes: int) -> Blob:
+    """Copy a stream into the store, hashing it on the way; refuse it past ``max_bytes``."""
+    root.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    # Written under a temporary name and renamed: a crash never leaves a partial file
+    # under a digest's name.
+    fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            while block := source.read(1 << 20):
+                size += len(block)
+                if size > max_bytes:
+                    raise InvalidInput(f"the file is larger than the {max_bytes:,} bytes allowed")
+                digest.update(block)
+                tmp.write(block)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        final = blob_path(root, digest.hexdigest())
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp_name, final)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return Blob(digest.hexdigest(), size, final)
+
+
+def store_file(path: Path, root: Path, max_bytes: int) -> Blob:
+    """Store a file from disk (the CLI's case)."""
+    try:
+        with path.open("rb") as source:
+            return store(source, root, max_bytes)
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        raise InvalidInput(f"cannot read {path.name}: {exc.strerror.lower()}") from None
+
+
+def copy_out(blob_sha: str, root: Path, target: BinaryIO) -> None:
+    """Write a stored file to ``target`` (for downloads)."""
+    with blob_path(root, blob_sha).open("rb") as source:
+        shutil.copyfileobj(source, target)

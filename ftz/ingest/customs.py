@@ -1,0 +1,154 @@
+"""Importing customs entries (contract section 3): every version of every declaration item."""
+
+import pandas as pd
+from sqlalchemy import Connection, bindparam, insert, select, text
+
+from ftz.database import UTCDateTime, utcnow
+from ftz.ingest import staging
+from ftz.ingest.pipeline import STAGE, RowError
+from ftz.ingest.schema import CUSTOMS, HeaderCheck, row_errors
+from ftz.ledger.models import CustomsEntry
+from ftz.zones.models import Operator, Zone
+
+STORED = [c.name for c in CUSTOMS.columns if c.name not in ("zone_code", "operator_code")]
+COLUMNS = {
+    name: "time" if name == "lodged_at" else "int" if name in ("quantity", "item_no", "version") else "text"
+    for name in STORED
+} | {"zone_id": "int", "operator_id": "int", "row_no": "int", "row_hash": "text"}
+
+
+class CustomsImport:
+    """A batch from the customs declaration system, for any zones and operators."""
+
+    spec = CUSTOMS
+    columns = COLUMNS
+
+    def __init__(self, create_missing: bool = False):
+        self.create_missing = create_missing
+        self.created: list[str] = []
+        self._zones: dict[str, tuple[int, str]] = {}
+        self._operators: dict[str, tuple[int, int]] = {}
+
+    def _load(self, conn: Connection) -> None:
+        self._zones = {code: (zid, tz) for zid, code, tz in conn.execute(select(Zone.id, Zone.code, Zone.timezone))}
+        self._operators = {
+            code: (oid, zid) for oid, code, zid in conn.execute(select(Operator.id, Operator.code, Operator.zone_id))
+        }
+
+    def timezones(self, cells: pd.DataFrame, header: HeaderCheck) -> pd.Series:
+        zone = _codes(cells, header, "zone_code")
+        return zone.map({code: tz for code, (_, tz) in self._zones.items()}).fillna("UTC")
+
+    def lock(self, conn: Connection) -> None:
+        # One customs batch at a time: two would each miss the other's declarations.
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (0x0F75C057,))
+        self._load(conn)
+
+    def prepare(
+        self, conn: Connection, frame: pd.DataFrame, cells: pd.DataFrame, header: HeaderCheck
+    ) -> list[pd.DataFrame]:
+        """Resolve zone and operator codes (creating them with --create-missing); quantity > 0."""
+        zone = _codes(cells, header, "zone_code")
+        operator = _codes(cells, header, "operator_code")
+        if self.create_missing:
+            self._create(conn, zone, operator)
+        zone_id = zone.map({code: zid for code, (zid, _) in self._zones.items()})
+        operator_zone = operator.map({code: zid for code, (_, zid) in self._operators.items()})
+        frame["zone_id"] = zone_id.astype("Int64")
+        frame["operator_id"] = operator.map({code: oid for code, (oid, _) in self._operators.items()}).astype("Int64")
+        unknown_zone = (zone != "") & zone_id.isna()
+        unknown_operator = (operator != "") & operator_zone.isna()
+        elsewhere = zone_id.notna() & operator_zone.notna() & (zone_id != operator_zone)
+        hint = " (register it, or import with --create-missing)"
+        return [
+            row_errors("zone_code", unknown_zone, '"' + zone + '" is not a registered zone' + hint),
+            row_errors("operator_code", unknown_operator, '"' + operator + '" is not a registered operator' + hint),
+            row_errors("operator_code", elsewhere, '"' + operator + '" is registered in another zone'),
+            row_errors("quantity", frame["quantity"].notna() & (frame["quantity"] <= 0), "must be greater than 0"),
+        ]
+
+    def _create(self, conn: Connection, zone: pd.Series, operator: pd.Series) -> None:
+        for code in sorted(set(zone[zone != ""]) - set(self._zones)):
+            # Nothing in a customs row says the zone's country or time zone: placeholders
+            # until an administrator registers the zone properly.
+            zid = conn.execute(
+                insert(Zone)
+                .values(code=code, name=code, country="ZZ", timezone="UTC", created_at=utcnow())
+                .returning(Zone.id)
+            ).scalar_one()
+            self._zones[code] = (zid, "UTC")
+            self.created.append(f"zone {code}")
+        pairs = pd.DataFrame({"zone": zone, "operator": operator})
+        pairs = pairs[(pairs.operator != "") & (pairs.zone != "")].drop_duplicates("operator")
+        for row in pairs.itertuples():
+            if row.operator in self._operators:
+                continue
+            zid = self._zones[row.zone][0]
+            oid = conn.execute(
+                insert(Operator)
+                .values(code=row.operator, name=row.operator, zone_id=zid, created_at=utcnow())
+                .returning(Operator.id)
+            ).scalar_one()
+            self._operators[row.operator] = (oid, zid)
+            self.created.append(f"operator {row.operator}")
+
+    def cross_check(self, conn: Connection) -> list[RowError]:
+        """Items twice in the file, and items already recorded with other content."""
+        staging.index(conn, STAGE, ("declaration_ref", "item_no", "version"))
+        errors = [
+            RowError(r.row_no, "declaration_ref", f"{_item(r)} is also on row {r.first_row}")
+            for r in staging.fetch(conn, _DUPLICATES).itertuples()
+        ]
+        errors += [
+            RowError(
+                r.row_no,
+                "version",
+                f"{_item(r)} is already recorded with other content; send the change as version {r.next_version}",
+            )
+            for r in staging.fetch(conn, _CONFLICTS).itertuples()
+        ]
+        return errors
+
+    def store(self, conn: Connection, upload_id: int) -> tuple[int, int]:
+        """Append the items not already recorded; the number new (amendments are new versions)."""
+        names = ", ".join(STORED)
+        statement = text(
+            f"INSERT INTO {CustomsEntry.__tablename__} "
+            f"({names}, zone_id, operator_id, row_no, row_hash, upload_id, recorded_at) "
+            f"SELECT {names}, zone_id, operator_id, row_no, row_hash, :upload, :now FROM {STAGE} s "
+            "WHERE NOT EXISTS (SELECT 1 FROM customs_entry c WHERE c.declaration_ref = s.declaration_ref "
+            "AND c.item_no = s.item_no AND c.version = s.version) ORDER BY s.row_no"
+        ).bindparams(bindparam("now", type_=UTCDateTime()))
+        new = conn.execute(statement, {"upload": upload_id, "now": utcnow()}).rowcount
+        return new, 0
+
+
+def _codes(cells: pd.DataFrame, header: HeaderCheck, name: str) -> pd.Series:
+    if name not in header.columns:
+        return pd.Series("", index=cells.index, dtype="str")
+    return cells[header.columns[name]].str.strip().str.upper()
+
+
+def _item(row) -> str:
+    return f"declaration {row.declaration_ref} item {row.item_no} version {row.version}"
+
+
+_DUPLICATES = f"""
+SELECT s.row_no, s.declaration_ref, s.item_no, s.version, d.first_row
+FROM {STAGE} s
+JOIN (SELECT declaration_ref, item_no, version, MIN(row_no) AS first_row FROM {STAGE}
+      WHERE declaration_ref IS NOT NULL AND item_no IS NOT NULL AND version IS NOT NULL
+      GROUP BY declaration_ref, item_no, version HAVING COUNT(*) > 1) d
+  ON d.declaration_ref = s.declaration_ref AND d.item_no = s.item_no AND d.version = s.version
+WHERE s.row_no > d.first_row
+"""
+
+_CONFLICTS = f"""
+SELECT s.row_no, s.declaration_ref, s.item_no, s.version,
+       (SELECT MAX(v.version) + 1 FROM customs_entry v
+        WHERE v.declaration_ref = s.declaration_ref AND v.item_no = s.item_no) AS next_version
+FROM {STAGE} s JOIN customs_entry c
+  ON c.declaration_ref = s.declaration_ref AND c.item_no = s.item_no AND c.version = s.version
+WHERE c.row_hash <> s.row_hash
+"""

@@ -1,0 +1,163 @@
+"""Importing an operator's stock movements (contract section 2)."""
+
+import zlib
+
+import pandas as pd
+from sqlalchemy import Connection, bindparam, func, select, text
+
+from ftz.database import UTCDateTime, utcnow
+from ftz.ingest import staging
+from ftz.ingest.pipeline import STAGE, RowError
+from ftz.ingest.schema import MOVEMENTS, HeaderCheck, row_errors
+from ftz.ledger.models import Movement
+from reconciliation.units import UNITS
+
+STORED = [c.name for c in MOVEMENTS.columns]
+_TIME = {"occurred_at"}
+_INT = {"quantity", "value", "row_no"}
+COLUMNS = {name: "time" if name in _TIME else "int" if name in _INT else "text" for name in STORED}
+COLUMNS |= {"row_no": "int", "row_hash": "text"}
+_DIMENSION = {code: dim for code, (dim, _, _) in UNITS.items()}
+
+
+class MovementsImport:
+    """One operator's movements file: the operator is the sender, never a column of the file."""
+
+    spec = MOVEMENTS
+    columns = COLUMNS
+
+    def __init__(self, operator_id: int, timezone: str):
+        self.operator_id = operator_id
+        self.timezone = timezone
+
+    def timezones(self, cells: pd.DataFrame, header: HeaderCheck) -> str:
+        return self.timezone
+
+    def lock(self, conn: Connection) -> None:
+        # Two imports for one operator at once would each miss the other's refs.
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_key("movements", self.operator_id),))
+
+    def prepare(
+        self, conn: Connection, frame: pd.DataFrame, cells: pd.DataFrame, header: HeaderCheck
+    ) -> list[pd.DataFrame]:
+        """Rules across a row's fields: quantity signs by type, currency with value."""
+        kind, qty = frame["movement_type"], frame["quantity"]
+        known = qty.notna() & kind.notna()
+        errors = [
+            row_errors("quantity", known & (kind == "ADJUST") & (qty == 0), "an adjustment cannot be 0"),
+            row_errors("quantity", known & (kind == "COUNT") & (qty < 0), "a count cannot be negative"),
+            row_errors(
+                "quantity",
+                known & ~kind.isin(["ADJUST", "COUNT"]) & (qty <= 0),
+                "must be greater than 0 for " + kind.fillna(""),
+            ),
+            row_errors("value", frame["value"].notna() & (frame["value"] < 0), "cannot be negative"),
+            row_errors(
+                "currency",
+                frame["value"].notna() & frame["currency"].isna() & _empty(cells, header, "currency"),
+                "missing (required with value)",
+            ),
+        ]
+        return errors
+
+    def cross_check(self, conn: Connection) -> list[RowError]:
+        """Duplicates in the file, conflicts with what is recorded, corrections, units per lot."""
+        staging.index(conn, STAGE, ("movement_ref",), ("lot_ref",))
+        op = {"op": self.operator_id}
+        errors: list[RowError] = []
+        for row in staging.fetch(conn, _DUPLICATES).itertuples():
+            errors.append(RowError(row.row_no, "movement_ref", f'"{row.movement_ref}" is also on row {row.first_row}'))
+        for row in staging.fetch(conn, _CONFLICTS, **op).itertuples():
+            errors.append(
+                RowError(
+                    row.row_no,
+                    "movement_ref",
+                    f'"{row.movement_ref}" is already recorded with other content; '
+                    "to change it, send the row with corrects_ref",
+                )
+            )
+        for row in staging.fetch(conn, _UNKNOWN_CORRECTED, **op).itertuples():
+            errors.append(RowError(row.row_no, "corrects_ref", f'"{row.corrects_ref}" is not a recorded movement'))
+        for row in staging.fetch(conn, _LOT_UNITS, **op).itertuples():
+            if _DIMENSION.get(row.unit) != _DIMENSION.get(row.lot_unit):
+                errors.append(
+                    RowError(
+                        row.row_no,
+                        "unit",
+                        f"{row.unit} ({_DIMENSION.get(row.unit)}) cannot be converted to {row.lot_unit} "
+                        f"({_DIMENSION.get(row.lot_unit)}), the unit lot {row.lot_ref} is booked in",
+                    )
+                )
+        return errors
+
+    def store(self, conn: Connection, upload_id: int) -> tuple[int, int]:
+        """Append the rows not already recorded; the number new and, of them, corrections."""
+        names = ", ".join(STORED)
+        insert = text(
+            f"INSERT INTO {Movement.__tablename__} "
+            f"({names}, row_no, row_hash, upload_id, operator_id, recorded_at) "
+            f"SELECT {names}, row_no, row_hash, :upload, :op, :now FROM {STAGE} s "
+            "WHERE NOT EXISTS (SELECT 1 FROM movement m WHERE m.operator_id = :op "
+            "AND m.movement_ref = s.movement_ref AND m.row_hash = s.row_hash) "
+            "ORDER BY s.row_no"
+        ).bindparams(bindparam("now", type_=UTCDateTime()))
+        new = conn.execute(insert, {"upload": upload_id, "op": self.operator_id, "now": utcnow()}).rowcount
+        corrected = conn.execute(
+            select(func.count()).where(Movement.upload_id == upload_id, Movement.corrects_ref.is_not(None))
+        ).scalar_one()
+        return new, corrected
+
+
+def _empty(cells: pd.DataFrame, header: HeaderCheck, name: str) -> pd.Series:
+    if name not in header.columns:
+        return pd.Series(True, index=cells.index)
+    return cells[header.columns[name]].str.strip() == ""
+
+
+def _lock_key(kind: str, ident: int) -> int:
+    return zlib.crc32(f"ftz:{kind}:{ident}".encode())
+
+
+_DUPLICATES = f"""
+SELECT s.row_no, s.movement_ref, d.first_row
+FROM {STAGE} s
+JOIN (SELECT movement_ref, MIN(row_no) AS first_row FROM {STAGE}
+      WHERE movement_ref IS NOT NULL GROUP BY movement_ref HAVING COUNT(*) > 1) d
+  ON d.movement_ref = s.movement_ref
+WHERE s.row_no > d.first_row
+"""
+
+# A ref already stored, with no stored version equal to this row, and no corrects_ref.
+_CONFLICTS = f"""
+SELECT s.row_no, s.movement_ref FROM {STAGE} s
+WHERE s.corrects_ref IS NULL
+  AND EXISTS (SELECT 1 FROM movement m WHERE m.operator_id = :op AND m.movement_ref = s.movement_ref)
+  AND NOT EXISTS (SELECT 1 FROM movement m WHERE m.operator_id = :op
+                  AND m.movement_ref = s.movement_ref AND m.row_hash = s.row_hash)
+"""
+
+# A correction must name a movement recorded before, or on an earlier row of this file.
+_UNKNOWN_CORRECTED = f"""
+SELECT s.row_no, s.corrects_ref FROM {STAGE} s
+WHERE s.corrects_ref IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM movement m WHERE m.operator_id = :op AND m.movement_ref = s.corrects_ref)
+  AND NOT EXISTS (SELECT 1 FROM {STAGE} e WHERE e.movement_ref = s.corrects_ref AND e.row_no < s.row_no)
+"""
+
+# A lot is kept in the unit it was first booked in (recorded first, then the file's order);
+# every row of the file must be in a unit of the same dimension (compared in Python).
+_LOT_UNITS = f"""
+WITH candidates AS (
+    SELECT m.lot_ref, m.unit, 0 AS source, m.id AS position FROM movement m
+    WHERE m.operator_id = :op AND m.lot_ref IN (SELECT lot_ref FROM {STAGE})
+    UNION ALL
+    SELECT lot_ref, unit, 1, row_no FROM {STAGE} WHERE unit IS NOT NULL AND lot_ref IS NOT NULL
+), firsts AS (
+    SELECT lot_ref, unit, ROW_NUMBER() OVER (PARTITION BY lot_ref ORDER BY source, position) AS rank
+    FROM candidates
+)
+SELECT s.row_no, s.lot_ref, s.unit, f.unit AS lot_unit
+FROM {STAGE} s JOIN firsts f ON f.lot_ref = s.lot_ref AND f.rank = 1
+WHERE s.unit <> f.unit
+"""

@@ -1,0 +1,208 @@
+"""The import pipeline shared by every kind of file: read, validate, stage, check, store or reject."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert, update
+
+from ftz.config import get_settings
+from ftz.database import utcnow
+from ftz.errors import InvalidInput
+from ftz.ingest import staging
+from ftz.ingest.blobs import Blob
+from ftz.ingest.models import Upload, UploadOutcome
+from ftz.ingest.readers import Progress, TableReader
+from ftz.ingest.schema import FileSpec, HeaderCheck, check_header, row_hash, validate
+
+STAGE = "ftz_staging"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem with one cell (or a whole row, or the header when ``row`` is 1)."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, {self.column}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What became of a file: its upload, its row counts and every row error."""
+
+    upload_id: int | None
+    filename: str
+    sha256: str
+    outcome: str
+    rows_total: int = 0
+    rows_new: int = 0
+    rows_unchanged: int = 0
+    rows_corrected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome == UploadOutcome.ACCEPTED
+
+    def summary(self) -> str:
+        """One line an operator reads first."""
+        if not self.accepted:
+            return f"{self.filename}: rejected, {len(self.errors)} errors; nothing was stored"
+        if self.rows_new == 0:
+            return f"{self.filename}: {self.rows_total} rows, all already recorded; nothing changed"
+        return (
+            f"{self.filename}: {self.rows_total} rows, {self.rows_new} new "
+            f"({self.rows_corrected} corrections), {self.rows_unchanged} already recorded"
+        )
+
+
+class Importer(Protocol):
+    """What differs between movements and customs entries."""
+
+    spec: FileSpec
+    columns: dict[str, str]  # staging column -> text, int or time
+
+    def timezones(self, cells: pd.DataFrame, header: HeaderCheck) -> pd.Series | str: ...
+
+    def prepare(
+        self, conn: Connection, frame: pd.DataFrame, cells: pd.DataFrame, header: HeaderCheck
+    ) -> list[pd.DataFrame]: ...
+
+    def lock(self, conn: Connection) -> None: ...
+
+    def cross_check(self, conn: Connection) -> list[RowError]: ...
+
+    def store(self, conn: Connection, upload_id: int) -> tuple[int, int]: ...
+
+
+def run(
+    engine: Engine,
+    importer: Importer,
+    upload: dict,
+    blob: Blob,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one stored file with ``importer``: all of it, or (on any error) none of it."""
+    settings = get_settings()
+    report = ImportReport(None, upload["filename"], blob.sha256, UploadOutcome.ACCEPTED)
+    try:
+        reader = TableReader(
+            blob.path,
+            chunk_rows=settings.import_chunk_rows,
+            xlsx_max_bytes=settings.xlsx_max_uncompressed_bytes,
+            json_max_bytes=settings.json_max_bytes,
+        )
+        upload["file_format"] = reader.file_format
+        header = check_header(importer.spec, reader.header)
+        report.errors = [RowError(*e) for e in header.errors]
+        with engine.connect() as conn, conn.begin():
+            upload_id = conn.execute(
+                insert(Upload).values(**upload, outcome=UploadOutcome.ACCEPTED).returning(Upload.id)
+            ).scalar_one()
+            importer.lock(conn)
+            staging.create(conn, STAGE, importer.columns)
+            report.rows_total, chunk_errors = _stage(conn, importer, reader, header, progress)
+            report.errors += [RowError(e.row_no, "(row)", e.message) for e in reader.structural_errors]
+            report.errors += chunk_errors
+            report.rows_total += len(reader.structural_errors)
+            report.errors += importer.cross_check(conn)
+            if report.errors:
+                conn.rollback()
+            else:
+                report.rows_new, report.rows_corrected = importer.store(conn, upload_id)
+                report.rows_unchanged = report.rows_total - report.rows_new
+                conn.execute(
+                    update(Upload)
+                    .where(Upload.id == upload_id)
+                    .values(
+                        rows_total=report.rows_total,
+                        rows_new=report.rows_new,
+                        rows_unchanged=report.rows_unchanged,
+                        rows_corrected=report.rows_corrected,
+                    )
+                )
+                report.upload_id = upload_id
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
+    except InvalidInput as exc:
+        report.errors = [RowError(0, "(file)", str(exc))]
+        _reject(engine, upload, report, settings.report_max_errors)
+        raise
+    if report.errors:
+        report.errors.sort(key=lambda e: (e.row, _column_order(importer.spec, e.column)))
+        _reject(engine, upload, report, settings.report_max_errors)
+    return report
+
+
+def _stage(
+    conn: Connection, importer: Importer, reader: TableReader, header: HeaderCheck, progress: Progress | None
+) -> tuple[int, list[RowError]]:
+    rows = 0
+    errors: list[RowError] = []
+    for chunk in reader.chunks(progress):
+        cells = chunk.cells
+        frame, found = validate(
+            importer.spec,
+            header,
+            cells,
+            timezones=importer.timezones(cells, header),
+            decimal_comma=reader.decimal_comma,
+        )
+        found += importer.prepare(conn, frame, cells, header)
+        frame["row_no"] = chunk.row_no
+        frame["row_hash"] = row_hash(frame, importer.spec.names)
+        staging.load(conn, STAGE, frame, importer.columns)
+        rows += len(frame)
+        for table in found:
+            if len(table):
+                numbers = chunk.row_no.loc[table["index"]].to_numpy()
+                errors += [
+                    RowError(int(n), c, m) for n, c, m in zip(numbers, table["column"], table["message"], strict=True)
+                ]
+    return rows, errors
+
+
+def _reject(engine: Engine, upload: dict, report: ImportReport, keep: int) -> None:
+    """Record the refused upload with its report; none of its rows."""
+    report.outcome = UploadOutcome.REJECTED
+    values = upload | {
+        "outcome": UploadOutcome.REJECTED,
+        "rows_total": report.rows_total,
+        "error_count": len(report.errors),
+        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in report.errors[:keep]],
+    }
+    with engine.begin() as conn:
+        report.upload_id = conn.execute(insert(Upload).values(**values).returning(Upload.id)).scalar_one()
+
+
+def _column_order(spec: FileSpec, column: str) -> int:
+    names = spec.names
+    return names.index(column) if column in names else -1
+
+
+def upload_values(kind: str, filename: str, blob: Blob, sent_by: str, operator_id: int | None) -> dict:
+    """The columns of an upload row, before its outcome is known."""
+    return {
+        "kind": kind,
+        "operator_id": operator_id,
+        "filename": filename[:255],
+        "file_format": "?",
+        "sha256": blob.sha256,
+        "size_bytes": blob.size,
+        "sent_by": sent_by[:200],
+        "received_at": utcnow(),
+        "rows_total": 0,
+        "rows_new": 0,
+        "rows_unchanged": 0,
+        "rows_corrected": 0,
+        "error_count": 0,
+        "errors": [],
+    }
+
+
+ProgressCallback = Callable[[int, float], None]

@@ -1,0 +1,408 @@
+"""Turning a stored file (CSV, XLSX or JSON) into chunks of text cells with their row numbers.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first record
+row 2 (a quoted value spanning lines is still one row). In JSON the row is the object's
+position in the array, from 1. Anything that makes the file unreadable as a whole raises
+``InvalidInput`` with a one-line reason; cell-level problems are left to validation.
+"""
+
+import codecs
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ftz.errors import InvalidInput
+
+Progress = Callable[[int, float], None]
+"""Called with the rows read so far and the fraction of the file read (0 to 1)."""
+
+
+@dataclass
+class Chunk:
+    """Rows of a file as text: ``cells`` has one str column per header, ``row_no`` aligned."""
+
+    cells: pd.DataFrame
+    row_no: pd.Series
+
+
+@dataclass
+class StructuralError:
+    """A row whose shape is wrong (too many or too few fields): no cell of it can be trusted."""
+
+    row_no: int
+    message: str
+
+
+class TableReader:
+    """Reads one stored file; ``header`` is known after opening, ``chunks()`` streams rows."""
+
+    def __init__(self, path: Path, *, chunk_rows: int, xlsx_max_bytes: int, json_max_bytes: int):
+        self.path = path
+        self.chunk_rows = chunk_rows
+        self.xlsx_max_bytes = xlsx_max_bytes
+        self.json_max_bytes = json_max_bytes
+        self.structural_errors: list[StructuralError] = []
+        self.decimal_comma = False
+        self.file_format = sniff_format(path)
+        self.header: list[str] = []
+        if self.file_format == "csv":
+            self.delimiter = self._open_csv()
+            self.decimal_comma = self.delimiter == ";"
+        elif self.file_format == "xlsx":
+            self._check_zip()
+            self.read_header()
+        else:
+            self._load_json()
+
+    def chunks(self, progress: Progress | None = None) -> Iterator[Chunk]:
+        """The file's rows, a chunk at a time; fully empty rows are skipped."""
+        source = {"csv": self._csv_chunks, "xlsx": self._xlsx_chunks, "json": self._json_chunks}
+        done = 0
+        for chunk, fraction in source[self.file_format]():
+            cells = chunk.cells
+            blank = (cells == "").all(axis=1) if len(cells.columns) else pd.Series(True, cells.index)
+            if blank.any():
+                chunk = Chunk(cells[~blank].reset_index(drop=True), chunk.row_no[~blank].reset_index(drop=True))
+            done += len(chunk.cells)
+            if progress:
+                progress(done, fraction)
+            if len(chunk.cells):
+                yield chunk
+
+    # CSV -----------------------------------------------------------------------------
+    def _open_csv(self) -> str:
+        check_utf8(self.path)
+        with self.path.open("r", encoding="utf-8-sig", newline="") as f:
+            first = f.readline()
+        if not first.strip():
+            raise InvalidInput("the file is empty: no header row")
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        self.header = next(csv.reader([first], delimiter=delimiter))
+        return delimiter
+
+    def _csv_chunks(self) -> Iterator[tuple[Chunk, float]]:
+        state = {"next_row": 2, "malformed": False}
+        try:
+            yield from self._csv_chunks_fast(state)
+        except pa.ArrowInvalid as exc:
+            if not state["malformed"]:
+                raise InvalidInput(f"not a readable CSV file: {_first_line(exc)}") from None
+            # pyarrow drops a malformed row without saying where it was, so row numbers
+            # after it would be wrong: read on from the first row not yet handed out, in
+            # Python, which numbers every row exactly.
+            yield from self._csv_chunks_exact(skip_before=state["next_row"])
+
+    def _csv_chunks_fast(self, state: dict) -> Iterator[tuple[Chunk, float]]:
+        def on_invalid(_row: object) -> str:
+            state["malformed"] = True
+            return "error"
+
+        names = [f"c{i}" for i in range(len(self.header))]
+        size = max(self.path.stat().st_size, 1)
+        with self.path.open("rb") as raw:
+            counted = _CountingReader(raw)
+            reader = pacsv.open_csv(
+                counted,
+                read_options=pacsv.ReadOptions(block_size=16 << 20, skip_rows=1, column_names=names, encoding="utf8"),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=self.delimiter,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=on_invalid,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            for batch in reader:
+                cells = batch.to_pandas()
+                cells.columns = self.header
+                first = state["next_row"]
+                state["next_row"] = first + len(cells)
+                row_no = pd.Series(range(first, first + len(cells)), dtype="int64")
+                yield Chunk(cells, row_no), min(counted.count / size, 1.0)
+
+    def _csv_chunks_exact(self, skip_before: int) -> Iterator[tuple[Chunk, float]]:
+        width = len(self.header)
+        size = max(self.path.stat().st_size, 1)
+        with self.path.open("r", encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f, delimiter=self.delimiter)
+            next(reader)
+            rows: list[list[str]] = []
+            numbers: list[int] = []
+            try:
+                for number, fields in enumerate(reader, start=2):
+                    if number < skip_before:
+                        continue
+                    if len(fields) != width and any(fields):
+                        self.structural_errors.append(
+                            StructuralError(number, f"{len(fields)} fields where the header has {width}")
+                        )
+                        continue
+                    rows.append(fields if fields else [""] * width)
+                    numbers.append(number)
+                    if len(rows) >= self.chunk_rows:
+                        yield _chunk(rows, numbers, self.header), min(f.tell() / size, 1.0)
+                        rows, numbers = [], []
+            except csv.Error as exc:
+                raise InvalidInput(f"not a readable CSV file: {exc}") from None
+            yield _chunk(rows, numbers, self.header), 1.0
+
+    # XLSX ----------------------------------------------------------------------------
+    def _check_zip(self) -> None:
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                total = sum(info.file_size for info in archive.infolist())
+                if total > self.xlsx_max_bytes:
+                    raise InvalidInput(
+                        f"the workbook unpacks to {total:,} bytes, more than the "
+                        f"{self.xlsx_max_bytes:,} allowed (a compressed bomb or a sheet too large)"
+                    )
+                if "xl/workbook.xml" not in archive.namelist():
+                    raise InvalidInput("a ZIP archive but not an XLSX workbook (no xl/workbook.xml)")
+        except zipfile.BadZipFile as exc:
+            raise InvalidInput(f"not a readable XLSX workbook: {exc}") from None
+
+    def _xlsx_chunks(self) -> Iterator[tuple[Chunk, float]]:
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(self.path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise InvalidInput(f"not a readable XLSX workbook: {_first_line(exc)}") from None
+        try:
+            sheet = workbook.worksheets[0]
+            total = max(sheet.max_row or 1, 1)
+            rows: list[list[str]] = []
+            numbers: list[int] = []
+            header: list[str] | None = None
+            try:
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    texts = [_cell_text(v) for v in values]
+                    if header is None:
+                        if any(texts):
+                            header = _trim_header(texts)
+                            self.header = header
+                        continue
+                    texts = (texts + [""] * len(header))[: max(len(header), len(texts))]
+                    if len(texts) > len(header) and any(texts[len(header) :]):
+                        self.structural_errors.append(
+                            StructuralError(number, f"cells beyond the header's {len(header)} columns")
+                        )
+                        continue
+                    rows.append(texts[: len(header)])
+                    numbers.append(number)
+                    if len(rows) >= self.chunk_rows:
+                        yield _chunk(rows, numbers, header), min(number / total, 1.0)
+                        rows, numbers = [], []
+            except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+                raise InvalidInput(f"not a readable XLSX workbook: {_first_line(exc)}") from None
+            if header is None:
+                raise InvalidInput("the workbook's first sheet is empty: no header row")
+            yield _chunk(rows, numbers, header), 1.0
+        finally:
+            workbook.close()
+
+    def read_header(self) -> list[str]:
+        """The header (for XLSX it is only known once the first sheet is read)."""
+        if self.file_format == "xlsx" and not self.header:
+            from openpyxl import load_workbook
+
+            try:
+                workbook = load_workbook(self.path, read_only=True, data_only=True)
+                for values in workbook.worksheets[0].iter_rows(values_only=True):
+                    texts = [_cell_text(v) for v in values]
+                    if any(texts):
+                        self.header = _trim_header(texts)
+                        break
+                workbook.close()
+            except InvalidInput:
+                raise
+            except Exception as exc:
+                raise InvalidInput(f"not a readable XLSX workbook: {_first_line(exc)}") from None
+            if not self.header:
+                raise InvalidInput("the workbook's first sheet is empty: no header row")
+        return self.header
+
+    # JSON ----------------------------------------------------------------------------
+    def _load_json(self) -> None:
+        size = self.path.stat().st_size
+        if size > self.json_max_bytes:
+            raise InvalidInput(
+                f"the JSON file has {size:,} bytes, more than the {self.json_max_bytes:,} "
+                "allowed; send CSV for large files"
+            )
+        check_utf8(self.path)
+
+        def no_constant(name: str) -> str:
+            raise InvalidInput(f"not valid JSON: {name} is not a number JSON allows")
+
+        try:
+            # Numbers are kept as their exact text: a quantity never passes through float.
+            data = json.loads(
+                self.path.read_text(encoding="utf-8-sig"),
+                parse_float=str,
+                parse_int=str,
+                parse_constant=no_constant,
+            )
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        except RecursionError:
+            raise InvalidInput("not valid JSON: nested too deeply") from None
+        if not isinstance(data, list):
+            raise InvalidInput("the JSON must be an array of objects, one per row")
+        header: dict[str, None] = {}
+        for number, item in enumerate(data, start=1):
+            if not isinstance(item, dict):
+                self.structural_errors.append(StructuralError(number, "is not a JSON object"))
+                continue
+            header.update(dict.fromkeys(item))
+        self.header = list(header)
+        self._json = data
+
+    def _json_chunks(self) -> Iterator[tuple[Chunk, float]]:
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        total = max(len(self._json), 1)
+        for number, item in enumerate(self._json, start=1):
+            if not isinstance(item, dict):
+                continue
+            texts = []
+            for key in self.header:
+                value = item.get(key)
+                if isinstance(value, dict | list | bool):
+                    self.structural_errors.append(
+                        StructuralError(number, f"{key}: a JSON {type(value).__name__} where text or a number belongs")
+                    )
+                    value = ""
+                texts.append("" if value is None else str(value))
+            rows.append(texts)
+            numbers.append(number)
+            if len(rows) >= self.chunk_rows:
+                yield _chunk(rows, numbers, self.header), number / total
+                rows, numbers = [], []
+        yield _chunk(rows, numbers, self.header), 1.0
+
+
+class _CountingReader(io.RawIOBase):
+    """Wraps a binary file to count the bytes read (for the progress fraction)."""
+
+    def __init__(self, raw: io.BufferedReader):
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer)
+        self.count += n or 0
+        return n
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.count += len(data)
+        return data
+
+
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"\xd0\xcf\x11\xe0": "an old Excel (XLS) or Office file; save it as XLSX or CSV",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf": "a 7-Zip archive",
+    b"\x7fELF": "a program",
+    b"MZ": "a Windows program",
+}
+
+
+def sniff_format(path: Path) -> str:
+    """``csv``, ``xlsx`` or ``json``, from the file's content (its name is not trusted)."""
+    with path.open("rb") as f:
+        head = f.read(8192)
+    if not head.strip():
+        raise InvalidInput("the file is empty")
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            raise InvalidInput(f"not a CSV, XLSX or JSON file: it is {what}")
+    if b"\x00" in head:
+        raise InvalidInput("not a text file: it holds binary data (NUL bytes); send CSV, XLSX or JSON")
+    text = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    # "[{" or "[]" opens a JSON array; a CSV header may start with "[" too.
+    return "json" if text[:1] == b"{" or (text[:1] == b"[" and text[1:].lstrip()[:1] in (b"{", b"]", b"")) else "csv"
+
+
+def check_utf8(path: Path) -> None:
+    """Raise ``InvalidInput`` naming the line of the first byte that is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                line += block.count(b"\n", 0, exc.start)
+                bad = block[exc.start : exc.start + 1].hex().upper()
+                raise InvalidInput(f"not UTF-8 text: byte 0x{bad} on line {line} (save the file as UTF-8)") from None
+            if b"\x00" in block:
+                raise InvalidInput("not a text file: it holds binary data (NUL bytes)")
+            line += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise InvalidInput(f"not UTF-8 text: the file ends inside a character (line {line})") from None
+
+
+def _chunk(rows: list[list[str]], numbers: list[int], header: list[str]) -> Chunk:
+    cells = pd.DataFrame(rows, columns=header, dtype="str") if rows else pd.DataFrame(columns=header, dtype="str")
+    return Chunk(cells, pd.Series(numbers, dtype="int64"))
+
+
+def _trim_header(texts: list[str]) -> list[str]:
+    while texts and not texts[-1]:
+        texts.pop()
+    return texts
+
+
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a CSV would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)
+        # repr gives the shortest text that reads back as the same float: 5554.17, not
+        # 5554.1700000000001; Decimal turns 1e-05 into plain 0.00001.
+        text = format(Decimal(repr(value)), "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__

@@ -1,0 +1,222 @@
+"""The columns of the contract's files (sections 2 and 3) and the validation of a chunk of rows."""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from ftz.ingest import checks
+from ftz.ledger.models import Direction, EntryStatus, MovementType, Procedure, RemovalKind
+
+Check = Literal["ref", "text", "choice", "timestamp", "hs", "decimal", "unit", "country", "currency", "whole"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an interchange file and how its cells are checked."""
+
+    name: str
+    check: Check
+    required: bool = False
+    # Required only on rows whose type (movement_type or direction) is one of these.
+    required_for: tuple[str, ...] = ()
+    max_length: int = 64
+    choices: tuple[str, ...] = ()
+    default: str = ""
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """The columns of one kind of file, and which column gives a row's type."""
+
+    columns: tuple[Column, ...]
+    type_column: str
+    key: tuple[str, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _names(enum) -> tuple[str, ...]:
+    return tuple(member.value for member in enum)
+
+
+MOVEMENTS = FileSpec(
+    columns=(
+        Column("movement_ref", "ref", required=True),
+        Column("movement_type", "choice", required=True, choices=_names(MovementType)),
+        Column("occurred_at", "timestamp", required=True),
+        Column("lot_ref", "ref", required=True),
+        Column("hs_code", "hs", required=True),
+        Column("description", "text", max_length=512),
+        Column("quantity", "decimal", required=True),
+        Column("unit", "unit", required=True),
+        Column("customs_ref", "ref", required_for=("ADMISSION", "REMOVAL")),
+        Column("origin_country", "country", required_for=("ADMISSION",)),
+        Column("destination_country", "country", required_for=("REMOVAL",)),
+        Column("intended_destination", "country"),
+        Column("removal_kind", "choice", choices=_names(RemovalKind)),
+        Column("counterparty", "text", max_length=200),
+        Column("control_code", "text", max_length=64),
+        Column("process_ref", "ref", required_for=("CONSUME", "PRODUCE")),
+        Column("value", "decimal"),
+        Column("currency", "currency"),
+        Column("corrects_ref", "ref"),
+        Column("note", "text", required_for=("ADJUST",), max_length=1000),
+    ),
+    type_column="movement_type",
+    key=("movement_ref",),
+)
+
+CUSTOMS = FileSpec(
+    columns=(
+        Column("declaration_ref", "ref", required=True),
+        Column("item_no", "whole", required=True),
+        Column("version", "whole", default="1"),
+        Column("direction", "choice", required=True, choices=_names(Direction)),
+        Column("procedure", "choice", choices=_names(Procedure)),
+        Column("status", "choice", choices=_names(EntryStatus), default="ACCEPTED"),
+        Column("lodged_at", "timestamp", required=True),
+        Column("zone_code", "ref", required=True, max_length=32),
+        Column("operator_code", "ref", required=True, max_length=32),
+        Column("lot_ref", "ref"),
+        Column("hs_code", "hs", required=True),
+        Column("description", "text", max_length=512),
+        Column("quantity", "decimal", required=True),
+        Column("unit", "unit", required=True),
+        Column("origin_country", "country", required_for=("ADMISSION",)),
+        Column("destination_country", "country", required_for=("REMOVAL",)),
+        Column("intended_destination", "country"),
+        Column("consignor", "text", max_length=200),
+        Column("consignee", "text", max_length=200),
+        Column("control_code", "text", max_length=64),
+        Column("licence_ref", "ref"),
+    ),
+    type_column="direction",
+    key=("declaration_ref", "item_no", "version"),
+)
+
+
+@dataclass
+class HeaderCheck:
+    """How the file's header maps to the spec: its columns by spec name, and what is wrong."""
+
+    columns: dict[str, str]  # spec name -> the file's own spelling
+    missing: set[str]
+    errors: list[tuple[int, str, str]]
+
+
+def check_header(spec: FileSpec, header: list[str]) -> HeaderCheck:
+    """Match the header case-insensitively; unknown, doubled and missing columns are errors."""
+    columns: dict[str, str] = {}
+    errors: list[tuple[int, str, str]] = []
+    known = set(spec.names)
+    for raw in header:
+        name = raw.strip().lower()
+        if not name:
+            errors.append((1, "(header)", "a column has no name"))
+        elif name not in known:
+            errors.append((1, raw.strip(), f"unknown column (the columns are: {', '.join(spec.names)})"))
+        elif name in columns:
+            errors.append((1, name, "the column appears twice"))
+        else:
+            columns[name] = raw
+    missing = {c.name for c in spec.columns if c.required and c.name not in columns}
+    errors += [(1, name, "required column is missing") for name in spec.names if name in missing]
+    return HeaderCheck(columns, missing, errors)
+
+
+def validate(
+    spec: FileSpec,
+    header: HeaderCheck,
+    cells: pd.DataFrame,
+    *,
+    timezones: pd.Series | str,
+    decimal_comma: bool = False,
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Check every cell of a chunk; the normalised rows and their errors (row index, column, message)."""
+    out: dict[str, pd.Series] = {}
+    errors: list[pd.DataFrame] = []
+    empty = pd.Series("", index=cells.index, dtype="str")
+    for column in spec.columns:
+        raw = cells[header.columns[column.name]] if column.name in header.columns else empty
+        if column.default:
+            raw = raw.where(raw.str.strip() != "", column.default)
+        result = _check(column, raw, timezones, decimal_comma)
+        out[column.name] = result.values
+        errors.append(_errors(column.name, result.reasons))
+    frame = pd.DataFrame(out, index=cells.index)
+    kind = frame[spec.type_column]
+    for column in spec.columns:
+        if column.name in header.missing:
+            continue  # already reported once, on the header
+        missing = frame[column.name].isna() & cells_empty(cells, header, column.name)
+        if column.required:
+            errors.append(_errors(column.name, _where(missing, "missing (required on every row)")))
+        elif column.required_for:
+            needed = missing & kind.isin(column.required_for)
+            errors.append(_errors(column.name, _where(needed, "missing (required for " + kind.fillna("") + ")")))
+    return frame, errors
+
+
+def cells_empty(cells: pd.DataFrame, header: HeaderCheck, name: str) -> pd.Series:
+    """True where the file gave nothing for ``name`` (an invalid value is not also 'missing')."""
+    if name not in header.columns:
+        return pd.Series(True, index=cells.index)
+    return cells[header.columns[name]].str.strip() == ""
+
+
+def row_errors(name: str, bad: pd.Series, reason: pd.Series | str) -> pd.DataFrame:
+    """Errors for the rows where ``bad`` is true, in the (index, column, message) shape."""
+    return _errors(name, _where(bad, reason))
+
+
+def row_hash(frame: pd.DataFrame, names: list[str]) -> pd.Series:
+    """sha256 of each row's normalised values: equal hashes mean the same record."""
+    parts = []
+    for name in names:
+        values = frame[name]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            text = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        else:
+            text = values.astype("str")
+        parts.append(text.where(values.notna(), ""))
+    joined = parts[0].str.cat(parts[1:], sep="\x1f") if len(parts) > 1 else parts[0]
+    return pd.Series([hashlib.sha256(value.encode()).hexdigest() for value in joined], index=frame.index, dtype="str")
+
+
+def _check(column: Column, raw: pd.Series, timezones: pd.Series | str, comma: bool) -> checks.Checked:
+    match column.check:
+        case "ref" | "text":
+            return checks.text(raw, column.max_length)
+        case "choice":
+            return checks.choice(raw, column.choices)
+        case "timestamp":
+            return checks.timestamp(raw, timezones)
+        case "hs":
+            return checks.hs_code(raw)
+        case "decimal":
+            return checks.decimal(raw, comma)
+        case "unit":
+            return checks.unit(raw)
+        case "country":
+            return checks.country(raw)
+        case "currency":
+            return checks.currency(raw)
+        case "whole":
+            return checks.whole_number(raw)
+    raise AssertionError(column.check)
+
+
+def _where(bad: pd.Series, reason: pd.Series | str) -> pd.Series:
+    reasons = pd.Series(pd.NA, index=bad.index, dtype="object")
+    if bad.any():
+        reasons[bad] = reason[bad] if isinstance(reason, pd.Series) else reason
+    return reasons
+
+
+def _errors(name: str, reasons: pd.Series) -> pd.DataFrame:
+    found = reasons.dropna()
+    return pd.DataFrame({"index": found.index, "column": name, "message": found.astype("str").values})

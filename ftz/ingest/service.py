@@ -1,0 +1,73 @@
+"""Importing files into the ledger: the verbs the CLI, the API and the web call."""
+
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from ftz.config import get_settings
+from ftz.ingest import blobs, pipeline
+from ftz.ingest.customs import CustomsImport
+from ftz.ingest.models import Upload, UploadKind
+from ftz.ingest.movements import MovementsImport
+from ftz.ingest.pipeline import ImportReport
+from ftz.ingest.readers import Progress
+from ftz.zones import service as zones
+from ftz.zones.models import Zone
+
+
+def import_movements(
+    engine: Engine,
+    *,
+    source: Path | BinaryIO,
+    filename: str,
+    operator_code: str,
+    sent_by: str,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one operator's movements file; the operator is the sender, never read from the file."""
+    with Session(engine) as session:
+        operator = zones.get_operator_or_raise(session, code=operator_code.strip().upper())
+        zone = session.get(Zone, operator.zone_id)
+        operator_id, timezone = operator.id, zone.timezone
+    blob = _store(source)
+    importer = MovementsImport(operator_id, timezone)
+    upload = pipeline.upload_values(UploadKind.MOVEMENTS, filename, blob, sent_by, operator_id)
+    return pipeline.run(engine, importer, upload, blob, progress)
+
+
+def import_customs(
+    engine: Engine,
+    *,
+    source: Path | BinaryIO,
+    filename: str,
+    sent_by: str,
+    create_missing: bool = False,
+    progress: Progress | None = None,
+) -> tuple[ImportReport, list[str]]:
+    """Import a batch of customs entries; also what --create-missing registered."""
+    blob = _store(source)
+    importer = CustomsImport(create_missing=create_missing)
+    upload = pipeline.upload_values(UploadKind.CUSTOMS, filename, blob, sent_by, None)
+    report = pipeline.run(engine, importer, upload, blob, progress)
+    return report, importer.created if report.accepted else []
+
+
+def get(session: Session, *, upload_id: int) -> Upload | None:
+    return session.get(Upload, upload_id)
+
+
+def get_all(session: Session, *, operator_id: int | None = None) -> list[Upload]:
+    """Uploads, newest first; only one operator's when ``operator_id`` is given."""
+    query = select(Upload).order_by(Upload.id.desc())
+    if operator_id is not None:
+        query = query.where(Upload.operator_id == operator_id)
+    return list(session.exec(query))
+
+
+def _store(source: Path | BinaryIO) -> blobs.Blob:
+    settings = get_settings()
+    if isinstance(source, Path):
+        return blobs.store_file(source, settings.data_dir, settings.upload_max_bytes)
+    return blobs.store(source, settings.data_dir, settings.upload_max_bytes)

@@ -1,0 +1,84 @@
+"""Registering zones and operators, and finding them by code."""
+
+from pathlib import Path
+from zoneinfo import available_timezones
+
+import pycountry
+import tzdata
+from sqlmodel import Session, select
+
+from ftz.errors import AlreadyExists, InvalidInput, NotFound
+from ftz.zones.models import Operator, OperatorBase, Zone, ZoneBase
+
+
+def default_timezone(country: str) -> str:
+    """The first IANA time zone listed for a country (UTC where none is)."""
+    table = Path(tzdata.__file__).parent / "zoneinfo" / "zone.tab"
+    for line in table.read_text().splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and fields[0] == country:
+            return fields[2]
+    return "UTC"
+
+
+def get_zone(session: Session, *, code: str) -> Zone | None:
+    return session.exec(select(Zone).where(Zone.code == code)).first()
+
+
+def get_zone_or_raise(session: Session, *, code: str) -> Zone:
+    zone = get_zone(session, code=code)
+    if zone is None:
+        raise NotFound(f"zone {code} is not registered (ftz zone add {code} …)")
+    return zone
+
+
+def create_zone(session: Session, *, zone_in: ZoneBase) -> Zone:
+    """Register a zone; its code, country and time zone are checked first."""
+    code = zone_in.code.strip().upper()
+    if not code:
+        raise InvalidInput("a zone needs a code")
+    country = zone_in.country.strip().upper()
+    if pycountry.countries.get(alpha_2=country) is None:
+        raise InvalidInput(f'"{zone_in.country}" is not an ISO 3166-1 alpha-2 country code')
+    timezone = zone_in.timezone or default_timezone(country)
+    if timezone not in available_timezones():
+        raise InvalidInput(f'"{timezone}" is not an IANA time zone (e.g. Asia/Dubai)')
+    if get_zone(session, code=code):
+        raise AlreadyExists(f"zone {code} is already registered")
+    zone = Zone(code=code, name=zone_in.name.strip() or code, country=country, timezone=timezone)
+    session.add(zone)
+    session.flush()
+    return zone
+
+
+def get_operator(session: Session, *, code: str) -> Operator | None:
+    return session.exec(select(Operator).where(Operator.code == code)).first()
+
+
+def get_operator_or_raise(session: Session, *, code: str) -> Operator:
+    operator = get_operator(session, code=code)
+    if operator is None:
+        raise NotFound(f"operator {code} is not registered (ftz operator add {code} --zone …)")
+    return operator
+
+
+def create_operator(session: Session, *, operator_in: OperatorBase, zone_code: str) -> Operator:
+    """Register an operator in an existing zone."""
+    code = operator_in.code.strip().upper()
+    if not code:
+        raise InvalidInput("an operator needs a code")
+    zone = get_zone_or_raise(session, code=zone_code.strip().upper())
+    if get_operator(session, code=code):
+        raise AlreadyExists(f"operator {code} is already registered")
+    operator = Operator(code=code, name=operator_in.name.strip() or code, zone_id=zone.id)
+    session.add(operator)
+    session.flush()
+    return operator
+
+
+def get_all_zones(session: Session) -> list[Zone]:
+    return list(session.exec(select(Zone).order_by(Zone.code)))
+
+
+def get_all_operators(session: Session) -> list[Operator]:
+    return list(session.exec(select(Operator).order_by(Operator.code)))
