@@ -1,0 +1,78 @@
+"""Fixtures: a migrated database per backend (SQLite always, PostgreSQL when configured), emptied per test."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import Session
+
+from ftz.config import get_settings
+from ftz.database import get_engine
+from ftz.migrations import upgrade
+from ftz.zones import service as zones
+from ftz.zones.models import OperatorBase, ZoneBase
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("FTZ_TEST_DATABASE_URL") else [])
+TABLES = ["movement", "customs_entry", "stock_count", "upload", "operator", "zone"]
+
+
+def _url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'ftz.db'}"
+    return os.environ["FTZ_TEST_DATABASE_URL"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database URL whose schema was built by the migrations (from nothing, once per run)."""
+    url = _url(request.param, tmp_path_factory)
+    if request.param == "postgresql":
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(get_engine(url))
+    return url
+
+
+@pytest.fixture
+def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings read afresh, with uploaded files kept in this test's own folder."""
+    monkeypatch.setenv("FTZ_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def engine(migrated_url: str, settings_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The test database, empty, and configured as the application's database."""
+    monkeypatch.setenv("FTZ_DATABASE_URL", migrated_url)
+    get_settings.cache_clear()
+    engine = get_engine(migrated_url)
+    _empty(engine)
+    yield engine
+    _empty(engine)
+
+
+def _empty(engine: Engine) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def zone_with_operators(engine: Engine) -> Engine:
+    """Zone ZFX (Asia/Dubai) with operators OP001–OP003, registered as the CLI does."""
+    with Session(engine) as session:
+        zones.create_zone(session, zone_in=ZoneBase(code="ZFX", name="Sample zone", country="AE", timezone=""))
+        for code in ("OP001", "OP002", "OP003"):
+            zones.create_operator(session, operator_in=OperatorBase(code=code, name=f"Operator {code}"), zone_code="ZFX")
+        session.commit()
+    return engine
