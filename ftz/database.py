@@ -59,10 +59,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@lru_cache
 def get_engine(url: str | None = None) -> Engine:
-    """The engine for ``url`` (default: the configured database), created once."""
-    url = url or get_settings().database_url
+    """The engine for ``url`` (default: the configured database), created once per URL."""
+    return _engine(url or get_settings().database_url)
+
+
+@lru_cache
+def _engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     engine = create_engine(url, pool_pre_ping=True)

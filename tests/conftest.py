@@ -73,6 +73,8 @@ def zone_with_operators(engine: Engine) -> Engine:
     with Session(engine) as session:
         zones.create_zone(session, zone_in=ZoneBase(code="ZFX", name="Sample zone", country="AE", timezone=""))
         for code in ("OP001", "OP002", "OP003"):
-            zones.create_operator(session, operator_in=OperatorBase(code=code, name=f"Operator {code}"), zone_code="ZFX")
+            zones.create_operator(
+                session, operator_in=OperatorBase(code=code, name=f"Operator {code}"), zone_code="ZFX"
+            )
         session.commit()
     return engine

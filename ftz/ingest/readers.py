@@ -179,7 +179,7 @@ class TableReader:
         from openpyxl import load_workbook
 
         try:
-            workbook = load_workbook(self.path, read_only=True, data_only=True)
+            workbook = load_workbook(self.path.open("rb"), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a damaged file
             raise InvalidInput(f"not a readable XLSX workbook: {_first_line(exc)}") from None
         try:
@@ -221,7 +221,7 @@ class TableReader:
             from openpyxl import load_workbook
 
             try:
-                workbook = load_workbook(self.path, read_only=True, data_only=True)
+                workbook = load_workbook(self.path.open("rb"), read_only=True, data_only=True)
                 for values in workbook.worksheets[0].iter_rows(values_only=True):
                     texts = [_cell_text(v) for v in values]
                     if any(texts):
@@ -283,10 +283,8 @@ class TableReader:
             for key in self.header:
                 value = item.get(key)
                 if isinstance(value, dict | list | bool):
-                    self.structural_errors.append(
-                        StructuralError(number, f"{key}: a JSON {type(value).__name__} where text or a number belongs")
-                    )
-                    value = ""
+                    # Shown as JSON, so the cell's check names what was sent.
+                    value = json.dumps(value)
                 texts.append("" if value is None else str(value))
             rows.append(texts)
             numbers.append(number)

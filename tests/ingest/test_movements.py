@@ -136,7 +136,10 @@ def test_quantity_signs_follow_the_movement_type(zone_with_operators, tmp_path):
         admission("C2", movement_type="COUNT", quantity="-1"),
     ]
     report = import_movements(zone_with_operators, write_csv(tmp_path / "a.csv", rows))
-    assert messages(report) == ["row 4, quantity: an adjustment cannot be 0", "row 5, quantity: a count cannot be negative"]
+    assert messages(report) == [
+        "row 4, quantity: an adjustment cannot be 0",
+        "row 5, quantity: a count cannot be negative",
+    ]
 
 
 def test_units_of_another_dimension_than_the_lot_are_refused(zone_with_operators, tmp_path):

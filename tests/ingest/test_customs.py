@@ -1,0 +1,95 @@
+"""Importing customs entries: versions kept, zones and operators resolved, conflicts refused."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from ftz.ledger.models import CustomsEntry
+from ftz.zones.models import Operator, Zone
+from tests.helpers import count, customs_item, import_customs, messages, stored, write_csv
+
+
+def test_customs_items_are_stored_with_their_zone_and_operator(zone_with_operators, tmp_path):
+    report = import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", [customs_item()]))
+    assert report.accepted and report.rows_new == 1
+    with Session(zone_with_operators) as session:
+        entry = session.exec(select(CustomsEntry)).one()
+        operator = session.exec(select(Operator).where(Operator.code == "OP001")).one()
+    assert (entry.version, entry.status, entry.operator_id) == (1, "ACCEPTED", operator.id)
+    assert entry.quantity == Decimal("1.0005") and entry.unit == "TNE"
+    assert entry.lodged_at == datetime(2026, 9, 1, 3, 0, tzinfo=UTC)
+
+
+def test_an_amendment_is_a_new_version_and_both_are_kept(zone_with_operators, tmp_path):
+    import_customs(zone_with_operators, write_csv(tmp_path / "a.csv", [customs_item()]))
+    amended = customs_item(version="2", quantity="1.0004")
+    assert import_customs(zone_with_operators, write_csv(tmp_path / "b.csv", [amended])).rows_new == 1
+    with Session(zone_with_operators) as session:
+        versions = {e.version: e.quantity for e in session.exec(select(CustomsEntry))}
+    assert versions == {1: Decimal("1.0005"), 2: Decimal("1.0004")}
+
+
+def test_changing_a_recorded_version_is_refused(zone_with_operators, tmp_path):
+    import_customs(zone_with_operators, write_csv(tmp_path / "a.csv", [customs_item()]))
+    report = import_customs(zone_with_operators, write_csv(tmp_path / "b.csv", [customs_item(quantity="2")]))
+    assert messages(report) == [
+        "row 2, version: declaration 26AE0001 item 1 version 1 is already recorded with other content; "
+        "send the change as version 2"
+    ]
+
+
+def test_resending_identical_entries_changes_nothing(zone_with_operators, tmp_path):
+    path = write_csv(tmp_path / "a.csv", [customs_item(), customs_item(item="2", lot_ref="LOT2")])
+    import_customs(zone_with_operators, path)
+    again = import_customs(zone_with_operators, path)
+    assert again.accepted and again.rows_new == 0 and again.rows_unchanged == 2
+
+
+def test_unknown_zones_and_operators_are_row_errors(zone_with_operators, tmp_path):
+    rows = [customs_item(zone_code="ZZZ"), customs_item(item="2", operator_code="OP404")]
+    report = import_customs(zone_with_operators, write_csv(tmp_path / "a.csv", rows))
+    assert messages(report) == [
+        'row 2, zone_code: "ZZZ" is not a registered zone (register it, or import with --create-missing)',
+        'row 3, operator_code: "OP404" is not a registered operator (register it, or import with --create-missing)',
+    ]
+    assert stored(zone_with_operators) == (0, 0)
+
+
+def test_create_missing_registers_zones_and_operators_with_the_entries(zone_with_operators, tmp_path):
+    rows = [customs_item(zone_code="ZNEW", operator_code="OP900")]
+    assert import_customs(zone_with_operators, write_csv(tmp_path / "a.csv", rows), create_missing=True).accepted
+    assert count(zone_with_operators, Zone) == 2 and count(zone_with_operators, Operator) == 4
+
+
+def test_create_missing_registers_nothing_when_the_file_is_refused(zone_with_operators, tmp_path):
+    rows = [customs_item(zone_code="ZNEW", operator_code="OP900", quantity="0")]
+    report = import_customs(zone_with_operators, write_csv(tmp_path / "a.csv", rows), create_missing=True)
+    assert messages(report) == ["row 2, quantity: must be greater than 0"]
+    assert count(zone_with_operators, Zone) == 1 and count(zone_with_operators, Operator) == 3
+
+
+def test_direction_decides_the_required_country(zone_with_operators, tmp_path):
+    rows = [customs_item(origin_country=""), customs_item(item="2", direction="REMOVAL", origin_country="")]
+    report = import_customs(zone_with_operators, write_csv(tmp_path / "a.csv", rows))
+    assert messages(report) == [
+        "row 2, origin_country: missing (required for ADMISSION)",
+        "row 3, destination_country: missing (required for REMOVAL)",
+    ]
+
+
+def test_the_same_item_twice_in_a_file_is_refused(zone_with_operators, tmp_path):
+    report = import_customs(zone_with_operators, write_csv(tmp_path / "a.csv", [customs_item(), customs_item()]))
+    assert messages(report) == ["row 3, declaration_ref: declaration 26AE0001 item 1 version 1 is also on row 2"]
+
+
+def test_the_sample_zone_imports_without_a_single_error(zone_with_operators):
+    from pathlib import Path
+
+    from tests.helpers import import_movements
+
+    sample = Path(__file__).parents[1] / "fixtures" / "zone-sample"
+    assert import_customs(zone_with_operators, sample / "customs.csv").rows_new == 891
+    for operator, rows in (("OP001", 355), ("OP002", 387), ("OP003", 333)):
+        report = import_movements(zone_with_operators, sample / f"movements_{operator}.csv", operator)
+        assert report.accepted and report.rows_new == rows, report.errors[:5]

@@ -1,0 +1,77 @@
+"""The same movements arrive as CSV (comma or semicolon, with or without BOM), XLSX or JSON."""
+
+import json
+from decimal import Decimal
+
+from openpyxl import Workbook
+from sqlmodel import Session, select
+
+from ftz.ledger.models import Movement
+from tests.helpers import MOVEMENT_HEADER, admission, import_movements, removal, write_csv
+
+
+def _quantities(engine) -> dict[str, Decimal]:
+    with Session(engine) as session:
+        return {m.movement_ref: m.quantity for m in session.exec(select(Movement))}
+
+
+def test_semicolon_csv_with_bom_and_decimal_commas(zone_with_operators, tmp_path):
+    rows = [admission(quantity="1000,25"), removal(quantity="400")]
+    report = import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", rows, delimiter=";", bom=True))
+    assert report.accepted, report.errors
+    assert _quantities(zone_with_operators) == {"M1": Decimal("1000.25"), "M2": Decimal(400)}
+
+
+def test_quoted_fields_may_hold_the_delimiter_and_line_breaks(zone_with_operators, tmp_path):
+    rows = [admission(description='vanadium, unwrought\n"ingots"'), admission("M2", lot="L2", quantity="7")]
+    path = write_csv(tmp_path / "m.csv", rows)
+    report = import_movements(zone_with_operators, path)
+    assert report.accepted and report.rows_new == 2
+    with Session(zone_with_operators) as session:
+        first = session.exec(select(Movement).where(Movement.movement_ref == "M1")).one()
+        second = session.exec(select(Movement).where(Movement.movement_ref == "M2")).one()
+    assert first.description == 'vanadium, unwrought\n"ingots"'
+    assert second.row_no == 3  # the spreadsheet row, though the file line is 4
+
+
+def test_xlsx_first_sheet_with_numbers_and_dates_as_cells(zone_with_operators, tmp_path):
+    from datetime import datetime
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(MOVEMENT_HEADER)
+    for row in (admission(quantity="1000.5"), removal(quantity="400")):
+        cells = [row.get(name) for name in MOVEMENT_HEADER]
+        cells[MOVEMENT_HEADER.index("quantity")] = float(row["quantity"])
+        cells[MOVEMENT_HEADER.index("occurred_at")] = datetime.fromisoformat(row["occurred_at"])
+        sheet.append(cells)
+    workbook.create_sheet("notes").append(["ignored"])
+    workbook.save(tmp_path / "m.xlsx")
+    report = import_movements(zone_with_operators, tmp_path / "m.xlsx")
+    assert report.accepted, report.errors
+    assert _quantities(zone_with_operators) == {"M1": Decimal("1000.5"), "M2": Decimal(400)}
+
+
+def test_json_array_with_numbers_and_missing_keys(zone_with_operators, tmp_path):
+    first = admission() | {"quantity": 1000.123}
+    second = {k: v for k, v in removal().items() if v}
+    (tmp_path / "m.json").write_text(json.dumps([first, second]))
+    report = import_movements(zone_with_operators, tmp_path / "m.json")
+    assert report.accepted, report.errors
+    assert _quantities(zone_with_operators)["M1"] == Decimal("1000.123")
+
+
+def test_same_rows_in_any_format_are_the_same_records(zone_with_operators, tmp_path):
+    rows = [admission(), removal()]
+    import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", rows))
+    (tmp_path / "m.json").write_text(json.dumps(rows))
+    again = import_movements(zone_with_operators, tmp_path / "m.json")
+    assert again.accepted and again.rows_new == 0 and again.rows_unchanged == 2
+
+
+def test_blank_lines_are_skipped_without_shifting_row_numbers(zone_with_operators, tmp_path):
+    path = write_csv(tmp_path / "m.csv", [admission(), admission("M2", lot="L2", quantity="x")])
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], lines[1], "", lines[2]]) + "\n")
+    report = import_movements(zone_with_operators, path)
+    assert [str(e) for e in report.errors] == ['row 4, quantity: "x" is not a number']
