@@ -69,7 +69,7 @@ def _empty(engine: Engine) -> None:
 
 @pytest.fixture
 def zone_with_operators(engine: Engine) -> Engine:
-    """Zone ZFX (Asia/Dubai) with operators OP001–OP003, registered as the CLI does."""
+    """Zone ZFX (Asia/Dubai) with operators OP001 to OP003, registered as the CLI does."""
     with Session(engine) as session:
         zones.create_zone(session, zone_in=ZoneBase(code="ZFX", name="Sample zone", country="AE", timezone=""))
         for code in ("OP001", "OP002", "OP003"):

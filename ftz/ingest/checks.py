@@ -1,12 +1,15 @@
 """Vectorised field checks: a text column in, its typed values and the rows' errors out.
 
-Each check returns a ``Checked``: the normalised values (None where empty or invalid) and,
-for each invalid row, the reason, written so that "row N, column: " can precede it.
+Each check returns a ``Checked``: the normalised values (missing where empty or invalid)
+and, for each invalid row, the reason, written so that "row N, column: " can precede it.
+Reasons are only built for the invalid rows, so a clean file pays nothing for them.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pycountry
 
@@ -18,21 +21,23 @@ CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
 MAX_INTEGER_DIGITS = 12  # up to 999,999,999,999.999999: millionths fit a BIGINT
 EARLIEST = pd.Timestamp("1970-01-01", tz="UTC")
 
+Reason = str | Callable[[pd.Series], pd.Series]
+"""A fixed reason, or a function from the invalid rows' raw text to their reasons."""
+
 
 @dataclass
 class Checked:
     """Normalised values and the reason for each invalid row (index aligned with the input)."""
 
     values: pd.Series
-    reasons: pd.Series  # str reason where invalid, NA elsewhere
+    reasons: pd.Series  # reasons of the invalid rows only, indexed like them
 
 
-def _result(values: pd.Series, bad: pd.Series, reason: pd.Series | str) -> Checked:
-    reasons = pd.Series(pd.NA, index=values.index, dtype="object")
-    if bad.any():
-        reasons[bad] = reason[bad] if isinstance(reason, pd.Series) else reason
-        values = values.where(~bad)
-    return Checked(values, reasons)
+def _result(values: pd.Series, raw: pd.Series, bad: pd.Series, reason: Reason) -> Checked:
+    if not bad.any():
+        return Checked(values, pd.Series([], dtype="object"))
+    reasons = reason(raw[bad]) if callable(reason) else pd.Series(reason, index=raw.index[bad], dtype="object")
+    return Checked(values.where(~bad), reasons)
 
 
 def quoted(text: pd.Series) -> pd.Series:
@@ -41,20 +46,28 @@ def quoted(text: pd.Series) -> pd.Series:
     return '"' + short.where(text.str.len() <= 60, short + "…") + '"'
 
 
+def says(what: str) -> Callable[[pd.Series], pd.Series]:
+    """The reason: the quoted value, then ``what``."""
+    return lambda raw: quoted(raw) + " " + what
+
+
+def _nonempty(values: pd.Series) -> pd.Series:
+    return values.where(values != "")
+
+
 def text(cells: pd.Series, max_length: int) -> Checked:
-    """Free text, trimmed; empty becomes None."""
+    """Free text, trimmed; empty becomes missing."""
     values = cells.str.strip()
     bad = values.str.len() > max_length
-    values = values.astype("object").where(values != "", None)
-    return _result(values, bad, f"is longer than {max_length} characters")
+    return _result(_nonempty(values), values, bad, f"is longer than {max_length} characters")
 
 
 def code(cells: pd.Series, allowed: frozenset[str], what: str) -> Checked:
     """A code from a closed list, upper-cased."""
-    values = cells.str.strip().str.upper()
+    raw = cells.str.strip()
+    values = raw.str.upper()
     bad = (values != "") & ~values.isin(allowed)
-    values = values.astype("object").where(values != "", None)
-    return _result(values, bad, quoted(cells.str.strip()) + f" is not {what}")
+    return _result(_nonempty(values), raw, bad, says(f"is not {what}"))
 
 
 def choice(cells: pd.Series, allowed: tuple[str, ...]) -> Checked:
@@ -80,50 +93,46 @@ def hs_code(cells: pd.Series) -> Checked:
     raw = cells.str.strip()
     values = raw.str.replace(r"[.\s]", "", regex=True)
     bad = (values != "") & ~values.str.fullmatch(r"\d{6,10}")
-    values = values.astype("object").where(values != "", None)
-    return _result(values, bad, quoted(raw) + " is not an HS code of 6 to 10 digits")
+    return _result(_nonempty(values), raw, bad, says("is not an HS code of 6 to 10 digits"))
 
 
 def whole_number(cells: pd.Series) -> Checked:
     """A positive integer (item numbers, versions)."""
     raw = cells.str.strip()
-    ok = raw.str.fullmatch(r"0*[1-9]\d{0,8}") & (raw != "")
+    ok = raw.str.fullmatch(r"0*[1-9]\d{0,8}")
     values = pd.Series(pd.NA, index=cells.index, dtype="Int64")
     if ok.any():
         values[ok] = raw[ok].astype("int64")
-    bad = (raw != "") & ~ok
-    return _result(values, bad, quoted(raw) + " is not a whole number from 1")
-
-
-_NUMBER = r"(?P<sign>[+-]?)(?P<int>\d*)(?:\.(?P<frac>\d*))?"
+    return _result(values, raw, (raw != "") & ~ok, says("is not a whole number from 1"))
 
 
 def decimal(cells: pd.Series, comma: bool = False) -> Checked:
-    """A decimal with at most 6 places, as an int64 of millionths (never through float)."""
+    """A decimal with at most 6 places, as an Int64 of millionths (never through float)."""
     raw = cells.str.strip()
     spelled = raw.str.replace(",", ".", regex=False) if comma else raw
-    parts = spelled.str.extract(f"^{_NUMBER}$")
-    digits = parts["int"].fillna("") + parts["frac"].fillna("")
-    matched = parts["sign"].notna() & (digits != "")
-    frac = parts["frac"].fillna("")
-    integer = parts["int"].fillna("").str.lstrip("0")
-    too_precise = matched & (frac.str.len() > 6)
-    too_large = matched & (integer.str.len() > MAX_INTEGER_DIGITS)
-    ok = matched & ~too_precise & ~too_large
+    ok = spelled.str.fullmatch(rf"[+-]?(0*\d{{1,{MAX_INTEGER_DIGITS}}}\.?\d{{0,6}}|\.\d{{1,6}})")
     values = pd.Series(pd.NA, index=cells.index, dtype="Int64")
     if ok.any():
-        whole = integer[ok].where(integer[ok] != "", "0").astype("int64")
-        part = frac[ok].str.pad(6, side="right", fillchar="0").astype("int64")
-        micro = whole * 1_000_000 + part
-        values[ok] = micro.where(parts["sign"][ok] != "-", -micro)
+        good = spelled[ok].str.lstrip("+")
+        dot = good.str.find(".")
+        places = np.where(dot >= 0, good.str.len() - dot - 1, 0)
+        digits = good.str.replace(".", "", regex=False)
+        digits = digits.where(~digits.isin(["", "-"]), "0")
+        values[ok] = digits.astype("int64") * (10 ** (6 - places)).astype("int64")
+    return _result(values, raw, (raw != "") & ~ok, _decimal_reason)
+
+
+def _decimal_reason(raw: pd.Series) -> pd.Series:
     lowered = raw.str.lower().str.lstrip("+-")
-    nonfinite = lowered.isin(["nan", "inf", "infinity", "-nan"])
     reasons = quoted(raw) + " is not a number"
-    reasons = reasons.where(~nonfinite, quoted(raw) + " is not a finite number")
-    reasons = reasons.where(~too_precise, quoted(raw) + " has more than 6 decimal places")
-    reasons = reasons.where(~too_large, quoted(raw) + " is too large (at most 12 digits before the decimal point)")
-    bad = (raw != "") & ~ok
-    return _result(values, bad, reasons)
+    plain = raw.str.fullmatch(r"[+-]?\d+\.?\d*")
+    places = raw.str.partition(".")[2].str.len()
+    reasons = reasons.where(~lowered.isin(["nan", "inf", "infinity"]), quoted(raw) + " is not a finite number")
+    reasons = reasons.where(~(plain & (places > 6)), quoted(raw) + " has more than 6 decimal places")
+    too_large = plain & (places <= 6)
+    return reasons.where(
+        ~too_large, quoted(raw) + f" is too large (at most {MAX_INTEGER_DIGITS} digits before the decimal point)"
+    )
 
 
 _OFFSET = r"(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
@@ -133,8 +142,7 @@ def timestamp(cells: pd.Series, timezones: pd.Series | str) -> Checked:
     """ISO 8601 date or date-time as UTC; one without offset is local time in its zone."""
     raw = cells.str.strip()
     present = raw != ""
-    has_time = raw.str.contains(r"[T ]\d", regex=True)
-    with_offset = present & has_time & raw.str.contains(_OFFSET, regex=True)
+    with_offset = present & raw.str.contains(r"[T ]\d.*" + _OFFSET, regex=True)
     values = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us, UTC]")
     if with_offset.any():
         values[with_offset] = pd.to_datetime(raw[with_offset], format="ISO8601", errors="coerce", utc=True)
@@ -145,19 +153,20 @@ def timestamp(cells: pd.Series, timezones: pd.Series | str) -> Checked:
         zones = timezones if isinstance(timezones, pd.Series) else pd.Series(timezones, index=cells.index)
         for zone, rows in zones[local].groupby(zones[local], sort=False).groups.items():
             stamps = naive[rows]
-            if getattr(stamps.dt, "tz", None) is not None:  # a date-only string never has one
-                stamps = stamps.dt.tz_localize(None)
             localised = stamps.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
             values[rows] = localised.dt.tz_convert("UTC")
             ambiguous[rows] = stamps.notna() & localised.isna()
     latest = pd.Timestamp(datetime.now(UTC) + timedelta(days=1))
-    unparsed = present & values.isna() & ~ambiguous
-    out_of_range = present & values.notna() & ((values < EARLIEST) | (values > latest))
-    reasons = quoted(raw) + " is not an ISO 8601 date or date-time"
-    reasons = reasons.where(
-        ~ambiguous,
-        quoted(raw) + " does not exist or is ambiguous in the zone's local time (a clock change); give an offset",
-    )
-    reasons = reasons.where(~out_of_range, quoted(raw) + " lies in the future or before 1970")
-    bad = unparsed | ambiguous | out_of_range
-    return _result(values, bad, reasons)
+    out_of_range = values.notna() & ((values < EARLIEST) | (values > latest))
+    bad = present & (values.isna() | out_of_range)
+
+    def reason(bad_raw: pd.Series) -> pd.Series:
+        reasons = quoted(bad_raw) + " is not an ISO 8601 date or date-time"
+        reasons = reasons.where(
+            ~ambiguous[bad_raw.index],
+            quoted(bad_raw) + " does not exist or is ambiguous in the zone's local time (a clock change); "
+            "give an offset",
+        )
+        return reasons.where(~out_of_range[bad_raw.index], quoted(bad_raw) + " lies in the future or before 1970")
+
+    return _result(values, raw, bad, reason)

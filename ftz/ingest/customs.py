@@ -6,7 +6,7 @@ from sqlalchemy import Connection, bindparam, insert, select, text
 from ftz.database import UTCDateTime, utcnow
 from ftz.ingest import staging
 from ftz.ingest.pipeline import STAGE, RowError
-from ftz.ingest.schema import CUSTOMS, HeaderCheck, row_errors
+from ftz.ingest.schema import CUSTOMS, HeaderCheck, row_errors, same_record
 from ftz.ledger.models import CustomsEntry
 from ftz.zones.models import Operator, Zone
 
@@ -14,7 +14,8 @@ STORED = [c.name for c in CUSTOMS.columns if c.name not in ("zone_code", "operat
 COLUMNS = {
     name: "time" if name == "lodged_at" else "int" if name in ("quantity", "item_no", "version") else "text"
     for name in STORED
-} | {"zone_id": "int", "operator_id": "int", "row_no": "int", "row_hash": "text"}
+} | {"zone_id": "int", "operator_id": "int", "row_no": "int"}
+COMPARED = [*STORED, "zone_id", "operator_id"]
 
 
 class CustomsImport:
@@ -106,7 +107,7 @@ class CustomsImport:
                 "version",
                 f"{_item(r)} is already recorded with other content; send the change as version {r.next_version}",
             )
-            for r in staging.fetch(conn, _CONFLICTS).itertuples()
+            for r in staging.fetch(conn, _conflicts(conn.dialect.name)).itertuples()
         ]
         return errors
 
@@ -115,10 +116,10 @@ class CustomsImport:
         names = ", ".join(STORED)
         statement = text(
             f"INSERT INTO {CustomsEntry.__tablename__} "
-            f"({names}, zone_id, operator_id, row_no, row_hash, upload_id, recorded_at) "
-            f"SELECT {names}, zone_id, operator_id, row_no, row_hash, :upload, :now FROM {STAGE} s "
+            f"({names}, zone_id, operator_id, row_no, upload_id, recorded_at) "
+            f"SELECT {names}, zone_id, operator_id, row_no, :upload, :now FROM {STAGE} s "
             "WHERE NOT EXISTS (SELECT 1 FROM customs_entry c WHERE c.declaration_ref = s.declaration_ref "
-            "AND c.item_no = s.item_no AND c.version = s.version) ORDER BY s.row_no"
+            "AND c.item_no = s.item_no AND c.version = s.version)"
         ).bindparams(bindparam("now", type_=UTCDateTime()))
         new = conn.execute(statement, {"upload": upload_id, "now": utcnow()}).rowcount
         return new, 0
@@ -144,11 +145,14 @@ JOIN (SELECT declaration_ref, item_no, version, MIN(row_no) AS first_row FROM {S
 WHERE s.row_no > d.first_row
 """
 
-_CONFLICTS = f"""
+
+def _conflicts(dialect: str) -> str:
+    """SQL: staged items whose version is recorded with other content."""
+    return f"""
 SELECT s.row_no, s.declaration_ref, s.item_no, s.version,
        (SELECT MAX(v.version) + 1 FROM customs_entry v
         WHERE v.declaration_ref = s.declaration_ref AND v.item_no = s.item_no) AS next_version
 FROM {STAGE} s JOIN customs_entry c
   ON c.declaration_ref = s.declaration_ref AND c.item_no = s.item_no AND c.version = s.version
-WHERE c.row_hash <> s.row_hash
+WHERE NOT ({same_record("c", "s", COMPARED, dialect)})
 """

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger
+from sqlalchemy import JSON, BigInteger, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from ftz.database import UTCDateTime, utcnow
@@ -22,6 +22,9 @@ class UploadOutcome(StrEnum):
 
 class Upload(SQLModel, table=True):
     """One file received. A rejected upload is kept too (with its report), its rows are not."""
+
+    # The target of the ledger's (upload, operator) foreign keys.
+    __table_args__ = (UniqueConstraint("id", "operator_id", name="uq_upload_id_operator"),)
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)

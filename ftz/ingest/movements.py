@@ -8,7 +8,7 @@ from sqlalchemy import Connection, bindparam, func, select, text
 from ftz.database import UTCDateTime, utcnow
 from ftz.ingest import staging
 from ftz.ingest.pipeline import STAGE, RowError
-from ftz.ingest.schema import MOVEMENTS, HeaderCheck, row_errors
+from ftz.ingest.schema import MOVEMENTS, HeaderCheck, row_errors, same_record
 from ftz.ledger.models import Movement
 from reconciliation.units import UNITS
 
@@ -16,7 +16,7 @@ STORED = [c.name for c in MOVEMENTS.columns]
 _TIME = {"occurred_at"}
 _INT = {"quantity", "value", "row_no"}
 COLUMNS = {name: "time" if name in _TIME else "int" if name in _INT else "text" for name in STORED}
-COLUMNS |= {"row_no": "int", "row_hash": "text"}
+COLUMNS |= {"row_no": "int"}
 _DIMENSION = {code: dim for code, (dim, _, _) in UNITS.items()}
 
 
@@ -68,7 +68,7 @@ class MovementsImport:
         errors: list[RowError] = []
         for row in staging.fetch(conn, _DUPLICATES).itertuples():
             errors.append(RowError(row.row_no, "movement_ref", f'"{row.movement_ref}" is also on row {row.first_row}'))
-        for row in staging.fetch(conn, _CONFLICTS, **op).itertuples():
+        for row in staging.fetch(conn, _CONFLICTS.format(recorded=_recorded(conn.dialect.name)), **op).itertuples():
             errors.append(
                 RowError(
                     row.row_no,
@@ -96,11 +96,9 @@ class MovementsImport:
         names = ", ".join(STORED)
         insert = text(
             f"INSERT INTO {Movement.__tablename__} "
-            f"({names}, row_no, row_hash, upload_id, operator_id, recorded_at) "
-            f"SELECT {names}, row_no, row_hash, :upload, :op, :now FROM {STAGE} s "
-            "WHERE NOT EXISTS (SELECT 1 FROM movement m WHERE m.operator_id = :op "
-            "AND m.movement_ref = s.movement_ref AND m.row_hash = s.row_hash) "
-            "ORDER BY s.row_no"
+            f"({names}, row_no, upload_id, operator_id, recorded_at) "
+            f"SELECT {names}, row_no, :upload, :op, :now FROM {STAGE} s "
+            f"WHERE NOT EXISTS ({_recorded(conn.dialect.name)})"
         ).bindparams(bindparam("now", type_=UTCDateTime()))
         new = conn.execute(insert, {"upload": upload_id, "op": self.operator_id, "now": utcnow()}).rowcount
         corrected = conn.execute(
@@ -128,13 +126,20 @@ JOIN (SELECT movement_ref, MIN(row_no) AS first_row FROM {STAGE}
 WHERE s.row_no > d.first_row
 """
 
+
+def _recorded(dialect: str) -> str:
+    """SQL: a stored movement of the operator equal, in every field, to staged row ``s``."""
+    return "SELECT 1 FROM movement m WHERE m.operator_id = :op AND m.movement_ref = s.movement_ref AND " + same_record(
+        "m", "s", STORED, dialect
+    )
+
+
 # A ref already stored, with no stored version equal to this row, and no corrects_ref.
 _CONFLICTS = f"""
 SELECT s.row_no, s.movement_ref FROM {STAGE} s
 WHERE s.corrects_ref IS NULL
   AND EXISTS (SELECT 1 FROM movement m WHERE m.operator_id = :op AND m.movement_ref = s.movement_ref)
-  AND NOT EXISTS (SELECT 1 FROM movement m WHERE m.operator_id = :op
-                  AND m.movement_ref = s.movement_ref AND m.row_hash = s.row_hash)
+  AND NOT EXISTS ({{recorded}})
 """
 
 # A correction must name a movement recorded before, or on an earlier row of this file.

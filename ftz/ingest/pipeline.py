@@ -14,7 +14,7 @@ from ftz.ingest import staging
 from ftz.ingest.blobs import Blob
 from ftz.ingest.models import Upload, UploadOutcome
 from ftz.ingest.readers import Progress, TableReader
-from ftz.ingest.schema import FileSpec, HeaderCheck, check_header, row_hash, validate
+from ftz.ingest.schema import FileSpec, HeaderCheck, check_header, validate
 
 STAGE = "ftz_staging"
 
@@ -155,7 +155,6 @@ def _stage(
         )
         found += importer.prepare(conn, frame, cells, header)
         frame["row_no"] = chunk.row_no
-        frame["row_hash"] = row_hash(frame, importer.spec.names)
         staging.load(conn, STAGE, frame, importer.columns)
         rows += len(frame)
         for table in found:

@@ -1,6 +1,5 @@
 """The columns of the contract's files (sections 2 and 3) and the validation of a chunk of rows."""
 
-import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -168,23 +167,15 @@ def cells_empty(cells: pd.DataFrame, header: HeaderCheck, name: str) -> pd.Serie
     return cells[header.columns[name]].str.strip() == ""
 
 
+def same_record(left: str, right: str, columns: list[str], dialect: str) -> str:
+    """SQL that is true when two rows hold the same values in ``columns`` (missing equal to missing)."""
+    equal = "IS" if dialect == "sqlite" else "IS NOT DISTINCT FROM"
+    return " AND ".join(f"{left}.{c} {equal} {right}.{c}" for c in columns)
+
+
 def row_errors(name: str, bad: pd.Series, reason: pd.Series | str) -> pd.DataFrame:
     """Errors for the rows where ``bad`` is true, in the (index, column, message) shape."""
     return _errors(name, _where(bad, reason))
-
-
-def row_hash(frame: pd.DataFrame, names: list[str]) -> pd.Series:
-    """sha256 of each row's normalised values: equal hashes mean the same record."""
-    parts = []
-    for name in names:
-        values = frame[name]
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            text = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        else:
-            text = values.astype("str")
-        parts.append(text.where(values.notna(), ""))
-    joined = parts[0].str.cat(parts[1:], sep="\x1f") if len(parts) > 1 else parts[0]
-    return pd.Series([hashlib.sha256(value.encode()).hexdigest() for value in joined], index=frame.index, dtype="str")
 
 
 def _check(column: Column, raw: pd.Series, timezones: pd.Series | str, comma: bool) -> checks.Checked:
@@ -211,12 +202,11 @@ def _check(column: Column, raw: pd.Series, timezones: pd.Series | str, comma: bo
 
 
 def _where(bad: pd.Series, reason: pd.Series | str) -> pd.Series:
-    reasons = pd.Series(pd.NA, index=bad.index, dtype="object")
-    if bad.any():
-        reasons[bad] = reason[bad] if isinstance(reason, pd.Series) else reason
-    return reasons
+    """The reasons of the rows where ``bad`` is true, indexed like them."""
+    if isinstance(reason, pd.Series):
+        return reason[bad]
+    return pd.Series(reason, index=bad.index[bad], dtype="object")
 
 
 def _errors(name: str, reasons: pd.Series) -> pd.DataFrame:
-    found = reasons.dropna()
-    return pd.DataFrame({"index": found.index, "column": name, "message": found.astype("str").values})
+    return pd.DataFrame({"index": reasons.index, "column": name, "message": reasons.astype("str").to_numpy()})

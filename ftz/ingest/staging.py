@@ -53,7 +53,7 @@ def _copy(conn: Connection, table: str, frame: pd.DataFrame, columns: dict[str, 
         elif kind == "time":
             arrays[name] = pa.array(values, type=pa.timestamp("us", tz="UTC"), from_pandas=True)
         else:
-            arrays[name] = pa.array(values.astype("object"), type=pa.string(), from_pandas=True)
+            arrays[name] = pa.array(values, type=pa.string(), from_pandas=True)
     buffer = io.BytesIO()
     pacsv.write_csv(
         pa.table(arrays),

@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from ftz.database import Quantity, UTCDateTime, utcnow
@@ -56,16 +56,18 @@ class Movement(SQLModel, table=True):
     """One row of an operator's stock records, as received (contract section 2)."""
 
     __table_args__ = (
+        # One key for two facts: the movement came in an upload, and it belongs to that
+        # upload's operator (a file can never write another operator's records).
+        ForeignKeyConstraint(["upload_id", "operator_id"], ["upload.id", "upload.operator_id"]),
         Index("ix_movement_operator_lot", "operator_id", "lot_ref"),
         Index("ix_movement_operator_ref", "operator_id", "movement_ref"),
-        Index("ix_movement_operator_corrects", "operator_id", "corrects_ref"),
         Index("ix_movement_operator_process", "operator_id", "process_ref"),
         Index("ix_movement_customs_ref", "customs_ref"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    upload_id: int = Field(foreign_key="upload.id", index=True)
-    operator_id: int = Field(foreign_key="operator.id")
+    upload_id: int = Field(index=True)
+    operator_id: int
     row_no: int
     movement_ref: str = Field(max_length=64)
     movement_type: str = Field(max_length=16)
@@ -87,8 +89,6 @@ class Movement(SQLModel, table=True):
     currency: str | None = Field(default=None, max_length=3)
     corrects_ref: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=1000)
-    # sha256 of the normalised row: tells a re-sent identical row from a changed one.
-    row_hash: str = Field(max_length=64)
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
 
@@ -99,6 +99,8 @@ class CustomsEntry(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("declaration_ref", "item_no", "version", name="uq_customs_entry_item_version"),
+        # The operator named must be one of the zone named.
+        ForeignKeyConstraint(["operator_id", "zone_id"], ["operator.id", "operator.zone_id"]),
         Index("ix_customs_entry_operator_lot", "operator_id", "lot_ref"),
     )
 
@@ -112,8 +114,8 @@ class CustomsEntry(SQLModel, table=True):
     procedure: str | None = Field(default=None, max_length=16)
     status: str = Field(default="ACCEPTED", max_length=16)
     lodged_at: datetime = Field(sa_column=_time())
-    zone_id: int = Field(foreign_key="zone.id", index=True)
-    operator_id: int = Field(foreign_key="operator.id")
+    zone_id: int = Field(index=True)
+    operator_id: int
     lot_ref: str | None = Field(default=None, max_length=64)
     hs_code: str = Field(max_length=10)
     description: str | None = Field(default=None, max_length=512)
@@ -126,7 +128,6 @@ class CustomsEntry(SQLModel, table=True):
     consignee: str | None = Field(default=None, max_length=200)
     control_code: str | None = Field(default=None, max_length=64)
     licence_ref: str | None = Field(default=None, max_length=64)
-    row_hash: str = Field(max_length=64)
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
 

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from ftz.database import UTCDateTime, utcnow
@@ -26,6 +27,9 @@ class OperatorBase(SQLModel):
 
 
 class Operator(OperatorBase, table=True):
+    # The target of customs entries' (operator, zone) foreign key.
+    __table_args__ = (UniqueConstraint("id", "zone_id", name="uq_operator_id_zone"),)
+
     id: int | None = Field(default=None, primary_key=True)
     zone_id: int = Field(foreign_key="zone.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 00:19:00.949813
+Create Date: 2026-11-24
 """
 
 from collections.abc import Sequence
@@ -46,6 +46,7 @@ def upgrade() -> None:
             ["zone.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("id", "zone_id", name="uq_operator_id_zone"),
     )
     with op.batch_alter_table("operator", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_operator_code"), ["code"], unique=True)
@@ -94,6 +95,7 @@ def upgrade() -> None:
             ["operator.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("id", "operator_id", name="uq_upload_id_operator"),
     )
     with op.batch_alter_table("upload", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_upload_operator_id"), ["operator_id"], unique=False)
@@ -125,19 +127,14 @@ def upgrade() -> None:
         sa.Column("consignee", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("control_code", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("licence_ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("row_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("recorded_at", ftz.database.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["operator_id"],
-            ["operator.id"],
+            ["operator_id", "zone_id"],
+            ["operator.id", "operator.zone_id"],
         ),
         sa.ForeignKeyConstraint(
             ["upload_id"],
             ["upload.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["zone_id"],
-            ["zone.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("declaration_ref", "item_no", "version", name="uq_customs_entry_item_version"),
@@ -173,21 +170,15 @@ def upgrade() -> None:
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
         sa.Column("corrects_ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
-        sa.Column("row_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("recorded_at", ftz.database.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["operator_id"],
-            ["operator.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["upload_id"],
-            ["upload.id"],
+            ["upload_id", "operator_id"],
+            ["upload.id", "upload.operator_id"],
         ),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("movement", schema=None) as batch_op:
         batch_op.create_index("ix_movement_customs_ref", ["customs_ref"], unique=False)
-        batch_op.create_index("ix_movement_operator_corrects", ["operator_id", "corrects_ref"], unique=False)
         batch_op.create_index("ix_movement_operator_lot", ["operator_id", "lot_ref"], unique=False)
         batch_op.create_index("ix_movement_operator_process", ["operator_id", "process_ref"], unique=False)
         batch_op.create_index("ix_movement_operator_ref", ["operator_id", "movement_ref"], unique=False)
@@ -203,7 +194,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_movement_operator_ref")
         batch_op.drop_index("ix_movement_operator_process")
         batch_op.drop_index("ix_movement_operator_lot")
-        batch_op.drop_index("ix_movement_operator_corrects")
         batch_op.drop_index("ix_movement_customs_ref")
 
     op.drop_table("movement")
