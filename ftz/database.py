@@ -31,7 +31,13 @@ class Quantity(TypeDecorator[Decimal]):
     def process_result_value(self, value: int | None, dialect) -> Decimal | None:
         if value is None:
             return None
-        return (Decimal(value) / SCALE).quantize(Decimal("0.000001")).normalize()
+        return from_millionths(value)
+
+
+def from_millionths(value: int) -> Decimal:
+    """An integer of millionths as a Decimal without trailing zeros (1000, not 1E+3)."""
+    exact = Decimal(int(value)).scaleb(-6)
+    return exact.quantize(Decimal(1)) if exact == exact.to_integral_value() else exact.normalize()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -4,6 +4,7 @@ import functools
 import getpass
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from ftz.database import get_engine, session_scope
 from ftz.errors import FtzError
 from ftz.ingest import service as ingest
 from ftz.ingest.pipeline import ImportReport
+from ftz.ledger import service as ledger
 from ftz.zones import service as zones
 from ftz.zones.models import OperatorBase, ZoneBase
 
@@ -136,6 +138,41 @@ def import_customs(
     for what in created:
         typer.echo(f"registered {what} (from the file; complete it with the real name and country)")
     _print_report(report)
+
+
+@app.command("lots")
+@command
+def lots(
+    operator: Annotated[str, typer.Option(help="Only this operator's lots.")] = "",
+    as_of: Annotated[str, typer.Option(help="Balances at this ISO 8601 date-time (UTC); default now.")] = "",
+    summary: Annotated[bool, typer.Option("--summary", help="One line per operator instead of one per lot.")] = False,
+) -> None:
+    """Book balances of lots: admitted + produced - removed - consumed - destroyed +- adjusted."""
+    with session_scope() as session:
+        operators = {o.id: o.code for o in zones.get_all_operators(session)}
+        operator_id = zones.get_operator_or_raise(session, code=operator.strip().upper()).id if operator else None
+    moment = _parse_time(as_of) if as_of else None
+    balances = ledger.get_lot_balances(get_engine(), operator_id=operator_id, as_of=moment)
+    balances["operator"] = balances["operator_id"].map(operators)
+    if summary:
+        typer.echo(f"{'operator':<10} {'lots':>6} {'in stock':>9} {'negative':>9} {'movements':>10}")
+        for code, group in balances.groupby("operator", sort=True):
+            in_stock = sum(b > 0 for b in group["balance"])
+            negative = sum(b < 0 for b in group["balance"])
+            typer.echo(f"{code:<10} {len(group):>6} {in_stock:>9} {negative:>9} {group['movements'].sum():>10}")
+        return
+    typer.echo(f"{'operator':<10} {'lot':<20} {'balance':>18} {'unit':<4} {'movements':>9}  last movement (UTC)")
+    for row in balances.sort_values(["operator", "lot_ref"]).itertuples():
+        last = row.last_at.strftime("%Y-%m-%d %H:%M")
+        typer.echo(f"{row.operator:<10} {row.lot_ref:<20} {row.balance:>18,f} {row.unit:<4} {row.movements:>9}  {last}")
+
+
+def _parse_time(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f'"{value}" is not an ISO 8601 date or date-time')
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _print_report(report: ImportReport) -> None:

@@ -1,0 +1,76 @@
+"""Book balances: what a lot should hold, from its movements alone.
+
+Stock never changes in place: each movement takes a quantity from one location to
+another (the outside world, the zone, production, scrap), so a lot's balance is always
+the sum of what came in minus what went out. Quantities are int64 millionths of a unit.
+"""
+
+from fractions import Fraction
+
+import pandas as pd
+
+from reconciliation.units import factor
+
+# The sign of each movement type for the lot's balance: +1 into the zone (from outside or
+# from production), -1 out of it (outside, production, scrap). An ownership transfer moves
+# nothing and a count records what was found, not a move; ADJUST carries its own sign.
+EFFECT = {
+    "ADMISSION": 1,
+    "PRODUCE": 1,
+    "REMOVAL": -1,
+    "CONSUME": -1,
+    "DESTROY": -1,
+    "ADJUST": 1,
+    "OWNERSHIP": 0,
+    "COUNT": 0,
+}
+
+
+def current(movements: pd.DataFrame) -> pd.DataFrame:
+    """Movements without those superseded by a later correction (``corrects_ref``)."""
+    corrections = movements.loc[movements["corrects_ref"].notna(), ["operator_id", "corrects_ref", "id"]]
+    latest = (
+        corrections.groupby(["operator_id", "corrects_ref"], as_index=False)["id"]
+        .max()
+        .rename(columns={"corrects_ref": "movement_ref", "id": "corrected_by"})
+    )
+    merged = movements.merge(latest, on=["operator_id", "movement_ref"], how="left")
+    superseded = merged["corrected_by"].notna() & (merged["corrected_by"] > merged["id"])
+    return movements.loc[~superseded.to_numpy()]
+
+
+def in_lot_unit(movements: pd.DataFrame) -> pd.DataFrame:
+    """Each movement with ``lot_unit`` (the unit its lot was first booked in) and
+    ``lot_quantity`` (its quantity converted to that unit, exactly, rounded to a millionth)."""
+    ordered = movements.sort_values(["occurred_at", "id"])
+    first = ordered.groupby(["operator_id", "lot_ref"], as_index=False).first()[["operator_id", "lot_ref", "unit"]]
+    out = movements.merge(first.rename(columns={"unit": "lot_unit"}), on=["operator_id", "lot_ref"], how="left")
+    out["lot_quantity"] = out["quantity"].astype("int64")
+    other = out["unit"] != out["lot_unit"]
+    if other.any():
+        pairs = out.loc[other, ["unit", "lot_unit"]].drop_duplicates()
+        ratios = {(u, lu): Fraction(factor(u, lu)) for u, lu in pairs.itertuples(index=False)}
+        keys = list(zip(out.loc[other, "unit"], out.loc[other, "lot_unit"], strict=True))
+        # Python integers: exact whatever the size; only the converted rows pay for it.
+        num = pd.Series([ratios[k].numerator for k in keys], index=out.index[other], dtype="object")
+        den = pd.Series([ratios[k].denominator for k in keys], index=out.index[other], dtype="object")
+        micro = out.loc[other, "quantity"].astype("object")
+        out.loc[other, "lot_quantity"] = ((2 * micro * num + den) // (2 * den)).astype("int64")
+    return out
+
+
+def book_balances(movements: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Per lot: its unit, balance (millionths), movements counted, first and last movement time."""
+    rows = current(movements)
+    if as_of is not None:
+        rows = rows[rows["occurred_at"] <= as_of]
+    rows = in_lot_unit(rows)
+    rows["signed"] = rows["lot_quantity"] * rows["movement_type"].map(EFFECT).astype("int64")
+    grouped = rows.groupby(["operator_id", "lot_ref"], as_index=False)
+    return grouped.agg(
+        unit=("lot_unit", "first"),
+        balance=("signed", "sum"),
+        movements=("id", "count"),
+        first_at=("occurred_at", "min"),
+        last_at=("occurred_at", "max"),
+    )

@@ -1,0 +1,51 @@
+"""Book balances, from movements imported the way operators send them."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from ftz.ledger.service import get_lot_balances
+from tests.helpers import admission, import_movements, removal, write_csv
+
+
+def balance(engine, lot: str = "LOT1", as_of: datetime | None = None) -> tuple[Decimal, str]:
+    frame = get_lot_balances(engine, as_of=as_of)
+    row = frame[frame["lot_ref"] == lot].iloc[0]
+    return row["balance"], row["unit"]
+
+
+def test_balance_is_moves_in_minus_moves_out(zone_with_operators, tmp_path):
+    rows = [
+        admission(quantity="1000"),
+        removal("R1", quantity="250.5"),
+        admission("C1", movement_type="CONSUME", quantity="100", process_ref="P1", occurred_at="2026-09-21"),
+        admission("D1", movement_type="DESTROY", quantity="9.5", occurred_at="2026-09-22"),
+        admission("A1", movement_type="ADJUST", quantity="-40", note="spillage", occurred_at="2026-09-23"),
+        admission("O1", movement_type="OWNERSHIP", quantity="600", counterparty="Buyer", occurred_at="2026-09-24"),
+        admission("K1", movement_type="COUNT", quantity="600", occurred_at="2026-09-25"),
+    ]
+    import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", rows))
+    assert balance(zone_with_operators) == (Decimal("600"), "KGM")
+
+
+def test_quantities_in_other_units_of_the_dimension_are_converted_exactly(zone_with_operators, tmp_path):
+    rows = [admission(quantity="2"), removal(quantity="0.000333", unit="TNE"), removal("R2", quantity="1", unit="GRM")]
+    import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", rows))
+    assert balance(zone_with_operators) == (Decimal("1.666"), "KGM")
+
+
+def test_a_correction_replaces_what_it_corrects(zone_with_operators, tmp_path):
+    import_movements(zone_with_operators, write_csv(tmp_path / "a.csv", [admission(quantity="10000"), removal()]))
+    import_movements(
+        zone_with_operators, write_csv(tmp_path / "b.csv", [admission("M1b", quantity="1000", corrects_ref="M1")])
+    )
+    assert balance(zone_with_operators) == (Decimal("600"), "KGM")
+
+
+def test_balance_at_a_moment_counts_only_what_happened_before(zone_with_operators, tmp_path):
+    import_movements(zone_with_operators, write_csv(tmp_path / "a.csv", [admission(quantity="1000"), removal()]))
+    assert balance(zone_with_operators, as_of=datetime(2026, 9, 10, tzinfo=UTC)) == (Decimal("1000"), "KGM")
+
+
+def test_more_out_than_in_is_a_negative_balance(zone_with_operators, tmp_path):
+    import_movements(zone_with_operators, write_csv(tmp_path / "a.csv", [admission(quantity="100"), removal()]))
+    assert balance(zone_with_operators) == (Decimal("-300"), "KGM")
