@@ -15,7 +15,7 @@ class Settings(BaseSettings):
     # Raw uploaded files are kept here, named by their sha256 (content-addressed).
     data_dir: Path = Path("var")
     # Rows read and validated at a time: bounds memory whatever the file's size.
-    import_chunk_rows: int = 100_000
+    import_chunk_rows: int = 50_000
     # Largest accepted upload, and largest uncompressed size of an XLSX (zip-bomb guard).
     upload_max_bytes: int = 2 * 1024**3
     xlsx_max_uncompressed_bytes: int = 512 * 1024**2

@@ -74,3 +74,13 @@ def book_balances(movements: pd.DataFrame, as_of: pd.Timestamp | None = None) ->
         first_at=("occurred_at", "min"),
         last_at=("occurred_at", "max"),
     )
+
+
+def current_entries(entries: pd.DataFrame) -> pd.DataFrame:
+    """The customs items in force: each item's highest version, if that version is ACCEPTED.
+
+    Every version stays in the ledger; an amendment (a higher version) replaces the lower
+    ones, and an item whose latest version is INVALIDATED is not in force at all.
+    """
+    latest = entries.sort_values("version").drop_duplicates(["declaration_ref", "item_no"], keep="last")
+    return latest[latest["status"] == "ACCEPTED"].sort_index()

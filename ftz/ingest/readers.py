@@ -49,6 +49,8 @@ class TableReader:
     def __init__(self, path: Path, *, chunk_rows: int, xlsx_max_bytes: int, json_max_bytes: int):
         self.path = path
         self.chunk_rows = chunk_rows
+        # CSV is read in blocks of bytes; a typical movement row is about 130 bytes.
+        self.block_bytes = max(chunk_rows * 130, 1 << 16)
         self.xlsx_max_bytes = xlsx_max_bytes
         self.json_max_bytes = json_max_bytes
         self.structural_errors: list[StructuralError] = []
@@ -113,7 +115,9 @@ class TableReader:
             counted = _CountingReader(raw)
             reader = pacsv.open_csv(
                 counted,
-                read_options=pacsv.ReadOptions(block_size=16 << 20, skip_rows=1, column_names=names, encoding="utf8"),
+                read_options=pacsv.ReadOptions(
+                    block_size=self.block_bytes, skip_rows=1, column_names=names, encoding="utf8"
+                ),
                 parse_options=pacsv.ParseOptions(
                     delimiter=self.delimiter,
                     newlines_in_values=True,

@@ -49,3 +49,20 @@ def test_balance_at_a_moment_counts_only_what_happened_before(zone_with_operator
 def test_more_out_than_in_is_a_negative_balance(zone_with_operators, tmp_path):
     import_movements(zone_with_operators, write_csv(tmp_path / "a.csv", [admission(quantity="100"), removal()]))
     assert balance(zone_with_operators) == (Decimal("-300"), "KGM")
+
+
+def test_only_the_latest_accepted_version_of_a_customs_item_is_in_force(zone_with_operators, tmp_path):
+    from ftz.ledger.service import customs_frame
+    from tests.helpers import customs_item, import_customs
+
+    rows = [
+        customs_item("D1"),
+        customs_item("D1", version="2", quantity="1.0004"),
+        customs_item("D2", lot_ref="LOT2"),
+        customs_item("D2", version="2", lot_ref="LOT2", status="INVALIDATED"),
+        customs_item("D3", lot_ref="LOT3", status="INVALIDATED"),
+    ]
+    assert import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", rows)).accepted
+    in_force = customs_frame(zone_with_operators)
+    assert in_force[["declaration_ref", "version", "quantity"]].values.tolist() == [["D1", 2, 1_000_400]]
+    assert len(customs_frame(zone_with_operators, current_only=False)) == 5
