@@ -3,7 +3,16 @@
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ZoneSettings(BaseModel):
+    """What one zone may do differently (FTZ_ZONES='{"ZDM": {"accept_unknown_hs": true}}')."""
+
+    # Goods still booked under an older HS edition: accept codes the nomenclature in force
+    # does not know, with a warning, instead of refusing the row.
+    accept_unknown_hs: bool = False
 
 
 class Settings(BaseSettings):
@@ -22,6 +31,14 @@ class Settings(BaseSettings):
     json_max_bytes: int = 200 * 1024**2
     # How many row errors an upload's stored report keeps (the CLI prints them all).
     report_max_errors: int = 100_000
+    # The lists `ftz db upgrade` loads into a database that has none (default: those ftz ships).
+    reference_dir: Path = Path(__file__).resolve().parents[1] / "fixtures" / "reference"
+    # Per-zone overrides, by zone code.
+    zones: dict[str, ZoneSettings] = {}
+
+    def zone(self, code: str) -> ZoneSettings:
+        """The settings of one zone (the defaults where it has no override)."""
+        return self.zones.get(code, ZoneSettings())
 
 
 @lru_cache

@@ -92,7 +92,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on any error."""
-    with Session(engine or get_engine()) as session:
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

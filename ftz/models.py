@@ -1,8 +1,11 @@
 """Every table's model, imported in one place so that SQLModel's metadata knows them all."""
 
+import importlib
+
+MODULES = ("ftz.zones.models", "ftz.ingest.models", "ftz.ledger.models", "ftz.reference.models")
+
 
 def load_all() -> None:
     """Import every module that defines tables (Alembic and tests need the full metadata)."""
-    import ftz.ingest.models
-    import ftz.ledger.models
-    import ftz.zones.models  # noqa: F401
+    for name in MODULES:
+        importlib.import_module(name)

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from ftz.config import get_settings
 from ftz.database import get_engine
 from ftz.migrations import upgrade
+from ftz.reference import service as reference
 from ftz.zones import service as zones
 from ftz.zones.models import OperatorBase, ZoneBase
 
@@ -35,6 +36,9 @@ def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
     upgrade(get_engine(url))
+    # Imports check HS codes against the nomenclature in force: load what ftz ships, as
+    # `ftz db upgrade` does on a fresh database. Tests keep these lists (they are not emptied).
+    reference.ensure_shipped(get_engine(url))
     return url
 
 
@@ -59,7 +63,12 @@ def engine(migrated_url: str, settings_env: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def _empty(engine: Engine) -> None:
+    """Remove every record a test may have made; the reference lists shipped stay."""
     with engine.begin() as conn:
+        shipped = "SELECT id FROM reference_version WHERE loaded_by = 'ftz db upgrade'"
+        for table in ("hs_code", "control_correlation", "destination_risk"):
+            conn.execute(text(f"DELETE FROM {table} WHERE version_id NOT IN ({shipped})"))
+        conn.execute(text(f"DELETE FROM reference_version WHERE id NOT IN ({shipped})"))
         if engine.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         else:

@@ -16,6 +16,8 @@ from ftz.errors import FtzError
 from ftz.ingest import service as ingest
 from ftz.ingest.pipeline import ImportReport
 from ftz.ledger import service as ledger
+from ftz.reference import service as reference
+from ftz.reference.models import ListKind
 from ftz.zones import service as zones
 from ftz.zones.models import OperatorBase, ZoneBase
 
@@ -24,10 +26,12 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 zone_app = typer.Typer(help="Free zones.", no_args_is_help=True)
 operator_app = typer.Typer(help="Zone operators.", no_args_is_help=True)
 import_app = typer.Typer(help="Import operators' and customs' files.", no_args_is_help=True)
+reference_app = typer.Typer(help="Reference lists: HS nomenclature, strategic correlation, destination risk.")
 app.add_typer(db_app, name="db")
 app.add_typer(zone_app, name="zone")
 app.add_typer(operator_app, name="operator")
 app.add_typer(import_app, name="import")
+app.add_typer(reference_app, name="reference", no_args_is_help=True)
 
 
 def fail(reason: str, code: int = 1) -> None:
@@ -62,6 +66,39 @@ def db_upgrade() -> None:
 
     upgrade(get_engine())
     typer.echo("database schema is up to date")
+    for version in reference.ensure_shipped(get_engine()):
+        typer.echo(f"loaded the shipped {version.kind} list: {version.rows:,} rows (version {version.id})")
+
+
+@reference_app.command("load")
+@command
+def reference_load(
+    kind: Annotated[ListKind, typer.Argument(help="Which list: hs, controls or destinations.")],
+    path: Path,
+    source: Annotated[str, typer.Option(help="Where the list comes from (publication, date).")] = "",
+) -> None:
+    """Load a new version of a reference list; on any invalid row load nothing."""
+    report = reference.load(get_engine(), kind=kind, path=path, source=source or path.name, loaded_by=_sender())
+    for error in report.errors:
+        typer.echo(str(error))
+    if report.errors:
+        fail(f"{path.name}: rejected, {len(report.errors)} errors; nothing was loaded")
+    version = report.version
+    typer.echo(f"{kind} list version {version.id} in force: {version.rows:,} rows from {version.source}")
+
+
+@reference_app.command("show")
+@command
+def reference_show() -> None:
+    """The reference list versions in force, with source, date and size."""
+    with session_scope() as session:
+        versions = reference.get_all_in_force(session)
+    if not versions:
+        fail("no reference list is loaded: run `ftz db upgrade`")
+    typer.echo(f"{'list':<13} {'version':>7} {'loaded (UTC)':<17} {'rows':>7}  {'sha256':<12}  source")
+    for v in versions:
+        loaded = v.loaded_at.strftime("%Y-%m-%d %H:%M")
+        typer.echo(f"{v.kind:<13} {v.id:>7} {loaded:<17} {v.rows:>7,}  {v.sha256[:12]}  {v.source}")
 
 
 @zone_app.command("add")
@@ -145,26 +182,39 @@ def import_customs(
 def lots(
     operator: Annotated[str, typer.Option(help="Only this operator's lots.")] = "",
     as_of: Annotated[str, typer.Option(help="Balances at this ISO 8601 date-time (UTC); default now.")] = "",
+    strategic: Annotated[bool, typer.Option("--strategic", help="Only strategic lots.")] = False,
     summary: Annotated[bool, typer.Option("--summary", help="One line per operator instead of one per lot.")] = False,
 ) -> None:
-    """Book balances of lots: admitted + produced - removed - consumed - destroyed +- adjusted."""
+    """Lots with their book balance, HS code and strategic status."""
     with session_scope() as session:
         operators = {o.id: o.code for o in zones.get_all_operators(session)}
         operator_id = zones.get_operator_or_raise(session, code=operator.strip().upper()).id if operator else None
     moment = _parse_time(as_of) if as_of else None
     balances = ledger.get_lot_balances(get_engine(), operator_id=operator_id, as_of=moment)
     balances["operator"] = balances["operator_id"].map(operators)
+    if strategic:
+        balances = balances[balances["strategic"]]
     if summary:
-        typer.echo(f"{'operator':<10} {'lots':>6} {'in stock':>9} {'negative':>9} {'movements':>10}")
+        typer.echo(f"{'operator':<10} {'lots':>6} {'in stock':>9} {'negative':>9} {'strategic':>10} {'movements':>10}")
         for code, group in balances.groupby("operator", sort=True):
             in_stock = sum(b > 0 for b in group["balance"])
             negative = sum(b < 0 for b in group["balance"])
-            typer.echo(f"{code:<10} {len(group):>6} {in_stock:>9} {negative:>9} {group['movements'].sum():>10}")
+            typer.echo(
+                f"{code:<10} {len(group):>6} {in_stock:>9} {negative:>9} {group['strategic'].sum():>10} "
+                f"{group['movements'].sum():>10}"
+            )
         return
-    typer.echo(f"{'operator':<10} {'lot':<20} {'balance':>18} {'unit':<4} {'movements':>9}  last movement (UTC)")
+    typer.echo(f"{'operator':<9} {'lot':<16} {'hs_code':<10} {'balance':>16} {'unit':<4} {'strategic':<30} description")
     for row in balances.sort_values(["operator", "lot_ref"]).itertuples():
-        last = row.last_at.strftime("%Y-%m-%d %H:%M")
-        typer.echo(f"{row.operator:<10} {row.lot_ref:<20} {row.balance:>18,f} {row.unit:<4} {row.movements:>9}  {last}")
+        status = (
+            f"{row.basis} {row.control_codes}"
+            if row.strategic
+            else ("may be: " + row.may_be_codes if row.may_be_controlled else "")
+        )
+        typer.echo(
+            f"{row.operator:<9} {row.lot_ref:<16} {row.hs_code:<10} {row.balance:>16,f} {row.unit:<4} "
+            f"{status[:30]:<30} {row.hs_description[:60]}"
+        )
 
 
 def _parse_time(value: str) -> datetime:
@@ -178,6 +228,8 @@ def _parse_time(value: str) -> datetime:
 def _print_report(report: ImportReport) -> None:
     for error in report.errors:
         typer.echo(str(error))
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}")
     if not report.accepted:
         fail(report.summary())
     typer.echo(report.summary() + f" (upload {report.upload_id})")

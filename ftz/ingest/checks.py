@@ -96,6 +96,14 @@ def hs_code(cells: pd.Series) -> Checked:
     return _result(_nonempty(values), raw, bad, says("is not an HS code of 6 to 10 digits"))
 
 
+def digits(cells: pd.Series) -> Checked:
+    """A nomenclature code: 2 to 10 digits once dots and spaces are removed."""
+    raw = cells.str.strip()
+    values = raw.str.replace(r"[.\s]", "", regex=True)
+    bad = (values != "") & ~values.str.fullmatch(r"\d{2,10}")
+    return _result(_nonempty(values), raw, bad, says("is not a code of 2 to 10 digits"))
+
+
 def whole_number(cells: pd.Series) -> Checked:
     """A positive integer (item numbers, versions)."""
     raw = cells.str.strip()

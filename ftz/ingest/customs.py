@@ -6,7 +6,7 @@ from sqlalchemy import Connection, bindparam, insert, select, text
 from ftz.database import UTCDateTime, utcnow
 from ftz.ingest import staging
 from ftz.ingest.pipeline import STAGE, RowError
-from ftz.ingest.schema import CUSTOMS, HeaderCheck, row_errors, same_record
+from ftz.ingest.schema import CUSTOMS, HeaderCheck, row_errors, same_record, unknown_hs
 from ftz.ledger.models import CustomsEntry
 from ftz.zones.models import Operator, Zone
 
@@ -24,7 +24,9 @@ class CustomsImport:
     spec = CUSTOMS
     columns = COLUMNS
 
-    def __init__(self, create_missing: bool = False):
+    def __init__(self, subheadings: frozenset[str], accepting_zones: frozenset[str], create_missing: bool = False):
+        self.subheadings = subheadings
+        self.accepting_zones = accepting_zones  # zones that accept unknown HS codes with a warning
         self.create_missing = create_missing
         self.created: list[str] = []
         self._zones: dict[str, tuple[int, str]] = {}
@@ -48,8 +50,8 @@ class CustomsImport:
 
     def prepare(
         self, conn: Connection, frame: pd.DataFrame, cells: pd.DataFrame, header: HeaderCheck
-    ) -> list[pd.DataFrame]:
-        """Resolve zone and operator codes (creating them with --create-missing); quantity > 0."""
+    ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+        """Resolve zone and operator codes (creating them with --create-missing); quantity > 0; known HS codes."""
         zone = _codes(cells, header, "zone_code")
         operator = _codes(cells, header, "operator_code")
         if self.create_missing:
@@ -62,12 +64,15 @@ class CustomsImport:
         unknown_operator = (operator != "") & operator_zone.isna()
         elsewhere = zone_id.notna() & operator_zone.notna() & (zone_id != operator_zone)
         hint = " (register it, or import with --create-missing)"
-        return [
+        unknown, warnings = unknown_hs(frame["hs_code"], self.subheadings, zone.isin(self.accepting_zones))
+        errors = [
             row_errors("zone_code", unknown_zone, '"' + zone + '" is not a registered zone' + hint),
             row_errors("operator_code", unknown_operator, '"' + operator + '" is not a registered operator' + hint),
             row_errors("operator_code", elsewhere, '"' + operator + '" is registered in another zone'),
             row_errors("quantity", frame["quantity"].notna() & (frame["quantity"] <= 0), "must be greater than 0"),
+            unknown,
         ]
+        return errors, [warnings]
 
     def _create(self, conn: Connection, zone: pd.Series, operator: pd.Series) -> None:
         for code in sorted(set(zone[zone != ""]) - set(self._zones)):

@@ -43,3 +43,7 @@ class Upload(SQLModel, table=True):
     error_count: int = 0
     # The first errors (row, column, message), as many as report_max_errors allows.
     errors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Accepted with a warning (e.g. an HS code unknown to the nomenclature, where the zone allows it).
+    warnings: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )

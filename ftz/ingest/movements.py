@@ -8,7 +8,7 @@ from sqlalchemy import Connection, bindparam, func, select, text
 from ftz.database import UTCDateTime, utcnow
 from ftz.ingest import staging
 from ftz.ingest.pipeline import STAGE, RowError
-from ftz.ingest.schema import MOVEMENTS, HeaderCheck, row_errors, same_record
+from ftz.ingest.schema import MOVEMENTS, HeaderCheck, row_errors, same_record, unknown_hs
 from ftz.ledger.models import Movement
 from reconciliation.units import UNITS
 
@@ -26,9 +26,11 @@ class MovementsImport:
     spec = MOVEMENTS
     columns = COLUMNS
 
-    def __init__(self, operator_id: int, timezone: str):
+    def __init__(self, operator_id: int, timezone: str, subheadings: frozenset[str], accept_unknown_hs: bool):
         self.operator_id = operator_id
         self.timezone = timezone
+        self.subheadings = subheadings
+        self.accept_unknown_hs = accept_unknown_hs
 
     def timezones(self, cells: pd.DataFrame, header: HeaderCheck) -> str:
         return self.timezone
@@ -40,8 +42,8 @@ class MovementsImport:
 
     def prepare(
         self, conn: Connection, frame: pd.DataFrame, cells: pd.DataFrame, header: HeaderCheck
-    ) -> list[pd.DataFrame]:
-        """Rules across a row's fields: quantity signs by type, currency with value."""
+    ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+        """Rules across a row's fields: quantity signs by type, currency with value, known HS codes."""
         kind, qty = frame["movement_type"], frame["quantity"]
         known = qty.notna() & kind.notna()
         errors = [
@@ -59,7 +61,8 @@ class MovementsImport:
                 "missing (required with value)",
             ),
         ]
-        return errors
+        unknown, warnings = unknown_hs(frame["hs_code"], self.subheadings, self.accept_unknown_hs)
+        return [*errors, unknown], [warnings]
 
     def cross_check(self, conn: Connection) -> list[RowError]:
         """Duplicates in the file, conflicts with what is recorded, corrections, units per lot."""

@@ -44,6 +44,7 @@ class ImportReport:
     rows_unchanged: int = 0
     rows_corrected: int = 0
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
@@ -53,11 +54,12 @@ class ImportReport:
         """One line an operator reads first."""
         if not self.accepted:
             return f"{self.filename}: rejected, {len(self.errors)} errors; nothing was stored"
+        warned = f", {len(self.warnings)} warnings" if self.warnings else ""
         if self.rows_new == 0:
-            return f"{self.filename}: {self.rows_total} rows, all already recorded; nothing changed"
+            return f"{self.filename}: {self.rows_total} rows, all already recorded; nothing changed{warned}"
         return (
             f"{self.filename}: {self.rows_total} rows, {self.rows_new} new "
-            f"({self.rows_corrected} corrections), {self.rows_unchanged} already recorded"
+            f"({self.rows_corrected} corrections), {self.rows_unchanged} already recorded{warned}"
         )
 
 
@@ -71,7 +73,8 @@ class Importer(Protocol):
 
     def prepare(
         self, conn: Connection, frame: pd.DataFrame, cells: pd.DataFrame, header: HeaderCheck
-    ) -> list[pd.DataFrame]: ...
+    ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+        """Checks across a row's fields: (errors, warnings), by index of ``cells``."""
 
     def lock(self, conn: Connection) -> None: ...
 
@@ -91,12 +94,7 @@ def run(
     settings = get_settings()
     report = ImportReport(None, upload["filename"], blob.sha256, UploadOutcome.ACCEPTED)
     try:
-        reader = TableReader(
-            blob.path,
-            chunk_rows=settings.import_chunk_rows,
-            xlsx_max_bytes=settings.xlsx_max_uncompressed_bytes,
-            json_max_bytes=settings.json_max_bytes,
-        )
+        reader = open_reader(blob.path)
         upload["file_format"] = reader.file_format
         header = check_header(importer.spec, reader.header)
         report.errors = [RowError(*e) for e in header.errors]
@@ -106,7 +104,7 @@ def run(
             ).scalar_one()
             importer.lock(conn)
             staging.create(conn, STAGE, importer.columns)
-            report.rows_total, chunk_errors = _stage(conn, importer, reader, header, progress)
+            report.rows_total, chunk_errors, report.warnings = _stage(conn, importer, reader, header, progress)
             report.errors += [RowError(e.row_no, "(row)", e.message) for e in reader.structural_errors]
             report.errors += chunk_errors
             report.rows_total += len(reader.structural_errors)
@@ -124,6 +122,7 @@ def run(
                         rows_new=report.rows_new,
                         rows_unchanged=report.rows_unchanged,
                         rows_corrected=report.rows_corrected,
+                        warnings=_as_dicts(report.warnings[: settings.report_max_errors]),
                     )
                 )
                 report.upload_id = upload_id
@@ -141,9 +140,10 @@ def run(
 
 def _stage(
     conn: Connection, importer: Importer, reader: TableReader, header: HeaderCheck, progress: Progress | None
-) -> tuple[int, list[RowError]]:
+) -> tuple[int, list[RowError], list[RowError]]:
     rows = 0
     errors: list[RowError] = []
+    warnings: list[RowError] = []
     for chunk in reader.chunks(progress):
         cells = chunk.cells
         frame, found = validate(
@@ -153,17 +153,52 @@ def _stage(
             timezones=importer.timezones(cells, header),
             decimal_comma=reader.decimal_comma,
         )
-        found += importer.prepare(conn, frame, cells, header)
+        more, warned = importer.prepare(conn, frame, cells, header)
+        found += more
+        warnings += _numbered(warned, chunk.row_no)
         frame["row_no"] = chunk.row_no
         staging.load(conn, STAGE, frame, importer.columns)
         rows += len(frame)
-        for table in found:
-            if len(table):
-                numbers = chunk.row_no.loc[table["index"]].to_numpy()
-                errors += [
-                    RowError(int(n), c, m) for n, c, m in zip(numbers, table["column"], table["message"], strict=True)
-                ]
-    return rows, errors
+        errors += _numbered(found, chunk.row_no)
+    return rows, errors, warnings
+
+
+def open_reader(path) -> TableReader:
+    """A reader for a stored file, with the configured limits."""
+    settings = get_settings()
+    return TableReader(
+        path,
+        chunk_rows=settings.import_chunk_rows,
+        xlsx_max_bytes=settings.xlsx_max_uncompressed_bytes,
+        json_max_bytes=settings.json_max_bytes,
+    )
+
+
+def validate_file(spec: FileSpec, reader: TableReader) -> tuple[pd.DataFrame, list[RowError]]:
+    """Every row of a small file, checked and normalised in memory (reference lists)."""
+    header = check_header(spec, reader.header)
+    errors = [RowError(*e) for e in header.errors]
+    frames = []
+    for chunk in reader.chunks():
+        frame, found = validate(spec, header, chunk.cells, timezones="UTC", decimal_comma=reader.decimal_comma)
+        errors += _numbered(found, chunk.row_no)
+        frame["row_no"] = chunk.row_no
+        frames.append(frame)
+    errors += [RowError(e.row_no, "(row)", e.message) for e in reader.structural_errors]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*spec.names, "row_no"])
+    return frame, sorted(errors, key=lambda e: (e.row, _column_order(spec, e.column)))
+
+
+def _numbered(found: list[pd.DataFrame], row_no: pd.Series) -> list[RowError]:
+    """Errors found by index, as rows of the file."""
+    errors = []
+    for table in found:
+        if len(table):
+            numbers = row_no.loc[table["index"]].to_numpy()
+            errors += [
+                RowError(int(n), c, m) for n, c, m in zip(numbers, table["column"], table["message"], strict=True)
+            ]
+    return errors
 
 
 def _reject(engine: Engine, upload: dict, report: ImportReport, keep: int) -> None:
@@ -173,10 +208,14 @@ def _reject(engine: Engine, upload: dict, report: ImportReport, keep: int) -> No
         "outcome": UploadOutcome.REJECTED,
         "rows_total": report.rows_total,
         "error_count": len(report.errors),
-        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in report.errors[:keep]],
+        "errors": _as_dicts(report.errors[:keep]),
     }
     with engine.begin() as conn:
         report.upload_id = conn.execute(insert(Upload).values(**values).returning(Upload.id)).scalar_one()
+
+
+def _as_dicts(errors: list[RowError]) -> list[dict]:
+    return [{"row": e.row, "column": e.column, "message": e.message} for e in errors]
 
 
 def _column_order(spec: FileSpec, column: str) -> int:
@@ -201,6 +240,7 @@ def upload_values(kind: str, filename: str, blob: Blob, sent_by: str, operator_i
         "rows_corrected": 0,
         "error_count": 0,
         "errors": [],
+        "warnings": [],
     }
 
 

@@ -8,7 +8,9 @@ import pandas as pd
 from ftz.ingest import checks
 from ftz.ledger.models import Direction, EntryStatus, MovementType, Procedure, RemovalKind
 
-Check = Literal["ref", "text", "choice", "timestamp", "hs", "decimal", "unit", "country", "currency", "whole"]
+Check = Literal[
+    "ref", "text", "choice", "timestamp", "date", "hs", "digits", "decimal", "unit", "country", "currency", "whole"
+]
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,18 @@ def same_record(left: str, right: str, columns: list[str], dialect: str) -> str:
     return " AND ".join(f"{left}.{c} {equal} {right}.{c}" for c in columns)
 
 
+def unknown_hs(
+    hs_codes: pd.Series, subheadings: frozenset[str], accepted: pd.Series | bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Errors, or warnings where the zone accepts them, for codes whose first 6 digits are no subheading."""
+    unknown = hs_codes.notna() & ~hs_codes.str.slice(0, 6).isin(subheadings)
+    codes = hs_codes[unknown]
+    reasons = '"' + codes + '" is not in the HS nomenclature in force (no subheading ' + codes.str.slice(0, 6) + ")"
+    accepted = accepted if isinstance(accepted, pd.Series) else pd.Series(accepted, index=hs_codes.index)
+    warned = accepted[unknown].astype(bool)
+    return _errors("hs_code", reasons[~warned]), _errors("hs_code", reasons[warned])
+
+
 def row_errors(name: str, bad: pd.Series, reason: pd.Series | str) -> pd.DataFrame:
     """Errors for the rows where ``bad`` is true, in the (index, column, message) shape."""
     return _errors(name, _where(bad, reason))
@@ -186,8 +200,12 @@ def _check(column: Column, raw: pd.Series, timezones: pd.Series | str, comma: bo
             return checks.choice(raw, column.choices)
         case "timestamp":
             return checks.timestamp(raw, timezones)
+        case "date":
+            return checks.timestamp(raw, "UTC")
         case "hs":
             return checks.hs_code(raw)
+        case "digits":
+            return checks.digits(raw)
         case "decimal":
             return checks.decimal(raw, comma)
         case "unit":

@@ -7,12 +7,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from ftz.config import get_settings
+from ftz.errors import InvalidInput
 from ftz.ingest import blobs, pipeline
 from ftz.ingest.customs import CustomsImport
 from ftz.ingest.models import Upload, UploadKind
 from ftz.ingest.movements import MovementsImport
 from ftz.ingest.pipeline import ImportReport
 from ftz.ingest.readers import Progress
+from ftz.reference import service as reference
 from ftz.zones import service as zones
 from ftz.zones.models import Zone
 
@@ -30,9 +32,11 @@ def import_movements(
     with Session(engine) as session:
         operator = zones.get_operator_or_raise(session, code=operator_code.strip().upper())
         zone = session.get(Zone, operator.zone_id)
-        operator_id, timezone = operator.id, zone.timezone
+        operator_id, timezone, zone_code = operator.id, zone.timezone, zone.code
+    subheadings = _subheadings(engine)
     blob = _store(source)
-    importer = MovementsImport(operator_id, timezone)
+    accept = get_settings().zone(zone_code).accept_unknown_hs
+    importer = MovementsImport(operator_id, timezone, subheadings, accept)
     upload = pipeline.upload_values(UploadKind.MOVEMENTS, filename, blob, sent_by, operator_id)
     return pipeline.run(engine, importer, upload, blob, progress)
 
@@ -47,8 +51,10 @@ def import_customs(
     progress: Progress | None = None,
 ) -> tuple[ImportReport, list[str]]:
     """Import a batch of customs entries; also what --create-missing registered."""
+    subheadings = _subheadings(engine)
     blob = _store(source)
-    importer = CustomsImport(create_missing=create_missing)
+    accepting = frozenset(code for code, zone in get_settings().zones.items() if zone.accept_unknown_hs)
+    importer = CustomsImport(subheadings, accepting, create_missing=create_missing)
     upload = pipeline.upload_values(UploadKind.CUSTOMS, filename, blob, sent_by, None)
     report = pipeline.run(engine, importer, upload, blob, progress)
     return report, importer.created if report.accepted else []
@@ -64,6 +70,14 @@ def get_all(session: Session, *, operator_id: int | None = None) -> list[Upload]
     if operator_id is not None:
         query = query.where(Upload.operator_id == operator_id)
     return list(session.exec(query))
+
+
+def _subheadings(engine: Engine) -> frozenset[str]:
+    """The 6-digit subheadings of the HS nomenclature in force."""
+    hs = reference.hs_nomenclature(engine)
+    if hs.empty:
+        raise InvalidInput("no HS nomenclature is loaded: run `ftz db upgrade`")
+    return frozenset(hs.loc[hs["level"] == 6, "code"])
 
 
 def _store(source: Path | BinaryIO) -> blobs.Blob:

@@ -6,14 +6,20 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from ftz.database import from_millionths
-from reconciliation.ledger import book_balances, current_entries
+from ftz.reference import service as reference
+from ftz.reference.models import ListKind
+from reconciliation.ledger import book_balances, current, current_entries
+from reconciliation.strategic import strategic_status
 
-_COLUMNS = "id, operator_id, movement_ref, movement_type, occurred_at, lot_ref, hs_code, quantity, unit, corrects_ref"
+_COLUMNS = (
+    "id, operator_id, movement_ref, movement_type, occurred_at, lot_ref, hs_code, quantity, unit, "
+    "control_code, process_ref, corrects_ref"
+)
 
 
 _ENTRY_COLUMNS = (
     "id, declaration_ref, item_no, version, direction, status, lodged_at, zone_id, operator_id, lot_ref, "
-    "hs_code, quantity, unit, destination_country"
+    "hs_code, quantity, unit, destination_country, control_code"
 )
 
 
@@ -36,8 +42,31 @@ def customs_frame(engine: Engine, *, current_only: bool = True) -> pd.DataFrame:
 
 
 def get_lot_balances(engine: Engine, *, operator_id: int | None = None, as_of: datetime | None = None) -> pd.DataFrame:
-    """Each lot's book balance (a Decimal in the lot's unit) at ``as_of`` (default: now)."""
-    frame = movements_frame(engine, operator_id=operator_id)
-    balances = book_balances(frame, pd.Timestamp(as_of) if as_of else None)
+    """Each lot's book balance (a Decimal in the lot's unit) at ``as_of`` (default: now), with
+    its HS code and description, and its strategic status with the basis and list version."""
+    moves = current(movements_frame(engine, operator_id=operator_id))
+    balances = book_balances(moves, pd.Timestamp(as_of) if as_of else None)
     balances["balance"] = [from_millionths(v) for v in balances["balance"]]
-    return balances
+    first = moves.sort_values(["occurred_at", "id"]).drop_duplicates(["operator_id", "lot_ref"])
+    balances = balances.merge(first[["operator_id", "lot_ref", "hs_code"]], on=["operator_id", "lot_ref"], how="left")
+    hs = reference.hs_nomenclature(engine)
+    balances["hs_description"] = balances["hs_code"].str.slice(0, 6).map(hs.set_index("code")["description"]).fillna("")
+    return balances.merge(get_strategic_status(engine, moves), on=["operator_id", "lot_ref"], how="left")
+
+
+def get_strategic_status(engine: Engine, moves: pd.DataFrame) -> pd.DataFrame:
+    """Strategic status of the lots of ``moves``, from both sides' records and the list in force."""
+    entries = customs_frame(engine)
+    entries = entries[entries["lot_ref"].notna() & entries["operator_id"].isin(moves["operator_id"].unique())]
+    goods = pd.concat(
+        [
+            moves[["operator_id", "lot_ref", "hs_code", "control_code"]],
+            entries[["operator_id", "lot_ref", "hs_code", "control_code"]],
+        ],
+        ignore_index=True,
+    )
+    processing = moves.loc[moves["movement_type"].isin(["CONSUME", "PRODUCE"])]
+    controls = reference.controls(engine)
+    status = strategic_status(goods, processing, controls)
+    status["controls_version"] = reference.version_in_force(engine, ListKind.CONTROLS)
+    return status
