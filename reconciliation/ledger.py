@@ -55,7 +55,9 @@ def in_lot_unit(movements: pd.DataFrame) -> pd.DataFrame:
         num = pd.Series([ratios[k].numerator for k in keys], index=out.index[other], dtype="object")
         den = pd.Series([ratios[k].denominator for k in keys], index=out.index[other], dtype="object")
         micro = out.loc[other, "quantity"].astype("object")
-        out.loc[other, "lot_quantity"] = ((2 * micro * num + den) // (2 * den)).astype("int64")
+        # Half away from zero on the magnitude, so that +x and -x convert to opposites.
+        magnitude = (2 * micro.abs() * num + den) // (2 * den)
+        out.loc[other, "lot_quantity"] = magnitude.where(micro >= 0, -magnitude).astype("int64")
     return out
 
 

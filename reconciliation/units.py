@@ -60,11 +60,6 @@ UNITS: dict[str, tuple[str, Decimal, str]] = {
 }
 
 
-def dimension(code: str) -> str:
-    """The dimension of a unit code (``KeyError`` if ftz does not know the code)."""
-    return UNITS[code][0]
-
-
 def factor(from_unit: str, to_unit: str) -> Decimal:
     """How many ``to_unit`` one ``from_unit`` is; ``ValueError`` across dimensions."""
     from_dim, from_factor, _ = UNITS[from_unit]

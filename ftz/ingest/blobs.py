@@ -2,7 +2,6 @@
 
 import hashlib
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +43,7 @@ def store(source: BinaryIO, root: Path, max_bytes: int) -> Blob:
         final = blob_path(root, digest.hexdigest())
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp_name, final)
+        _fsync_dir(final.parent)  # the rename itself must survive a power cut
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
@@ -59,7 +59,9 @@ def store_file(path: Path, root: Path, max_bytes: int) -> Blob:
         raise InvalidInput(f"cannot read {path.name}: {exc.strerror.lower()}") from None
 
 
-def copy_out(blob_sha: str, root: Path, target: BinaryIO) -> None:
-    """Write a stored file to ``target`` (for downloads)."""
-    with blob_path(root, blob_sha).open("rb") as source:
-        shutil.copyfileobj(source, target)
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

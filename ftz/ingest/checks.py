@@ -58,8 +58,14 @@ def _nonempty(values: pd.Series) -> pd.Series:
 def text(cells: pd.Series, max_length: int) -> Checked:
     """Free text, trimmed; empty becomes missing."""
     values = cells.str.strip()
-    bad = values.str.len() > max_length
-    return _result(_nonempty(values), values, bad, f"is longer than {max_length} characters")
+    long = values.str.len() > max_length
+    control = values.str.contains("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", regex=True)
+
+    def reason(bad_raw: pd.Series) -> pd.Series:
+        reasons = pd.Series(f"is longer than {max_length} characters", index=bad_raw.index, dtype="object")
+        return reasons.where(~control[bad_raw.index], "holds control characters (such as NUL)")
+
+    return _result(_nonempty(values), values, long | control, reason)
 
 
 def code(cells: pd.Series, allowed: frozenset[str], what: str) -> Checked:
@@ -92,7 +98,7 @@ def hs_code(cells: pd.Series) -> Checked:
     """6 to 10 digits once dots and spaces are removed."""
     raw = cells.str.strip()
     values = raw.str.replace(r"[.\s]", "", regex=True)
-    bad = (values != "") & ~values.str.fullmatch(r"\d{6,10}")
+    bad = (values != "") & ~values.str.fullmatch(r"[0-9]{6,10}")
     return _result(_nonempty(values), raw, bad, says("is not an HS code of 6 to 10 digits"))
 
 
@@ -100,14 +106,14 @@ def digits(cells: pd.Series) -> Checked:
     """A nomenclature code: 2 to 10 digits once dots and spaces are removed."""
     raw = cells.str.strip()
     values = raw.str.replace(r"[.\s]", "", regex=True)
-    bad = (values != "") & ~values.str.fullmatch(r"\d{2,10}")
+    bad = (values != "") & ~values.str.fullmatch(r"[0-9]{2,10}")
     return _result(_nonempty(values), raw, bad, says("is not a code of 2 to 10 digits"))
 
 
 def whole_number(cells: pd.Series) -> Checked:
     """A positive integer (item numbers, versions)."""
     raw = cells.str.strip()
-    ok = raw.str.fullmatch(r"0*[1-9]\d{0,8}")
+    ok = raw.str.fullmatch(r"0*[1-9][0-9]{0,8}")
     values = pd.Series(pd.NA, index=cells.index, dtype="Int64")
     if ok.any():
         values[ok] = raw[ok].astype("int64")
@@ -118,7 +124,9 @@ def decimal(cells: pd.Series, comma: bool = False) -> Checked:
     """A decimal with at most 6 places, as an Int64 of millionths (never through float)."""
     raw = cells.str.strip()
     spelled = raw.str.replace(",", ".", regex=False) if comma else raw
-    ok = spelled.str.fullmatch(rf"[+-]?(0*\d{{1,{MAX_INTEGER_DIGITS}}}\.?\d{{0,6}}|\.\d{{1,6}})")
+    # The decimal point is required before a fraction, so no run of digits can exceed
+    # what an int64 of millionths holds.
+    ok = spelled.str.fullmatch(rf"[+-]?(0*[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.[0-9]{{0,6}})?|\.[0-9]{{1,6}})")
     values = pd.Series(pd.NA, index=cells.index, dtype="Int64")
     if ok.any():
         good = spelled[ok].str.lstrip("+")
@@ -133,7 +141,7 @@ def decimal(cells: pd.Series, comma: bool = False) -> Checked:
 def _decimal_reason(raw: pd.Series) -> pd.Series:
     lowered = raw.str.lower().str.lstrip("+-")
     reasons = quoted(raw) + " is not a number"
-    plain = raw.str.fullmatch(r"[+-]?\d+\.?\d*")
+    plain = raw.str.fullmatch(r"[+-]?[0-9]+(\.[0-9]*)?")
     places = raw.str.partition(".")[2].str.len()
     reasons = reasons.where(~lowered.isin(["nan", "inf", "infinity"]), quoted(raw) + " is not a finite number")
     reasons = reasons.where(~(plain & (places > 6)), quoted(raw) + " has more than 6 decimal places")
@@ -143,14 +151,20 @@ def _decimal_reason(raw: pd.Series) -> pd.Series:
     )
 
 
-_OFFSET = r"(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
+_OFFSET = r"(?:Z|z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
+# What the contract calls ISO 8601: a date, or a date-time to the minute, second or
+# microsecond, with or without offset. Anything looser ("2026-9-1", "2026-09") is refused.
+_ISO = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?"
+)
 
 
 def timestamp(cells: pd.Series, timezones: pd.Series | str) -> Checked:
     """ISO 8601 date or date-time as UTC; one without offset is local time in its zone."""
     raw = cells.str.strip()
-    present = raw != ""
-    with_offset = present & raw.str.contains(r"[T ]\d.*" + _OFFSET, regex=True)
+    present = (raw != "") & raw.str.fullmatch(_ISO)
+    with_offset = present & raw.str.contains(r"[T ][0-9].*" + _OFFSET, regex=True)
     values = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us, UTC]")
     if with_offset.any():
         values[with_offset] = pd.to_datetime(raw[with_offset], format="ISO8601", errors="coerce", utc=True)
@@ -166,7 +180,7 @@ def timestamp(cells: pd.Series, timezones: pd.Series | str) -> Checked:
             ambiguous[rows] = stamps.notna() & localised.isna()
     latest = pd.Timestamp(datetime.now(UTC) + timedelta(days=1))
     out_of_range = values.notna() & ((values < EARLIEST) | (values > latest))
-    bad = present & (values.isna() | out_of_range)
+    bad = (raw != "") & (values.isna() | out_of_range)
 
     def reason(bad_raw: pd.Series) -> pd.Series:
         reasons = quoted(bad_raw) + " is not an ISO 8601 date or date-time"

@@ -1,7 +1,7 @@
 """Importing customs entries (contract section 3): every version of every declaration item."""
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, insert, select, text
+from sqlalchemy import Connection, bindparam, func, insert, select, text
 
 from ftz.database import UTCDateTime, utcnow
 from ftz.ingest import staging
@@ -55,7 +55,9 @@ class CustomsImport:
         zone = _codes(cells, header, "zone_code")
         operator = _codes(cells, header, "operator_code")
         if self.create_missing:
-            self._create(conn, zone, operator)
+            # only codes that passed their own checks (length, characters) are registered
+            valid = frame["zone_code"].notna() & frame["operator_code"].notna()
+            self._create(conn, zone[valid], operator[valid])
         zone_id = zone.map({code: zid for code, (zid, _) in self._zones.items()})
         operator_zone = operator.map({code: zid for code, (_, zid) in self._operators.items()})
         frame["zone_id"] = zone_id.astype("Int64")
@@ -124,13 +126,17 @@ class CustomsImport:
             f"({names}, zone_id, operator_id, row_no, upload_id, recorded_at) "
             f"SELECT {names}, zone_id, operator_id, row_no, :upload, :now FROM {STAGE} s "
             "WHERE NOT EXISTS (SELECT 1 FROM customs_entry c WHERE c.declaration_ref = s.declaration_ref "
-            "AND c.item_no = s.item_no AND c.version = s.version)"
+            "AND c.item_no = s.item_no AND c.version = s.version) ORDER BY s.row_no"
         ).bindparams(bindparam("now", type_=UTCDateTime()))
         new = conn.execute(statement, {"upload": upload_id, "now": utcnow()}).rowcount
-        return new, 0
+        amendments = conn.execute(
+            select(func.count()).where(CustomsEntry.upload_id == upload_id, CustomsEntry.version > 1)
+        ).scalar_one()
+        return new, amendments
 
 
 def _codes(cells: pd.DataFrame, header: HeaderCheck, name: str) -> pd.Series:
+    """A code column as sent, upper-cased ("" where absent)."""
     if name not in header.columns:
         return pd.Series("", index=cells.index, dtype="str")
     return cells[header.columns[name]].str.strip().str.upper()

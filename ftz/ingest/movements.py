@@ -8,7 +8,7 @@ from sqlalchemy import Connection, bindparam, func, select, text
 from ftz.database import UTCDateTime, utcnow
 from ftz.ingest import staging
 from ftz.ingest.pipeline import STAGE, RowError
-from ftz.ingest.schema import MOVEMENTS, HeaderCheck, row_errors, same_record, unknown_hs
+from ftz.ingest.schema import MOVEMENTS, HeaderCheck, cells_empty, row_errors, same_record, unknown_hs
 from ftz.ledger.models import Movement
 from reconciliation.units import UNITS
 
@@ -57,7 +57,7 @@ class MovementsImport:
             row_errors("value", frame["value"].notna() & (frame["value"] < 0), "cannot be negative"),
             row_errors(
                 "currency",
-                frame["value"].notna() & frame["currency"].isna() & _empty(cells, header, "currency"),
+                frame["value"].notna() & frame["currency"].isna() & cells_empty(cells, header, "currency"),
                 "missing (required with value)",
             ),
         ]
@@ -82,6 +82,15 @@ class MovementsImport:
             )
         for row in staging.fetch(conn, _UNKNOWN_CORRECTED, **op).itertuples():
             errors.append(RowError(row.row_no, "corrects_ref", f'"{row.corrects_ref}" is not a recorded movement'))
+        recorded = _recorded(conn.dialect.name)
+        for row in staging.fetch(conn, _CORRECTED_TWICE.format(recorded=recorded), **op).itertuples():
+            errors.append(
+                RowError(
+                    row.row_no,
+                    "corrects_ref",
+                    f'"{row.corrects_ref}" is already corrected by "{row.corrected_by}"; correct that one instead',
+                )
+            )
         for row in staging.fetch(conn, _LOT_UNITS, **op).itertuples():
             if _DIMENSION.get(row.unit) != _DIMENSION.get(row.lot_unit):
                 errors.append(
@@ -101,19 +110,15 @@ class MovementsImport:
             f"INSERT INTO {Movement.__tablename__} "
             f"({names}, row_no, upload_id, operator_id, recorded_at) "
             f"SELECT {names}, row_no, :upload, :op, :now FROM {STAGE} s "
-            f"WHERE NOT EXISTS ({_recorded(conn.dialect.name)})"
+            f"WHERE NOT EXISTS ({_recorded(conn.dialect.name)}) "
+            # in file order, so that a correction always comes after what it corrects
+            "ORDER BY s.row_no"
         ).bindparams(bindparam("now", type_=UTCDateTime()))
         new = conn.execute(insert, {"upload": upload_id, "op": self.operator_id, "now": utcnow()}).rowcount
         corrected = conn.execute(
             select(func.count()).where(Movement.upload_id == upload_id, Movement.corrects_ref.is_not(None))
         ).scalar_one()
         return new, corrected
-
-
-def _empty(cells: pd.DataFrame, header: HeaderCheck, name: str) -> pd.Series:
-    if name not in header.columns:
-        return pd.Series(True, index=cells.index)
-    return cells[header.columns[name]].str.strip() == ""
 
 
 def _lock_key(kind: str, ident: int) -> int:
@@ -137,10 +142,11 @@ def _recorded(dialect: str) -> str:
     )
 
 
-# A ref already stored, with no stored version equal to this row, and no corrects_ref.
+# A ref already stored, with no stored version equal to this row, that does not correct
+# itself: a correction either reuses the ref it corrects or brings a new one.
 _CONFLICTS = f"""
 SELECT s.row_no, s.movement_ref FROM {STAGE} s
-WHERE s.corrects_ref IS NULL
+WHERE (s.corrects_ref IS NULL OR s.corrects_ref <> s.movement_ref)
   AND EXISTS (SELECT 1 FROM movement m WHERE m.operator_id = :op AND m.movement_ref = s.movement_ref)
   AND NOT EXISTS ({{recorded}})
 """
@@ -153,12 +159,30 @@ WHERE s.corrects_ref IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM {STAGE} e WHERE e.movement_ref = s.corrects_ref AND e.row_no < s.row_no)
 """
 
+# A movement is corrected once: a later fix corrects the correction (the head of the chain),
+# so that exactly one row of a chain is current. Re-sent identical rows are not new.
+_CORRECTED_TWICE = f"""
+SELECT s.row_no, s.corrects_ref, c.movement_ref AS corrected_by FROM {STAGE} s
+JOIN (
+    SELECT m.corrects_ref, m.movement_ref FROM movement m
+    WHERE m.operator_id = :op AND m.corrects_ref IS NOT NULL AND m.corrects_ref <> m.movement_ref
+    UNION ALL
+    SELECT e.corrects_ref, e.movement_ref FROM {STAGE} e
+    WHERE e.corrects_ref IS NOT NULL AND e.corrects_ref <> e.movement_ref
+) c ON c.corrects_ref = s.corrects_ref AND c.movement_ref <> s.movement_ref
+WHERE s.corrects_ref IS NOT NULL AND NOT EXISTS ({{recorded}})
+"""
+
 # A lot is kept in the unit it was first booked in (recorded first, then the file's order);
 # every row of the file must be in a unit of the same dimension (compared in Python).
 _LOT_UNITS = f"""
 WITH candidates AS (
     SELECT m.lot_ref, m.unit, 0 AS source, m.id AS position FROM movement m
     WHERE m.operator_id = :op AND m.lot_ref IN (SELECT lot_ref FROM {STAGE})
+      -- a row corrected since (or by this file) no longer says what the lot's unit is
+      AND NOT EXISTS (SELECT 1 FROM movement c WHERE c.operator_id = :op
+                      AND c.corrects_ref = m.movement_ref AND c.id > m.id)
+      AND m.movement_ref NOT IN (SELECT corrects_ref FROM {STAGE} WHERE corrects_ref IS NOT NULL)
     UNION ALL
     SELECT lot_ref, unit, 1, row_no FROM {STAGE} WHERE unit IS NOT NULL AND lot_ref IS NOT NULL
 ), firsts AS (

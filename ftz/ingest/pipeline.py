@@ -1,6 +1,5 @@
 """The import pipeline shared by every kind of file: read, validate, stage, check, store or reject."""
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -12,7 +11,7 @@ from ftz.database import utcnow
 from ftz.errors import InvalidInput
 from ftz.ingest import staging
 from ftz.ingest.blobs import Blob
-from ftz.ingest.models import Upload, UploadOutcome
+from ftz.ingest.models import Upload, UploadKind, UploadOutcome
 from ftz.ingest.readers import Progress, TableReader
 from ftz.ingest.schema import FileSpec, HeaderCheck, check_header, validate
 
@@ -43,6 +42,8 @@ class ImportReport:
     rows_new: int = 0
     rows_unchanged: int = 0
     rows_corrected: int = 0
+    # What a row that changes an earlier record is called in this kind of file.
+    corrections_word: str = "corrections"
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
 
@@ -59,7 +60,7 @@ class ImportReport:
             return f"{self.filename}: {self.rows_total} rows, all already recorded; nothing changed{warned}"
         return (
             f"{self.filename}: {self.rows_total} rows, {self.rows_new} new "
-            f"({self.rows_corrected} corrections), {self.rows_unchanged} already recorded{warned}"
+            f"({self.rows_corrected} {self.corrections_word}), {self.rows_unchanged} already recorded{warned}"
         )
 
 
@@ -93,6 +94,8 @@ def run(
     """Import one stored file with ``importer``: all of it, or (on any error) none of it."""
     settings = get_settings()
     report = ImportReport(None, upload["filename"], blob.sha256, UploadOutcome.ACCEPTED)
+    if upload["kind"] == UploadKind.CUSTOMS:
+        report.corrections_word = "amendments"
     try:
         reader = open_reader(blob.path)
         upload["file_format"] = reader.file_format
@@ -108,6 +111,8 @@ def run(
             report.errors += [RowError(e.row_no, "(row)", e.message) for e in reader.structural_errors]
             report.errors += chunk_errors
             report.rows_total += len(reader.structural_errors)
+            if report.rows_total == 0 and not report.errors:
+                raise InvalidInput("the file has a header but no rows")
             report.errors += importer.cross_check(conn)
             if report.errors:
                 conn.rollback()
@@ -242,6 +247,3 @@ def upload_values(kind: str, filename: str, blob: Blob, sent_by: str, operator_i
         "errors": [],
         "warnings": [],
     }
-
-
-ProgressCallback = Callable[[int, float], None]

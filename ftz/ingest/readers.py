@@ -83,13 +83,18 @@ class TableReader:
 
     # CSV -----------------------------------------------------------------------------
     def _open_csv(self) -> str:
-        check_utf8(self.path)
+        check_utf8(self.path, quotes=True)
         with self.path.open("r", encoding="utf-8-sig", newline="") as f:
             first = f.readline()
+            while first and not first.strip():
+                first = f.readline()  # blank lines before the header
         if not first.strip():
             raise InvalidInput("the file is empty: no header row")
         delimiter = ";" if first.count(";") > first.count(",") else ","
-        self.header = next(csv.reader([first], delimiter=delimiter))
+        try:
+            self.header = next(csv.reader([first], delimiter=delimiter))
+        except csv.Error as exc:
+            raise InvalidInput(f"the header row is not readable CSV: {exc}") from None
         return delimiter
 
     def _csv_chunks(self) -> Iterator[tuple[Chunk, float]]:
@@ -132,7 +137,7 @@ class TableReader:
             )
             for batch in reader:
                 cells = batch.to_pandas()
-                cells.columns = self.header
+                cells.columns = range(len(self.header))
                 first = state["next_row"]
                 state["next_row"] = first + len(cells)
                 row_no = pd.Series(range(first, first + len(cells)), dtype="int64")
@@ -155,7 +160,7 @@ class TableReader:
                             StructuralError(number, f"{len(fields)} fields where the header has {width}")
                         )
                         continue
-                    rows.append(fields if fields else [""] * width)
+                    rows.append(fields if any(fields) else [""] * width)
                     numbers.append(number)
                     if len(rows) >= self.chunk_rows:
                         yield _chunk(rows, numbers, self.header), min(f.tell() / size, 1.0)
@@ -193,7 +198,9 @@ class TableReader:
             numbers: list[int] = []
             header: list[str] | None = None
             try:
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                # A stray cell far to the right must not make every row 16,384 cells wide.
+                rows_iter = sheet.iter_rows(values_only=True, max_col=len(self.header) + 1)
+                for number, values in enumerate(rows_iter, start=1):
                     texts = [_cell_text(v) for v in values]
                     if header is None:
                         if any(texts):
@@ -211,7 +218,7 @@ class TableReader:
                     if len(rows) >= self.chunk_rows:
                         yield _chunk(rows, numbers, header), min(number / total, 1.0)
                         rows, numbers = [], []
-            except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            except Exception as exc:  # openpyxl and its XML parser raise many kinds for a damaged sheet
                 raise InvalidInput(f"not a readable XLSX workbook: {_first_line(exc)}") from None
             if header is None:
                 raise InvalidInput("the workbook's first sheet is empty: no header row")
@@ -226,7 +233,7 @@ class TableReader:
 
             try:
                 workbook = load_workbook(self.path.open("rb"), read_only=True, data_only=True)
-                for values in workbook.worksheets[0].iter_rows(values_only=True):
+                for values in workbook.worksheets[0].iter_rows(values_only=True, max_col=256):
                     texts = [_cell_text(v) for v in values]
                     if any(texts):
                         self.header = _trim_header(texts)
@@ -253,6 +260,13 @@ class TableReader:
         def no_constant(name: str) -> str:
             raise InvalidInput(f"not valid JSON: {name} is not a number JSON allows")
 
+        def no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+            keys = [key for key, _ in pairs]
+            if len(set(keys)) != len(keys):
+                doubled = next(key for key in keys if keys.count(key) > 1)
+                raise InvalidInput(f'not valid here: an object has the key "{doubled}" twice')
+            return dict(pairs)
+
         try:
             # Numbers are kept as their exact text: a quantity never passes through float.
             data = json.loads(
@@ -260,6 +274,7 @@ class TableReader:
                 parse_float=str,
                 parse_int=str,
                 parse_constant=no_constant,
+                object_pairs_hook=no_duplicates,
             )
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
@@ -351,12 +366,15 @@ def sniff_format(path: Path) -> str:
     return "json" if text[:1] == b"{" or (text[:1] == b"[" and text[1:].lstrip()[:1] in (b"{", b"]", b"")) else "csv"
 
 
-def check_utf8(path: Path) -> None:
-    """Raise ``InvalidInput`` naming the line of the first byte that is not UTF-8."""
+def check_utf8(path: Path, quotes: bool = False) -> None:
+    """Raise ``InvalidInput`` naming the line of the first byte that is not UTF-8 (and, for
+    CSV, of a quoted field never closed, which would swallow the rows after it)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     line = 1
+    quote_count = 0
     with path.open("rb") as f:
         while block := f.read(1 << 20):
+            quote_count += block.count(b'"')
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as exc:
@@ -370,10 +388,25 @@ def check_utf8(path: Path) -> None:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise InvalidInput(f"not UTF-8 text: the file ends inside a character (line {line})") from None
+    if quotes and quote_count % 2:
+        line = _unclosed_quote_line(path)
+        raise InvalidInput(f"a quoted field is never closed: see line {line}, the first with an odd number of quotes")
+
+
+def _unclosed_quote_line(path: Path) -> int:
+    """The first line with an odd number of double quotes: where a field opens and, in a
+    file with a quote never closed, most likely the culprit (doubled quotes come in pairs)."""
+    with path.open("rb") as f:
+        for number, text in enumerate(f, start=1):
+            if text.count(b'"') % 2:
+                return number
+    return 0
 
 
 def _chunk(rows: list[list[str]], numbers: list[int], header: list[str]) -> Chunk:
-    cells = pd.DataFrame(rows, columns=header, dtype="str") if rows else pd.DataFrame(columns=header, dtype="str")
+    # Columns are addressed by position: a header may repeat a name (reported as an error).
+    columns = range(len(header))
+    cells = pd.DataFrame(rows, columns=columns, dtype="str") if rows else pd.DataFrame(columns=columns, dtype="str")
     return Chunk(cells, pd.Series(numbers, dtype="int64"))
 
 

@@ -104,7 +104,7 @@ CUSTOMS = FileSpec(
 class HeaderCheck:
     """How the file's header maps to the spec: its columns by spec name, and what is wrong."""
 
-    columns: dict[str, str]  # spec name -> the file's own spelling
+    columns: dict[str, int]  # spec name -> the column's position in the file
     missing: set[str]
     errors: list[tuple[int, str, str]]
 
@@ -114,7 +114,7 @@ def check_header(spec: FileSpec, header: list[str]) -> HeaderCheck:
     columns: dict[str, str] = {}
     errors: list[tuple[int, str, str]] = []
     known = set(spec.names)
-    for raw in header:
+    for position, raw in enumerate(header):
         name = raw.strip().lower()
         if not name:
             errors.append((1, "(header)", "a column has no name"))
@@ -123,7 +123,7 @@ def check_header(spec: FileSpec, header: list[str]) -> HeaderCheck:
         elif name in columns:
             errors.append((1, name, "the column appears twice"))
         else:
-            columns[name] = raw
+            columns[name] = position
     missing = {c.name for c in spec.columns if c.required and c.name not in columns}
     errors += [(1, name, "required column is missing") for name in spec.names if name in missing]
     return HeaderCheck(columns, missing, errors)

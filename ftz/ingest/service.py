@@ -4,13 +4,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ftz.config import get_settings
 from ftz.errors import InvalidInput
 from ftz.ingest import blobs, pipeline
 from ftz.ingest.customs import CustomsImport
-from ftz.ingest.models import Upload, UploadKind
+from ftz.ingest.models import UploadKind
 from ftz.ingest.movements import MovementsImport
 from ftz.ingest.pipeline import ImportReport
 from ftz.ingest.readers import Progress
@@ -58,18 +58,6 @@ def import_customs(
     upload = pipeline.upload_values(UploadKind.CUSTOMS, filename, blob, sent_by, None)
     report = pipeline.run(engine, importer, upload, blob, progress)
     return report, importer.created if report.accepted else []
-
-
-def get(session: Session, *, upload_id: int) -> Upload | None:
-    return session.get(Upload, upload_id)
-
-
-def get_all(session: Session, *, operator_id: int | None = None) -> list[Upload]:
-    """Uploads, newest first; only one operator's when ``operator_id`` is given."""
-    query = select(Upload).order_by(Upload.id.desc())
-    if operator_id is not None:
-        query = query.where(Upload.operator_id == operator_id)
-    return list(session.exec(query))
 
 
 def _subheadings(engine: Engine) -> frozenset[str]:

@@ -23,7 +23,8 @@ def create(conn: Connection, table: str, columns: dict[str, str]) -> None:
         sql = _SQL[kind]
         parts.append(f"{name} {sql[dialect] if isinstance(sql, dict) else sql}")
     suffix = " ON COMMIT DROP" if dialect == "postgresql" else ""
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}") if dialect == "sqlite" else None
+    if dialect == "sqlite":
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")  # temp tables outlive a rollback there
     conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {table} ({', '.join(parts)}){suffix}")
 
 
@@ -61,8 +62,10 @@ def _copy(conn: Connection, table: str, frame: pd.DataFrame, columns: dict[str, 
         write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
     )
     names = ", ".join(columns)
-    cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
+    with (
+        conn.connection.driver_connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)") as copy,
+    ):
         copy.write(buffer.getbuffer())
 
 
@@ -77,7 +80,10 @@ def _executemany(conn: Connection, table: str, frame: pd.DataFrame, columns: dic
     rows = pd.DataFrame(prepared).itertuples(index=False, name=None)
     marks = ", ".join("?" * len(columns))
     cursor = conn.connection.driver_connection.cursor()
-    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+    try:
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+    finally:
+        cursor.close()
 
 
 def fetch(conn: Connection, sql: str, **params) -> pd.DataFrame:

@@ -48,6 +48,7 @@ import resource, sys, time
 from pathlib import Path
 from ftz.database import get_engine
 from ftz.migrations import upgrade
+from ftz.reference.service import ensure_shipped
 from ftz.ingest import service
 from ftz.zones import service as zones
 from ftz.zones.models import ZoneBase, OperatorBase
@@ -55,6 +56,7 @@ from sqlmodel import Session
 url, path = sys.argv[1], Path(sys.argv[2])
 engine = get_engine(url)
 upgrade(engine)
+ensure_shipped(engine)
 with Session(engine) as s:
     zones.create_zone(s, zone_in=ZoneBase(code="ZB", name="bench", country="AE", timezone=""))
     zones.create_operator(s, operator_in=OperatorBase(code="OPB", name="bench"), zone_code="ZB")
