@@ -12,23 +12,26 @@ from reconciliation.ledger import book_balances, current, current_entries
 from reconciliation.strategic import strategic_status
 
 _COLUMNS = (
-    "id, operator_id, movement_ref, movement_type, occurred_at, lot_ref, hs_code, quantity, unit, "
-    "control_code, process_ref, corrects_ref"
+    "m.id, m.operator_id, o.zone_id, m.movement_ref, m.movement_type, m.occurred_at, m.lot_ref, m.hs_code, "
+    "m.quantity, m.unit, m.customs_ref, m.destination_country, m.intended_destination, m.removal_kind, "
+    "m.control_code, m.process_ref, m.corrects_ref, m.recorded_at"
 )
 
 
 _ENTRY_COLUMNS = (
-    "id, declaration_ref, item_no, version, direction, status, lodged_at, zone_id, operator_id, lot_ref, "
-    "hs_code, quantity, unit, destination_country, control_code"
+    "id, declaration_ref, item_no, version, direction, procedure, status, lodged_at, zone_id, operator_id, "
+    "lot_ref, hs_code, quantity, unit, destination_country, intended_destination, control_code"
 )
 
 
 def movements_frame(engine: Engine, *, operator_id: int | None = None) -> pd.DataFrame:
     """Every stored movement (of one operator, if given) as the engine reads them: quantities in millionths."""
-    where, params = ("WHERE operator_id = :op", {"op": operator_id}) if operator_id is not None else ("", {})
+    where, params = ("WHERE m.operator_id = :op", {"op": operator_id}) if operator_id is not None else ("", {})
+    query = f"SELECT {_COLUMNS} FROM movement m JOIN operator o ON o.id = m.operator_id {where} ORDER BY m.id"
     with engine.connect() as conn:
-        frame = pd.read_sql(text(f"SELECT {_COLUMNS} FROM movement {where} ORDER BY id"), conn, params=params)
-    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True, format="ISO8601")
+        frame = pd.read_sql(text(query), conn, params=params)
+    for column in ("occurred_at", "recorded_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     frame["quantity"] = frame["quantity"].astype("int64")
     return frame
 

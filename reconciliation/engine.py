@@ -1,0 +1,240 @@
+"""A reconciliation: ledger and customs frames in, discrepancies out, each explained and scored.
+
+``reconcile`` is pure: it reads only the frames it is given, so the same call runs on one
+machine or on a partition of zones or operators.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from reconciliation import rules
+from reconciliation.ledger import current, current_entries
+from reconciliation.matching import match
+from reconciliation.quantities import Tolerances
+from reconciliation.risk import score
+from reconciliation.strategic import correlate, strategic_status
+
+LOT = ["operator_id", "lot_ref"]
+
+
+@dataclass
+class Inputs:
+    """Everything a run reads. Quantities are int64 millionths; times are UTC."""
+
+    movements: pd.DataFrame  # every stored movement, corrections and corrected alike
+    entries: pd.DataFrame  # every version of every customs item
+    counts: pd.DataFrame  # customs inspections: operator_id, lot_ref, occurred_at, quantity, unit, count_ref
+    controls: pd.DataFrame  # hs_code, control_code, strength
+    destinations: pd.DataFrame  # country, tier, reason
+    zones: pd.DataFrame  # zone_id, country
+    tolerances: Tolerances = field(default_factory=Tolerances)
+
+
+def reconcile(inputs: Inputs) -> pd.DataFrame:
+    """Every discrepancy the data supports, one row each, with strategic status, risk and evidence."""
+    moves = current(inputs.movements)
+    entries = current_entries(inputs.entries)
+    matched = match(moves, entries)
+    running = rules.running_balances(_customs_time(moves, matched))
+    found = [
+        *rules.unmatched(matched),
+        *rules.matched_differences(matched, inputs.tolerances),
+        rules.negative_balances(running, inputs.tolerances),
+        rules.count_differences(running, _counts(moves, inputs.counts), inputs.tolerances),
+        rules.processing_losses(moves, inputs.tolerances),
+        _intended_destination_changes(moves, entries, inputs.zones),
+        _amended_destinations(inputs.entries, matched),
+    ]
+    status = _lot_status(moves, entries, matched, inputs.controls)
+    found.append(_strategic_reclassified(moves, entries, status, inputs.controls))
+    findings = pd.concat([f for f in found if len(f)], ignore_index=True)
+    if findings.empty:
+        return _empty()
+    findings = findings.merge(status, on=LOT, how="left")
+    findings = _unlotted_status(findings, entries, inputs.controls)
+    findings = _strategic_inputs(findings, moves, status)
+    findings["fingerprint"] = _fingerprints(findings)
+    findings = findings.drop_duplicates("fingerprint")
+    return score(findings, inputs.destinations).reset_index(drop=True)
+
+
+def _customs_time(moves: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
+    """Movements dated, for the book balance, when the goods crossed: an admission or removal
+    the operator booked after customs lodged it counts from the customs time (the late
+    booking is a LATE_RECORD finding of its own, not also a negative balance)."""
+    both = matched.loc[matched["side"] == "both", ["operator_id", "direction", "declaration", "lot_ref", "c_at"]]
+    keyed = moves.merge(
+        both,
+        left_on=["operator_id", "movement_type", "customs_ref", "lot_ref"],
+        right_on=["operator_id", "direction", "declaration", "lot_ref"],
+        how="left",
+    )
+    earlier = keyed["c_at"].notna() & (keyed["c_at"] < keyed["occurred_at"])
+    occurred = keyed["occurred_at"].where(~earlier, keyed["c_at"])
+    return moves.assign(occurred_at=occurred.to_numpy())
+
+
+def _counts(moves: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
+    """The operator's COUNT rows and customs' inspection counts, in one shape."""
+    own = moves[moves["movement_type"] == "COUNT"]
+    own = own.assign(count_ref=own["movement_ref"])[
+        ["operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
+    ]
+    both = pd.concat([own, inspections[own.columns]], ignore_index=True) if len(inspections) else own
+    return both.assign(
+        occurred_at=pd.to_datetime(both["occurred_at"], utc=True), quantity=both["quantity"].astype("int64")
+    )
+
+
+def _intended_destination_changes(moves: pd.DataFrame, entries: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
+    """Goods admitted in transit for one country, removed abroad to another. Release for home
+    use in the zone's own country is not a change."""
+    admitted = moves[(moves["movement_type"] == "ADMISSION") & moves["intended_destination"].notna()]
+    intended = admitted.drop_duplicates(LOT)[[*LOT, "intended_destination"]]
+    removals = moves[(moves["movement_type"] == "REMOVAL") & moves["destination_country"].notna()]
+    pairs = removals.drop(columns="intended_destination").merge(intended, on=LOT).merge(zones, on="zone_id", how="left")
+    changed = pairs[
+        (pairs["destination_country"] != pairs["intended_destination"])
+        & (pairs["destination_country"] != pairs["country"])
+    ]
+    return rules._finding(
+        changed,
+        "DESTINATION_CHANGE",
+        customs_ref=changed["customs_ref"],
+        expected=changed["intended_destination"],
+        found=changed["destination_country"],
+        destination=changed["destination_country"],
+        records=changed["movement_ref"],
+        detail="admitted in transit for one country (expected), removed to another (found)",
+    )
+
+
+def _amended_destinations(all_entries: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
+    """A removal declaration whose destination changed from one version to a later one."""
+    removals = all_entries[(all_entries["direction"] == "REMOVAL") & (all_entries["status"] == "ACCEPTED")]
+    removals = removals.sort_values("version")
+    per_item = removals.groupby(["declaration_ref", "item_no"])["destination_country"]
+    first, last = per_item.first(), per_item.last()
+    changed = (first != last) & first.notna() & last.notna()
+    items = removals.drop_duplicates(["declaration_ref", "item_no"], keep="last").set_index(
+        ["declaration_ref", "item_no"]
+    )
+    items = items[changed.reindex(items.index, fill_value=False)].reset_index()
+    items = items.assign(first=first.reindex(pd.MultiIndex.from_frame(items[["declaration_ref", "item_no"]])).values)
+    # an item without a lot takes the lot of the operator record it was matched to
+    lots = matched[matched["side"] == "both"][["operator_id", "declaration", "lot_ref"]].drop_duplicates("declaration")
+    items = items.merge(lots.rename(columns={"lot_ref": "matched_lot"}), left_on=["operator_id", "declaration_ref"],
+                        right_on=["operator_id", "declaration"], how="left")  # fmt: skip
+    return rules._finding(
+        items,
+        "DESTINATION_CHANGE",
+        lot_ref=items["lot_ref"].fillna(items["matched_lot"]),
+        customs_ref=items["declaration_ref"],
+        expected=items["first"],
+        found=items["destination_country"],
+        destination=items["destination_country"],
+        records=items["declaration_ref"] + "/" + items["item_no"].astype(str),
+        detail="a later version of the declaration (found) names another destination than the first (expected)",
+    )
+
+
+def _lot_status(
+    moves: pd.DataFrame, entries: pd.DataFrame, matched: pd.DataFrame, controls: pd.DataFrame
+) -> pd.DataFrame:
+    """Strategic status of every lot, from both sides' records (customs items without a lot
+    take the lot they were matched to)."""
+    both = matched.loc[matched["side"] == "both", ["operator_id", "declaration", "lot_ref"]]
+    lotless = entries[entries["lot_ref"].isna()].merge(
+        both.rename(columns={"declaration": "declaration_ref", "lot_ref": "matched_lot"}),
+        on=["operator_id", "declaration_ref"],
+    )
+    theirs = pd.concat([entries[entries["lot_ref"].notna()], lotless.assign(lot_ref=lotless["matched_lot"])])
+    goods = pd.concat([moves[[*LOT, "hs_code", "control_code"]], theirs[[*LOT, "hs_code", "control_code"]]])
+    processing = moves[moves["movement_type"].isin(["CONSUME", "PRODUCE"])]
+    return strategic_status(goods, processing, controls)
+
+
+def _strategic_reclassified(
+    moves: pd.DataFrame, entries: pd.DataFrame, status: pd.DataFrame, controls: pd.DataFrame
+) -> pd.DataFrame:
+    """A lot strategic at admission that leaves, unprocessed, under a code that is not."""
+    admitted = moves[moves["movement_type"].isin(["ADMISSION", "PRODUCE"])]
+    admitted = admitted.assign(hs6=admitted["hs_code"].str.slice(0, 6)).drop_duplicates(LOT)[[*LOT, "hs6"]]
+    own = status[status["strategic"]]
+    removals = moves[moves["movement_type"] == "REMOVAL"]
+    candidates = removals.merge(admitted, on=LOT).merge(own[[*LOT, "control_codes"]], on=LOT)
+    candidates = candidates[candidates["hs_code"].str.slice(0, 6) != candidates["hs6"]]
+    flagged = correlate(candidates.assign(control_code=None), controls)
+    controlled = flagged[flagged["strength"] == "CONTROLLED"][[*LOT, "hs_code"]].drop_duplicates()
+    hidden = candidates.merge(controlled, on=[*LOT, "hs_code"], how="left", indicator=True)
+    hidden = hidden[hidden["_merge"] == "left_only"]
+    return rules._finding(
+        hidden,
+        "CLASSIFICATION_MISMATCH",
+        customs_ref=hidden["customs_ref"],
+        expected=hidden["hs6"],
+        found=hidden["hs_code"].str.slice(0, 6),
+        destination=hidden["destination_country"],
+        records=hidden["movement_ref"],
+        detail="a strategic lot admitted under one code (expected) leaves, unprocessed, under a non-strategic one"
+        " (found)",
+    )
+
+
+def _unlotted_status(findings: pd.DataFrame, entries: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
+    """A customs item never booked by the operator may name no lot: judge it by its own codes."""
+    missing = findings["strategic"].isna()
+    if missing.any():
+        items = entries.assign(lot_ref="#" + entries["declaration_ref"])
+        goods = items[["operator_id", "lot_ref", "hs_code", "control_code"]]
+        own = strategic_status(
+            goods, pd.DataFrame(columns=["operator_id", "process_ref", "lot_ref", "movement_type"]), controls
+        )
+        own = (
+            own.assign(customs_ref=own["lot_ref"].str.slice(1))
+            .drop(columns="lot_ref")
+            .drop_duplicates(["operator_id", "customs_ref"])
+        )
+        fill = findings.loc[missing, ["operator_id", "customs_ref"]].merge(
+            own, on=["operator_id", "customs_ref"], how="left"
+        )
+        for column in ("strategic", "basis", "control_codes", "may_be_controlled", "may_be_codes", "inherited_from"):
+            findings.loc[missing, column] = fill[column].to_numpy()
+    findings["strategic"] = findings["strategic"].fillna(False).astype(bool)
+    findings["may_be_controlled"] = findings["may_be_controlled"].fillna(False).astype(bool)
+    for column in ("basis", "control_codes", "may_be_codes", "inherited_from"):
+        findings[column] = findings[column].fillna("")
+    return findings
+
+
+def _strategic_inputs(findings: pd.DataFrame, moves: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
+    """A processing loss concerns strategic goods when any of the process's inputs is strategic."""
+    consumed = moves.loc[moves["movement_type"] == "CONSUME", ["operator_id", "process_ref", "lot_ref"]]
+    inputs = consumed.merge(status[status["strategic"]], on=LOT)
+    if inputs.empty:
+        return findings
+    per_process = inputs.groupby(["operator_id", "process_ref"]).agg(
+        input_codes=("control_codes", lambda codes: ",".join(sorted(set(",".join(codes).split(","))))),
+        input_lots=("lot_ref", lambda lots: ",".join(sorted(set(lots)))),
+    )
+    keyed = findings.join(per_process, on=["operator_id", "process_ref"])
+    hit = (findings["kind"] == "PROCESSING_LOSS") & keyed["input_codes"].notna()
+    findings.loc[hit, "strategic"] = True
+    findings.loc[hit, "basis"] = "INHERITED"
+    findings.loc[hit, "control_codes"] = keyed.loc[hit, "input_codes"]
+    findings.loc[hit, "inherited_from"] = keyed.loc[hit, "input_lots"]
+    return findings
+
+
+def _fingerprints(findings: pd.DataFrame) -> pd.Series:
+    """The same finding seen again gets the same fingerprint, whatever else changed."""
+    parts = findings[["kind", "operator_id", "lot_ref", "customs_ref", "process_ref", "extra"]]
+    texts = [parts[c].astype("object").where(parts[c].notna(), "").astype(str) for c in parts]
+    joined = texts[0].str.cat(texts[1:], sep="|")
+    return joined.map(lambda text: hashlib.sha256(text.encode()).hexdigest()[:32])
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*rules.FINDING, "fingerprint", "strategic", "severity", "risk_score", "components"])

@@ -1,0 +1,81 @@
+"""Risk: a 0-100 score from what a finding is, what goods it concerns and where they go.
+
+The score adds named components, each listed with its weight in the evidence, so an
+auditor sees why a finding ranks where it does. Severity follows the score, except that a
+finding on strategic goods that disappeared or changed class or destination is never
+below HIGH (contract section 4).
+"""
+
+import pandas as pd
+
+# What each kind says by itself: goods gone outranks paperwork.
+KIND_WEIGHT = {
+    "UNDECLARED_REMOVAL": 35,
+    "UNRECORDED_ADMISSION": 30,
+    "STOCK_SHORTAGE": 30,
+    "NEGATIVE_BALANCE": 30,
+    "CLASSIFICATION_MISMATCH": 30,
+    "DESTINATION_CHANGE": 30,
+    "PROCESSING_LOSS": 25,
+    "UNRECORDED_REMOVAL": 20,
+    "UNDECLARED_ADMISSION": 20,
+    "QUANTITY_MISMATCH": 15,
+    "STOCK_OVERAGE": 15,
+    "LATE_RECORD": 5,
+}
+STRATEGIC_WEIGHT = 35
+MAY_BE_CONTROLLED_WEIGHT = 10
+TIER_WEIGHT = {"EMBARGOED": 25, "HIGH": 15, "ELEVATED": 8}
+SHARE_WEIGHT = 10  # the share of the goods at stake, up to this much
+DISAPPEARED_OR_CHANGED = {
+    "UNRECORDED_ADMISSION", "UNDECLARED_REMOVAL", "STOCK_SHORTAGE", "NEGATIVE_BALANCE",
+    "PROCESSING_LOSS", "CLASSIFICATION_MISMATCH", "DESTINATION_CHANGE",
+}  # fmt: skip
+SEVERITY = [(70, "CRITICAL"), (45, "HIGH"), (25, "MEDIUM"), (0, "LOW")]
+TIER_ORDER = {"EMBARGOED": 3, "HIGH": 2, "ELEVATED": 1}
+
+
+def destination_tiers(destinations: pd.DataFrame) -> pd.DataFrame:
+    """Per country its highest tier and the reasons behind it."""
+    ranked = destinations.assign(rank=destinations["tier"].map(TIER_ORDER)).sort_values("rank", ascending=False)
+    return ranked.groupby("country").agg(tier=("tier", "first"), reasons=("reason", " / ".join))
+
+
+def score(findings: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
+    """``findings`` with ``risk_score``, ``severity`` and ``components`` [(name, weight), …]."""
+    tiers = destination_tiers(destinations) if len(destinations) else pd.DataFrame(columns=["tier", "reasons"])
+    tier = findings["destination"].map(tiers["tier"]) if len(tiers) else pd.Series(None, index=findings.index)
+    kind = findings["kind"].map(KIND_WEIGHT).fillna(10).astype(int)
+    strategic = findings["strategic"].map({True: STRATEGIC_WEIGHT, False: 0}).astype(int)
+    may_be = (findings["may_be_controlled"] & ~findings["strategic"]).map({True: MAY_BE_CONTROLLED_WEIGHT, False: 0})
+    destination = tier.map(TIER_WEIGHT).fillna(0).astype(int)
+    share = _share(findings)
+    total = (kind + strategic + may_be.astype(int) + destination + share).clip(upper=100)
+    out = findings.assign(risk_score=total, destination_tier=tier.fillna(""))
+    out["severity"] = total.map(lambda s: next(name for floor, name in SEVERITY if s >= floor))
+    floor = out["strategic"] & out["kind"].isin(DISAPPEARED_OR_CHANGED) & out["severity"].isin(["LOW", "MEDIUM"])
+    out.loc[floor, "severity"] = "HIGH"
+    components = pd.DataFrame(
+        {
+            "kind": kind,
+            "strategic goods": strategic,
+            "may be controlled": may_be,
+            "destination": destination,
+            "share at stake": share,
+        }
+    )
+    out["components"] = [
+        [[name, int(weight)] for name, weight in row.items() if weight] for row in components.to_dict("records")
+    ]
+    return out
+
+
+def _share(findings: pd.DataFrame) -> pd.Series:
+    """Up to SHARE_WEIGHT for the part of the expected quantity that is missing or extra."""
+    expected = pd.to_numeric(findings["expected"], errors="coerce")
+    found = pd.to_numeric(findings["found"], errors="coerce")
+    numeric = expected.notna() & found.notna()
+    gap = (found - expected).abs()
+    base = pd.concat([expected.abs(), found.abs()], axis=1).max(axis=1).where(lambda b: b > 0)
+    share = (gap / base).fillna(0).clip(upper=1) * SHARE_WEIGHT
+    return share.where(numeric, 0).round().astype(int)

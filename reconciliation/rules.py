@@ -1,0 +1,200 @@
+"""The discrepancy rules (contract section 4), each a function from prepared frames to findings.
+
+Every rule returns rows with the same columns (``FINDING``); quantities are millionths of
+the dimension's base unit. The README's "Reconciliation rules" section states each rule and
+its tolerance in an auditor's words.
+"""
+
+import pandas as pd
+
+from reconciliation.ledger import EFFECT, in_lot_unit
+from reconciliation.quantities import BASE, Tolerances, to_base
+
+FINDING = [
+    "kind", "operator_id", "zone_id", "lot_ref", "customs_ref", "process_ref", "extra",
+    "expected", "found", "tolerance", "unit", "destination", "records", "detail",
+]  # fmt: skip
+
+
+def _finding(frame: pd.DataFrame, kind: str, **columns) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    out["kind"] = kind
+    for name in FINDING[1:]:
+        out[name] = columns.get(name, frame.get(name))
+    return out[FINDING]
+
+
+def unmatched(matched: pd.DataFrame) -> list[pd.DataFrame]:
+    """Records one side has and the other lacks."""
+    ours = matched[matched["side"] == "operator"]
+    theirs = matched[matched["side"] == "customs"]
+    found = []
+    for frame, direction, kind, side in (
+        (ours, "ADMISSION", "UNDECLARED_ADMISSION", "o"),
+        (ours, "REMOVAL", "UNDECLARED_REMOVAL", "o"),
+        (theirs, "ADMISSION", "UNRECORDED_ADMISSION", "c"),
+        (theirs, "REMOVAL", "UNRECORDED_REMOVAL", "c"),
+    ):
+        rows = frame[frame["direction"] == direction]
+        quantity = rows[f"{side}_qty"]
+        expected, found_qty = (0, quantity) if side == "o" else (quantity, 0)
+        found.append(
+            _finding(
+                rows,
+                kind,
+                customs_ref=rows["declaration"],
+                expected=expected,
+                found=found_qty,
+                unit=rows[f"{side}_dimension"].map(BASE),
+                destination=rows[f"{side}_destination"],
+                records=rows["o_refs"] if side == "o" else rows["c_items"],
+                detail="no customs item covers these operator records"
+                if side == "o"
+                else "the operator has no record of this customs item",
+            )
+        )
+    return found
+
+
+def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[pd.DataFrame]:
+    """Quantity, HS subheading, destination and recording delay of matched pairs."""
+    both = matched[matched["side"] == "both"]
+    records = both["o_refs"] + " | " + both["c_items"]
+    same_dim = both["o_dimension"] == both["c_dimension"]
+    quantity = both[~same_dim | tolerances.exceeded(both["c_qty"], both["o_qty"], both["o_dimension"])]
+    hs = both[both["o_hs"] != both["c_hs"]]
+    removal = both[(both["direction"] == "REMOVAL") & both["o_destination"].notna() & both["c_destination"].notna()]
+    moved = removal[removal["o_destination"] != removal["c_destination"]]
+    delay = (both["o_at"] - both["c_at"]).dt.total_seconds() / 86400
+    late = both[delay > tolerances.recording_delay_days]
+    return [
+        _finding(
+            quantity,
+            "QUANTITY_MISMATCH",
+            customs_ref=quantity["declaration"],
+            expected=quantity["c_qty"],
+            found=quantity["o_qty"],
+            tolerance=tolerances.allowance(quantity["c_qty"], quantity["o_qty"], quantity["o_dimension"]),
+            unit=quantity["o_dimension"].map(BASE),
+            destination=quantity["c_destination"],
+            records=records[quantity.index],
+            detail="customs declared (expected) and the operator booked (found) different quantities",
+        ),
+        _finding(
+            hs,
+            "CLASSIFICATION_MISMATCH",
+            customs_ref=hs["declaration"],
+            expected=hs["c_hs"],
+            found=hs["o_hs"],
+            destination=hs["c_destination"],
+            records=records[hs.index],
+            detail="customs (expected) and the operator (found) give different HS subheadings",
+        ),
+        _finding(
+            moved,
+            "DESTINATION_CHANGE",
+            customs_ref=moved["declaration"],
+            expected=moved["c_destination"],
+            found=moved["o_destination"],
+            destination=moved["c_destination"],
+            records=records[moved.index],
+            detail="customs (expected) and the operator (found) name different destinations for the removal",
+        ),
+        _finding(
+            late,
+            "LATE_RECORD",
+            customs_ref=late["declaration"],
+            expected=late["c_at"].astype(str),
+            found=late["o_at"].astype(str),
+            tolerance=f"{tolerances.recording_delay_days:g} days",
+            records=records[late.index],
+            detail="the operator booked the movement long after customs lodged the declaration",
+        ),
+    ]
+
+
+def running_balances(movements: pd.DataFrame) -> pd.DataFrame:
+    """Every movement with the lot's balance just after it, in the lot's unit."""
+    rows = in_lot_unit(movements[movements["movement_type"] != "COUNT"])
+    rows = rows.assign(signed=rows["lot_quantity"] * rows["movement_type"].map(EFFECT).astype("int64"))
+    rows = rows.sort_values(["operator_id", "lot_ref", "occurred_at", "id"])
+    rows["balance"] = rows.groupby(["operator_id", "lot_ref"])["signed"].cumsum()
+    return rows
+
+
+def negative_balances(running: pd.DataFrame, tolerances: Tolerances) -> pd.DataFrame:
+    """Lots out of which more went, at some moment, than had come in."""
+    balance, dimension = to_base(running["balance"], running["lot_unit"])
+    zero = pd.Series(0, index=running.index)
+    below = running[(balance < 0) & tolerances.exceeded(zero, balance, dimension)]
+    worst = below.sort_values("balance").drop_duplicates(["operator_id", "lot_ref"])
+    return _finding(
+        worst,
+        "NEGATIVE_BALANCE",
+        expected=0,
+        found=worst["balance"],
+        unit=worst["lot_unit"],
+        records=worst["movement_ref"],
+        detail="the lot's book balance fell below zero (found: the lowest balance, after the record named)",
+    )
+
+
+def count_differences(running: pd.DataFrame, counts: pd.DataFrame, tolerances: Tolerances) -> pd.DataFrame:
+    """Counts (the operator's COUNT rows and customs' inspections) against the book balance then."""
+    lots = running.drop_duplicates(["operator_id", "lot_ref"])[["operator_id", "lot_ref", "lot_unit", "zone_id"]]
+    counts = counts.merge(lots, on=["operator_id", "lot_ref"], how="inner").sort_values("occurred_at")
+    book = running[["operator_id", "lot_ref", "occurred_at", "balance"]].sort_values("occurred_at")
+    at = pd.merge_asof(counts, book, on="occurred_at", by=["operator_id", "lot_ref"], direction="backward")
+    at["balance"] = at["balance"].fillna(0).astype("int64")
+    expected, dimension = to_base(at["balance"], at["lot_unit"])
+    found, _ = to_base(at["quantity"], at["unit"])
+    at = at.assign(expected=expected, found=found, dimension=dimension, base=dimension.map(BASE))
+    differs = at[tolerances.exceeded(at["expected"], at["found"], at["dimension"])]
+    frames = []
+    for kind, rows in (
+        ("STOCK_SHORTAGE", differs[differs["found"] < differs["expected"]]),
+        ("STOCK_OVERAGE", differs[differs["found"] > differs["expected"]]),
+    ):
+        frames.append(
+            _finding(
+                rows,
+                kind,
+                extra=rows["count_ref"],
+                tolerance=tolerances.allowance(rows["expected"], rows["found"], rows["dimension"]),
+                unit=rows["base"],
+                records=rows["count_ref"],
+                detail="a count (found) differs from the book balance at that moment (expected)",
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def processing_losses(movements: pd.DataFrame, tolerances: Tolerances) -> pd.DataFrame:
+    """Processes whose outputs and declared waste do not account for their inputs."""
+    rows = movements[
+        movements["movement_type"].isin(["CONSUME", "PRODUCE", "DESTROY"]) & movements["process_ref"].notna()
+    ]
+    base, dims = to_base(rows["quantity"], rows["unit"])
+    rows = rows.assign(qty=base, dimension=dims)
+    rows = rows.assign(
+        side=rows["movement_type"].map({"CONSUME": "inputs", "PRODUCE": "outputs", "DESTROY": "outputs"})
+    )
+    key = ["operator_id", "process_ref"]
+    single = rows.groupby(key)["dimension"].nunique() == 1  # mixed units cannot be weighed against each other
+    sums = rows.pivot_table(index=key, columns="side", values="qty", aggfunc="sum", fill_value=0)
+    sums = sums.reindex(columns=["inputs", "outputs"], fill_value=0)[single]
+    lost = sums[(sums["inputs"] - sums["outputs"]) > tolerances.processing_loss * sums["inputs"]].reset_index()
+    inputs = rows[rows["movement_type"] == "CONSUME"].sort_values("qty", ascending=False)
+    largest = inputs.drop_duplicates(key)[[*key, "lot_ref", "zone_id", "dimension"]]
+    lost = lost.merge(largest, on=key, how="left")
+    refs = rows.groupby(key)["movement_ref"].agg(",".join).rename("records").reset_index()
+    lost = lost.merge(refs, on=key, how="left")
+    return _finding(
+        lost,
+        "PROCESSING_LOSS",
+        expected=lost["inputs"],
+        found=lost["outputs"],
+        tolerance=tolerances.processing_loss * lost["inputs"],
+        unit=lost["dimension"].map(BASE),
+        detail="inputs consumed (expected) against outputs produced and waste destroyed (found)",
+    )
