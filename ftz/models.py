@@ -2,7 +2,13 @@
 
 import importlib
 
-MODULES = ("ftz.zones.models", "ftz.ingest.models", "ftz.ledger.models", "ftz.reference.models")
+MODULES = (
+    "ftz.zones.models",
+    "ftz.ingest.models",
+    "ftz.ledger.models",
+    "ftz.reference.models",
+    "ftz.discrepancies.models",
+)
 
 
 def load_all() -> None:

@@ -12,6 +12,8 @@ import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from ftz.database import get_engine, session_scope
+from ftz.discrepancies import export
+from ftz.discrepancies import service as discrepancies
 from ftz.errors import FtzError
 from ftz.ingest import service as ingest
 from ftz.ingest.pipeline import ImportReport
@@ -26,12 +28,14 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 zone_app = typer.Typer(help="Free zones.", no_args_is_help=True)
 operator_app = typer.Typer(help="Zone operators.", no_args_is_help=True)
 import_app = typer.Typer(help="Import operators' and customs' files.", no_args_is_help=True)
+discrepancies_app = typer.Typer(help="Discrepancies found by reconciliation.", no_args_is_help=True)
 reference_app = typer.Typer(help="Reference lists: HS nomenclature, strategic correlation, destination risk.")
 app.add_typer(db_app, name="db")
 app.add_typer(zone_app, name="zone")
 app.add_typer(operator_app, name="operator")
 app.add_typer(import_app, name="import")
 app.add_typer(reference_app, name="reference", no_args_is_help=True)
+app.add_typer(discrepancies_app, name="discrepancies")
 
 
 def fail(reason: str, code: int = 1) -> None:
@@ -215,6 +219,45 @@ def lots(
             f"{row.operator:<9} {row.lot_ref:<16} {row.hs_code:<10} {row.balance:>16,f} {row.unit:<4} "
             f"{status[:30]:<30} {row.hs_description[:60]}"
         )
+
+
+@app.command("reconcile")
+@command
+def reconcile(
+    as_of: Annotated[str, typer.Option(help="Reconcile the ledger as it stood at this date or date-time (UTC).")] = "",
+    zone: Annotated[str, typer.Option(help="Only this zone.")] = "",
+    full: Annotated[bool, typer.Option("--full", help="Recompute every lot.")] = False,
+) -> None:
+    """Run a reconciliation and print its counts."""
+    moment = _parse_time(as_of) if as_of else None
+    record = discrepancies.run(get_engine(), as_of=moment, zone_code=zone or None, full=full)
+    total = sum(record.counts.values())
+    typer.echo(
+        f"run {record.id}: {total} discrepancies ({record.new} new, {record.seen_again} seen again, "
+        f"{record.closed} closed as no longer supported)"
+    )
+    for kind, count in sorted(record.counts.items()):
+        typer.echo(f"  {kind:<24} {count:>6}")
+
+
+@discrepancies_app.command("export")
+@command
+def discrepancies_export(
+    format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="Write to this file (default: standard output).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include closed discrepancies.")] = False,
+) -> None:
+    """Write the current discrepancies, every field of contract section 4."""
+    if format not in ("csv", "json"):
+        fail(f'"{format}" is not a format: use csv or json')
+    with session_scope() as session:
+        records = export.rows(session, include_closed=all_)
+    content = export.to_csv(records) if format == "csv" else export.to_json(records)
+    if out is None:
+        typer.echo(content, nl=False)
+    else:
+        out.write_text(content, encoding="utf-8")
+        typer.echo(f"{len(records)} discrepancies written to {out}", err=True)
 
 
 def _parse_time(value: str) -> datetime:

@@ -1,0 +1,196 @@
+"""Running a reconciliation and keeping its findings; reading and exporting them."""
+
+import json
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine, select, text, update
+from sqlmodel import Session
+
+from ftz.database import from_millionths, utcnow
+from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
+from ftz.errors import NotFound
+from ftz.ledger.service import customs_frame, movements_frame
+from ftz.reference import service as reference
+from ftz.reference.models import ListKind
+from ftz.zones import service as zones
+from reconciliation.engine import Inputs, reconcile
+from reconciliation.risk import destination_tiers
+
+COUNT_COLUMNS = ["operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
+
+
+def run(engine: Engine, *, as_of: datetime | None = None, zone_code: str | None = None, full: bool = True) -> Run:
+    """Reconcile (a zone, or all) as of a moment, and record the findings in one transaction."""
+    zone_id = _zone_id(engine, zone_code)
+    versions = {kind.value: reference.version_in_force(engine, kind) for kind in ListKind}
+    with Session(engine, expire_on_commit=False) as session:
+        record = Run(as_of=as_of, zone_code=zone_code, full=full, reference_versions=versions)
+        session.add(record)
+        session.commit()  # visible as RUNNING while it works
+    try:
+        findings = reconcile(read_inputs(engine, as_of=as_of, zone_id=zone_id))
+        with Session(engine, expire_on_commit=False) as session:
+            _record(session, record, findings, zone_id)
+            session.commit()
+    except Exception as exc:
+        with Session(engine, expire_on_commit=False) as session:
+            session.execute(
+                update(Run)
+                .where(Run.id == record.id)
+                .values(outcome=RunOutcome.FAILED, finished_at=utcnow(), error=f"{type(exc).__name__}: {exc}"[:2000])
+            )
+            session.commit()
+        raise
+    return record
+
+
+def read_inputs(engine: Engine, *, as_of: datetime | None = None, zone_id: int | None = None) -> Inputs:
+    """Everything the engine needs, from the ledger and the reference lists in force."""
+    moves = movements_frame(engine)
+    entries = customs_frame(engine, current_only=False)
+    if zone_id is not None:
+        moves, entries = moves[moves["zone_id"] == zone_id], entries[entries["zone_id"] == zone_id]
+    if as_of is not None:
+        moment = pd.Timestamp(as_of)
+        moves, entries = moves[moves["occurred_at"] <= moment], entries[entries["lodged_at"] <= moment]
+    with engine.connect() as conn:
+        zone_frame = pd.read_sql(text("SELECT id AS zone_id, country FROM zone"), conn)
+        counts = pd.read_sql(
+            text(
+                "SELECT operator_id, lot_ref, counted_at AS occurred_at, quantity, unit, "
+                "'inspection ' || id AS count_ref FROM stock_count"
+            ),
+            conn,
+        )
+    counts["occurred_at"] = pd.to_datetime(counts["occurred_at"], utc=True, format="ISO8601")
+    return Inputs(
+        movements=moves,
+        entries=entries,
+        counts=counts[COUNT_COLUMNS],
+        controls=reference.controls(engine),
+        destinations=reference.destinations(engine),
+        zones=zone_frame,
+    )
+
+
+def get_all(session: Session, *, include_closed: bool = False) -> list[Discrepancy]:
+    """Discrepancies, highest risk first."""
+    query = select(Discrepancy).order_by(Discrepancy.risk_score.desc(), Discrepancy.id)
+    if not include_closed:
+        query = query.where(Discrepancy.status != Status.CLOSED)
+    return list(session.execute(query).scalars())
+
+
+def get_all_runs(session: Session) -> list[Run]:
+    return list(session.execute(select(Run).order_by(Run.id.desc())).scalars())
+
+
+def _zone_id(engine: Engine, zone_code: str | None) -> int | None:
+    if not zone_code:
+        return None
+    with Session(engine) as session:
+        return zones.get_zone_or_raise(session, code=zone_code.strip().upper()).id
+
+
+def _record(session: Session, record: Run, findings: pd.DataFrame, zone_id: int | None) -> None:
+    """Insert new findings, refresh those seen again, close those the data no longer supports."""
+    query = select(Discrepancy).where(Discrepancy.status != Status.CLOSED)
+    if zone_id is not None:
+        query = query.where(Discrepancy.zone_id == zone_id)
+    known = {d.fingerprint: d for d in session.execute(query).scalars()}
+    reopen = select(Discrepancy).where(Discrepancy.status == Status.CLOSED, Discrepancy.closed_run.is_not(None))
+    closed = {d.fingerprint: d for d in session.execute(reopen).scalars()}
+    seen: set[str] = set()
+    now = utcnow()
+    tiers = destination_tiers(reference.destinations(session.get_bind()))
+    hs = reference.hs_nomenclature(session.get_bind()).set_index("code")["description"]
+    for row in findings.to_dict("records"):
+        values = _values(row, tiers, hs, record.reference_versions)
+        fingerprint = row["fingerprint"]
+        seen.add(fingerprint)
+        existing = known.get(fingerprint) or closed.get(fingerprint)
+        if existing is None:
+            session.add(Discrepancy(**values, first_seen_run=record.id, last_seen_run=record.id))
+            record.new += 1
+            continue
+        for name, value in values.items():
+            setattr(existing, name, value)  # facts refresh; the status an auditor set stays
+        existing.last_seen_run, existing.updated_at = record.id, now
+        if existing.status == Status.CLOSED:  # closed by a run, and back in the data
+            existing.status, existing.closed_run, existing.close_reason = Status.OPEN, None, None
+        record.seen_again += 1
+    for fingerprint, gone in known.items():
+        if fingerprint not in seen and gone.status == Status.OPEN:
+            gone.status, gone.closed_run, gone.updated_at = Status.CLOSED, record.id, now
+            gone.close_reason = f"no longer supported by the data (run {record.id})"
+            record.closed += 1
+    record.counts = {str(k): int(v) for k, v in findings["kind"].value_counts().items()}
+    record.outcome, record.finished_at = RunOutcome.SUCCEEDED, utcnow()
+    session.add(record)
+
+
+def _values(row: dict, tiers: pd.DataFrame, hs: pd.Series, versions: dict) -> dict:
+    """The stored columns of a finding, with its evidence written for an auditor."""
+    destination = row.get("destination")
+    destination = destination if isinstance(destination, str) else None
+    evidence = {
+        "rule": row["detail"],
+        "expected": _quantity(row["expected"]),
+        "found": _quantity(row["found"]),
+        "tolerance": _quantity(row["tolerance"]),
+        "unit": row["unit"] if isinstance(row["unit"], str) else None,
+        "records": row["records"] if isinstance(row["records"], str) else None,
+        "strategic": {
+            "basis": row["basis"],
+            "control_codes": row["control_codes"],
+            "inherited_from": row["inherited_from"],
+            "may_be_controlled": row["may_be_codes"],
+            "controls_version": versions.get(ListKind.CONTROLS),
+        },
+        "destination": {
+            "country": destination,
+            "tier": tiers["tier"].get(destination) if destination else None,
+            "reasons": tiers["reasons"].get(destination) if destination else None,
+            "list_version": versions.get(ListKind.DESTINATIONS),
+        },
+        "risk": {"score": int(row["risk_score"]), "components": row["components"]},
+    }
+    for side in ("expected", "found"):
+        code = evidence[side]
+        if isinstance(code, str) and row["kind"] == "CLASSIFICATION_MISMATCH":
+            evidence[f"{side}_description"] = hs.get(code[:6])
+    return {
+        "fingerprint": row["fingerprint"],
+        "kind": row["kind"],
+        "zone_id": int(row["zone_id"]),
+        "operator_id": int(row["operator_id"]),
+        "lot_ref": _text(row["lot_ref"]),
+        "customs_ref": _text(row["customs_ref"]),
+        "process_ref": _text(row["process_ref"]),
+        "strategic": bool(row["strategic"]),
+        "control_codes": row["control_codes"],
+        "severity": row["severity"],
+        "risk_score": int(row["risk_score"]),
+        "evidence": json.loads(json.dumps(evidence, default=str)),
+    }
+
+
+def _quantity(value):
+    """Millionths as a decimal text; other values (codes, times) as they are."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(from_millionths(round(value)))
+    return str(value)
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def get_or_raise(session: Session, *, discrepancy_id: int) -> Discrepancy:
+    found = session.get(Discrepancy, discrepancy_id)
+    if found is None:
+        raise NotFound(f"discrepancy {discrepancy_id} does not exist")
+    return found
