@@ -32,10 +32,39 @@ class Inputs:
     tolerances: Tolerances = field(default_factory=Tolerances)
 
 
+TIMES = {"occurred_at", "lodged_at", "recorded_at"}
+NUMBERS = {"id", "operator_id", "zone_id", "quantity", "item_no", "version"}
+MOVEMENT_COLUMNS = [
+    "id", "operator_id", "zone_id", "movement_ref", "movement_type", "occurred_at", "lot_ref", "hs_code", "quantity",
+    "unit", "customs_ref", "destination_country", "intended_destination", "control_code", "process_ref", "corrects_ref",
+]  # fmt: skip
+ENTRY_COLUMNS = [
+    "id", "declaration_ref", "item_no", "version", "direction", "status", "lodged_at", "zone_id", "operator_id",
+    "lot_ref", "hs_code", "quantity", "unit", "destination_country", "control_code",
+]  # fmt: skip
+
+
+def checked(frame: pd.DataFrame, columns: list[str], name: str) -> pd.DataFrame:
+    """``frame`` with the columns a rule reads, in the types it expects; a missing column is
+    named up front rather than failing deep inside a rule."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {', '.join(missing)}")
+    out = frame.copy()
+    for column in columns:
+        if column in TIMES:
+            out[column] = pd.to_datetime(out[column], utc=True)
+        elif column in NUMBERS:
+            out[column] = out[column].astype("int64")
+        else:
+            out[column] = out[column].astype("object").where(out[column].notna()).astype("str")
+    return out
+
+
 def reconcile(inputs: Inputs) -> pd.DataFrame:
     """Every discrepancy the data supports, one row each, with strategic status, risk and evidence."""
-    moves = current(inputs.movements)
-    entries = current_entries(inputs.entries)
+    moves = current(checked(inputs.movements, MOVEMENT_COLUMNS, "movements"))
+    entries = current_entries(checked(inputs.entries, ENTRY_COLUMNS, "entries"))
     matched = match(moves, entries)
     running = rules.running_balances(_customs_time(moves, matched))
     found = [
@@ -45,13 +74,14 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
         rules.count_differences(running, _counts(moves, inputs.counts), inputs.tolerances),
         rules.processing_losses(moves, inputs.tolerances),
         _intended_destination_changes(moves, entries, inputs.zones),
-        _amended_destinations(inputs.entries, matched),
+        _amended_destinations(checked(inputs.entries, ENTRY_COLUMNS, "entries"), matched),
     ]
     status = _lot_status(moves, entries, matched, inputs.controls)
     found.append(_strategic_reclassified(moves, entries, status, inputs.controls))
-    findings = pd.concat([f for f in found if len(f)], ignore_index=True)
-    if findings.empty:
+    found = [f for f in found if len(f)]
+    if not found:
         return _empty()
+    findings = pd.concat(found, ignore_index=True)
     findings = findings.merge(status, on=LOT, how="left")
     findings = _unlotted_status(findings, entries, inputs.controls)
     findings = _strategic_inputs(findings, moves, status)

@@ -41,13 +41,13 @@ class Tolerances:
         """True where ``found`` differs from ``expected`` (millionths) beyond tolerance."""
         gap = (found - expected).abs().astype("float64")
         larger = pd.concat([expected.abs(), found.abs()], axis=1).max(axis=1).astype("float64")
-        relative = dimension.map(self.relative).fillna(0.0) * larger
-        absolute = dimension.map(self.absolute).fillna(0.0) * 1_000_000
+        relative = dimension.map(self.relative).astype("float64").fillna(0.0) * larger
+        absolute = dimension.map(self.absolute).astype("float64").fillna(0.0) * 1_000_000
         return gap > pd.concat([relative, absolute], axis=1).max(axis=1)
 
     def allowance(self, expected: pd.Series, found: pd.Series, dimension: pd.Series) -> pd.Series:
         """The tolerated gap, in millionths of the base unit (for the evidence)."""
         larger = pd.concat([expected.abs(), found.abs()], axis=1).max(axis=1).astype("float64")
-        relative = dimension.map(self.relative).fillna(0.0) * larger
-        absolute = dimension.map(self.absolute).fillna(0.0) * 1_000_000
+        relative = dimension.map(self.relative).astype("float64").fillna(0.0) * larger
+        absolute = dimension.map(self.absolute).astype("float64").fillna(0.0) * 1_000_000
         return pd.concat([relative, absolute], axis=1).max(axis=1)

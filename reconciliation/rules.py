@@ -142,8 +142,13 @@ def negative_balances(running: pd.DataFrame, tolerances: Tolerances) -> pd.DataF
 def count_differences(running: pd.DataFrame, counts: pd.DataFrame, tolerances: Tolerances) -> pd.DataFrame:
     """Counts (the operator's COUNT rows and customs' inspections) against the book balance then."""
     lots = running.drop_duplicates(["operator_id", "lot_ref"])[["operator_id", "lot_ref", "lot_unit", "zone_id"]]
-    counts = counts.merge(lots, on=["operator_id", "lot_ref"], how="inner").sort_values("occurred_at")
-    book = running[["operator_id", "lot_ref", "occurred_at", "balance"]].sort_values("occurred_at")
+    counts = counts.merge(lots, on=["operator_id", "lot_ref"], how="inner")
+    if counts.empty:
+        return pd.DataFrame(columns=FINDING)
+    counts = counts.assign(occurred_at=pd.to_datetime(counts["occurred_at"], utc=True).astype("datetime64[us, UTC]"))
+    book = running[["operator_id", "lot_ref", "occurred_at", "balance"]]
+    book = book.assign(occurred_at=book["occurred_at"].astype("datetime64[us, UTC]")).sort_values("occurred_at")
+    counts = counts.sort_values("occurred_at")
     at = pd.merge_asof(counts, book, on="occurred_at", by=["operator_id", "lot_ref"], direction="backward")
     at["balance"] = at["balance"].fillna(0).astype("int64")
     expected, dimension = to_base(at["balance"], at["lot_unit"])

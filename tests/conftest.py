@@ -16,7 +16,7 @@ from ftz.zones import service as zones
 from ftz.zones.models import OperatorBase, ZoneBase
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("FTZ_TEST_DATABASE_URL") else [])
-TABLES = ["movement", "customs_entry", "stock_count", "upload", "operator", "zone"]
+TABLES = ["discrepancy", "run", "movement", "customs_entry", "stock_count", "upload", "operator", "zone"]
 
 
 def _url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:

@@ -1,0 +1,157 @@
+"""Runs over whole zones loaded through the import path: what is found, and how findings live on."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from ftz.cli.main import app
+from ftz.discrepancies import service
+from ftz.discrepancies.models import Discrepancy, Run
+from ftz.zones import service as zones
+from tests.helpers import admission, import_customs, import_movements, write_csv
+
+ROOT = Path(__file__).parents[2]
+runner = CliRunner()
+
+
+def load_zone(engine, folder: Path, zone: str, operators: list[str]) -> None:
+    """Register a zone and import its files as an operator and customs would."""
+    commands = [["zone", "add", zone, "--name", zone, "--country", "AE"]]
+    commands += [["operator", "add", op, "--zone", zone, "--name", op] for op in operators]
+    for args in commands:
+        assert runner.invoke(app, args).exit_code == 0
+    assert import_customs(engine, folder / "customs.csv").accepted
+    for path in sorted(folder.glob("movements_*")):
+        assert import_movements(engine, path, path.stem.removeprefix("movements_")).accepted
+
+
+def found(engine) -> pd.DataFrame:
+    with Session(engine) as session:
+        rows = [(d.operator_id, d.lot_ref, d.kind, d.strategic) for d in service.get_all(session)]
+        codes = {o.id: o.code for o in zones.get_all_operators(session)}
+    frame = pd.DataFrame(rows, columns=["operator_id", "lot_ref", "kind", "strategic"])
+    frame["operator_code"] = frame["operator_id"].map(codes)
+    return frame[["operator_code", "lot_ref", "kind", "strategic"]].drop_duplicates(
+        ["operator_code", "lot_ref", "kind"]
+    )
+
+
+def planted(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str)
+    return frame.assign(strategic=frame["strategic"] == "true")
+
+
+@pytest.mark.parametrize(
+    ("folder", "zone", "operators"),
+    [
+        (ROOT / "tests" / "fixtures" / "zone-sample", "ZFX", ["OP001", "OP002", "OP003"]),
+        (ROOT / "fixtures" / "demo", "ZDM", ["OP101", "OP102", "OP103", "OP104"]),
+    ],
+    ids=["sample-zone", "demo-zone"],
+)
+def test_every_planted_discrepancy_is_found_and_nothing_else(engine, folder, zone, operators):
+    load_zone(engine, folder, zone, operators)
+    service.run(engine)
+    got = found(engine).sort_values(["operator_code", "lot_ref", "kind"]).reset_index(drop=True)
+    expected = planted(folder / "expected.csv").sort_values(["operator_code", "lot_ref", "kind"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got[expected.columns], expected, check_dtype=False)
+
+
+def two_lots(engine, tmp_path) -> None:
+    assert runner.invoke(app, ["zone", "add", "ZFX", "--name", "Z", "--country", "AE"]).exit_code == 0
+    assert runner.invoke(app, ["operator", "add", "OP001", "--zone", "ZFX", "--name", "O"]).exit_code == 0
+    rows = [
+        admission("M1", lot="L1", customs_ref="NOPE1", control_code="1C202"),
+        admission("M2", lot="L2", customs_ref="NOPE2", control_code="1C202"),
+    ]
+    import_movements(engine, write_csv(tmp_path / "m.csv", rows))
+
+
+def test_a_finding_seen_again_keeps_its_identity(engine, tmp_path):
+    two_lots(engine, tmp_path)
+    first, second = service.run(engine), service.run(engine)
+    with Session(engine) as session:
+        rows = session.execute(select(Discrepancy)).scalars().all()
+    assert len(rows) == 2 and {(d.first_seen_run, d.last_seen_run) for d in rows} == {(first.id, second.id)}
+    assert (second.new, second.seen_again, second.closed) == (0, 2, 0)
+
+
+def test_a_finding_the_data_no_longer_supports_is_closed_with_the_reason(engine, tmp_path):
+    two_lots(engine, tmp_path)
+    service.run(engine)
+    fix = admission(
+        "M1b",
+        lot="L1",
+        customs_ref="NOPE1",
+        quantity="1000.5",
+        corrects_ref="M1",
+        movement_type="ADJUST",
+        note="booked in error",
+    )
+    fix |= {"quantity": "-1000.5"}
+    # the operator withdraws L1's admission by correcting it into a zero adjustment is not allowed;
+    # instead customs declares it, and the finding on L1 goes away
+    item = {
+        "declaration_ref": "NOPE1", "item_no": "1", "direction": "ADMISSION", "lodged_at": "2026-09-01T07:00:00",
+        "zone_code": "ZFX", "operator_code": "OP001", "lot_ref": "L1", "hs_code": "811292", "quantity": "1000.5",
+        "unit": "KGM", "origin_country": "KR",
+    }  # fmt: skip
+    assert import_customs(engine, write_csv(tmp_path / "c.csv", [item])).accepted
+    second = service.run(engine)
+    with Session(engine) as session:
+        gone = session.execute(select(Discrepancy).where(Discrepancy.lot_ref == "L1")).scalar_one()
+    assert (gone.status, gone.closed_run, second.closed) == ("CLOSED", second.id, 1)
+    assert gone.close_reason == f"no longer supported by the data (run {second.id})"
+
+
+def test_an_auditors_decision_is_never_overwritten_by_a_run(engine, tmp_path):
+    two_lots(engine, tmp_path)
+    service.run(engine)
+    with Session(engine) as session:
+        finding = session.execute(select(Discrepancy).where(Discrepancy.lot_ref == "L2")).scalar_one()
+        finding.status = "VIOLATION"
+        session.add(finding)
+        session.commit()
+    service.run(engine)
+    with Session(engine) as session:
+        assert (
+            session.execute(select(Discrepancy.status).where(Discrepancy.lot_ref == "L2")).scalar_one() == "VIOLATION"
+        )
+
+
+def test_a_failing_run_leaves_the_previous_findings_and_is_marked_failed(engine, tmp_path, monkeypatch):
+    two_lots(engine, tmp_path)
+    service.run(engine)
+
+    def broken(_inputs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(service, "reconcile", broken)
+    with pytest.raises(RuntimeError):
+        service.run(engine)
+    with Session(engine) as session:
+        runs = session.execute(select(Run).order_by(Run.id)).scalars().all()
+        assert [r.outcome for r in runs] == ["SUCCEEDED", "FAILED"] and runs[1].error == "RuntimeError: disk full"
+        assert len(service.get_all(session)) == 2
+
+
+def test_reconcile_and_export_from_the_command_line(engine, tmp_path):
+    two_lots(engine, tmp_path)
+    result = runner.invoke(app, ["reconcile"])
+    assert result.exit_code == 0 and result.stdout.startswith("run 1: 2 discrepancies (2 new, 0 seen again")
+    result = runner.invoke(app, ["discrepancies", "export", "--format", "csv"])
+    header, *rows = result.stdout.splitlines()
+    assert header == (
+        "id,kind,zone_code,operator_code,lot_ref,customs_ref,process_ref,strategic,control_codes,severity,"
+        "risk_score,evidence,status,first_seen_run,last_seen_run"
+    )
+    assert len(rows) == 2 and all(",UNDECLARED_ADMISSION,ZFX,OP001," in row for row in rows)
+    out = tmp_path / "d.json"
+    assert runner.invoke(app, ["discrepancies", "export", "--format", "json", "--out", str(out)]).exit_code == 0
+    records = json.loads(out.read_text())
+    assert {r["lot_ref"] for r in records} == {"L1", "L2"} and all(r["strategic"] for r in records)
+    assert records[0]["evidence"]["strategic"]["basis"] in ("CORRELATED", "DECLARED")
