@@ -32,6 +32,7 @@ demo: setup
 
 run: demo
 	@FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz lots --summary
+	@FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz reconcile
 	@echo "The demo zone is in $(DEMO_DB): FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz --help"
 
 # The suite runs on SQLite and on PostgreSQL (started here if it is not running).

@@ -13,6 +13,11 @@ class ZoneSettings(BaseModel):
     # Goods still booked under an older HS edition: accept codes the nomenclature in force
     # does not know, with a warning, instead of refusing the row.
     accept_unknown_hs: bool = False
+    # Reconciliation tolerances (see the README's rules); None keeps the default.
+    quantity_relative: dict[str, float] | None = None  # by dimension: {"mass": 0.005, "count": 0}
+    quantity_absolute: dict[str, float] | None = None  # in the dimension's base unit: {"mass": 0.5}
+    recording_delay_days: float | None = None
+    processing_loss: float | None = None
 
 
 class Settings(BaseSettings):

@@ -1,12 +1,14 @@
 """Running a reconciliation and keeping its findings; reading and exporting them."""
 
 import json
+from dataclasses import replace
 from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Engine, select, text, update
 from sqlmodel import Session
 
+from ftz.config import ZoneSettings, get_settings
 from ftz.database import from_millionths, utcnow
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
 from ftz.errors import NotFound
@@ -15,6 +17,7 @@ from ftz.reference import service as reference
 from ftz.reference.models import ListKind
 from ftz.zones import service as zones
 from reconciliation.engine import Inputs, reconcile
+from reconciliation.quantities import Tolerances
 from reconciliation.risk import destination_tiers
 
 COUNT_COLUMNS = ["operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
@@ -29,7 +32,8 @@ def run(engine: Engine, *, as_of: datetime | None = None, zone_code: str | None 
         session.add(record)
         session.commit()  # visible as RUNNING while it works
     try:
-        findings = reconcile(read_inputs(engine, as_of=as_of, zone_id=zone_id))
+        inputs = read_inputs(engine, as_of=as_of, zone_id=zone_id)
+        findings = pd.concat([reconcile(part) for part in by_zone(engine, inputs)], ignore_index=True)
         with Session(engine, expire_on_commit=False) as session:
             _record(session, record, findings, zone_id)
             session.commit()
@@ -71,6 +75,39 @@ def read_inputs(engine: Engine, *, as_of: datetime | None = None, zone_id: int |
         controls=reference.controls(engine),
         destinations=reference.destinations(engine),
         zones=zone_frame,
+    )
+
+
+def by_zone(engine: Engine, inputs: Inputs) -> list[Inputs]:
+    """The inputs split by zone, each with the zone's tolerances: zones never share records."""
+    settings = get_settings()
+    with engine.connect() as conn:
+        codes = dict(conn.execute(text("SELECT id, code FROM zone")).all())
+    parts = []
+    for zone_id in sorted(set(inputs.movements["zone_id"]) | set(inputs.entries["zone_id"])):
+        operators = set(inputs.movements.loc[inputs.movements["zone_id"] == zone_id, "operator_id"])
+        parts.append(
+            replace(
+                inputs,
+                movements=inputs.movements[inputs.movements["zone_id"] == zone_id],
+                entries=inputs.entries[inputs.entries["zone_id"] == zone_id],
+                counts=inputs.counts[inputs.counts["operator_id"].isin(operators)],
+                tolerances=tolerances(settings.zone(codes.get(zone_id, ""))),
+            )
+        )
+    return parts or [inputs]
+
+
+def tolerances(zone: ZoneSettings) -> Tolerances:
+    """The engine's tolerances for a zone: the defaults, with the zone's overrides on top."""
+    default = Tolerances()
+    return Tolerances(
+        relative=default.relative | (zone.quantity_relative or {}),
+        absolute=default.absolute | (zone.quantity_absolute or {}),
+        recording_delay_days=default.recording_delay_days
+        if zone.recording_delay_days is None
+        else zone.recording_delay_days,
+        processing_loss=default.processing_loss if zone.processing_loss is None else zone.processing_loss,
     )
 
 

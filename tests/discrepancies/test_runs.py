@@ -155,3 +155,23 @@ def test_reconcile_and_export_from_the_command_line(engine, tmp_path):
     records = json.loads(out.read_text())
     assert {r["lot_ref"] for r in records} == {"L1", "L2"} and all(r["strategic"] for r in records)
     assert records[0]["evidence"]["strategic"]["basis"] in ("CORRELATED", "DECLARED")
+
+
+def test_a_zone_may_override_a_tolerance(engine, tmp_path, monkeypatch):
+    from ftz.config import get_settings
+
+    assert runner.invoke(app, ["zone", "add", "ZFX", "--name", "Z", "--country", "AE"]).exit_code == 0
+    assert runner.invoke(app, ["operator", "add", "OP001", "--zone", "ZFX", "--name", "O"]).exit_code == 0
+    item = {
+        "declaration_ref": "D1", "item_no": "1", "direction": "ADMISSION", "lodged_at": "2026-09-01T07:00:00",
+        "zone_code": "ZFX", "operator_code": "OP001", "lot_ref": "LOT1", "hs_code": "811292", "quantity": "1000.5",
+        "unit": "KGM", "origin_country": "KR",
+    }  # fmt: skip
+    import_customs(engine, write_csv(tmp_path / "c.csv", [item]))
+    import_movements(
+        engine, write_csv(tmp_path / "m.csv", [admission(customs_ref="D1", occurred_at="2026-09-04T08:00:00")])
+    )
+    assert service.run(engine).counts == {}
+    monkeypatch.setenv("FTZ_ZONES", '{"ZFX": {"recording_delay_days": 2}}')
+    get_settings.cache_clear()
+    assert service.run(engine).counts == {"LATE_RECORD": 1}
