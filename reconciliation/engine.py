@@ -65,6 +65,8 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
     """Every discrepancy the data supports, one row each, with strategic status, risk and evidence."""
     moves = current(checked(inputs.movements, MOVEMENT_COLUMNS, "movements"))
     entries = current_entries(checked(inputs.entries, ENTRY_COLUMNS, "entries"))
+    if moves.empty and entries.empty:
+        return _empty()
     matched = match(moves, entries)
     running = rules.running_balances(_customs_time(moves, matched))
     found = [

@@ -232,9 +232,10 @@ def reconcile(
     moment = _parse_time(as_of) if as_of else None
     record = discrepancies.run(get_engine(), as_of=moment, zone_code=zone or None, full=full)
     total = sum(record.counts.values())
+    how = "full" if record.full else "incremental"
     typer.echo(
-        f"run {record.id}: {total} discrepancies ({record.new} new, {record.seen_again} seen again, "
-        f"{record.closed} closed as no longer supported)"
+        f"run {record.id} ({how}, {record.lots} lots): {total} discrepancies ({record.new} new, "
+        f"{record.seen_again} seen again, {record.closed} closed as no longer supported)"
     )
     for kind, count in sorted(record.counts.items()):
         typer.echo(f"  {kind:<24} {count:>6}")

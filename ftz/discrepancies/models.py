@@ -40,6 +40,10 @@ class Run(SQLModel, table=True):
     seen_again: int = 0
     closed: int = 0
     reference_versions: dict[str, int | None] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What the run read, for the next incremental run: the highest upload and inspection ids
+    # it saw, and lower ids it could not see yet (imports still in flight).
+    seen: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    lots: int | None = None  # lots recomputed (every lot in scope for a full run)
     error: str | None = Field(default=None, max_length=2000)
 
 

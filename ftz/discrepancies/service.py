@@ -19,23 +19,34 @@ from ftz.zones import service as zones
 from reconciliation.engine import Inputs, reconcile
 from reconciliation.quantities import Tolerances
 from reconciliation.risk import destination_tiers
+from reconciliation.scope import affected, restrict
 
-COUNT_COLUMNS = ["operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
+COUNT_COLUMNS = ["count_id", "operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
 
 
-def run(engine: Engine, *, as_of: datetime | None = None, zone_code: str | None = None, full: bool = True) -> Run:
-    """Reconcile (a zone, or all) as of a moment, and record the findings in one transaction."""
+def run(engine: Engine, *, as_of: datetime | None = None, zone_code: str | None = None, full: bool = False) -> Run:
+    """Reconcile (a zone, or all) as of a moment, and record the findings in one transaction.
+
+    Incremental unless ``full``: after a successful run of the same scope with the same lists,
+    only the lots (and declarations) touched since, and all that a finding ties to them, are
+    recomputed."""
     zone_id = _zone_id(engine, zone_code)
     versions = {kind.value: reference.version_in_force(engine, kind) for kind in ListKind}
+    previous = None if full or as_of is not None else _previous(engine, zone_code, versions)
     with Session(engine, expire_on_commit=False) as session:
-        record = Run(as_of=as_of, zone_code=zone_code, full=full, reference_versions=versions)
+        record = Run(as_of=as_of, zone_code=zone_code, full=previous is None, reference_versions=versions)
         session.add(record)
         session.commit()  # visible as RUNNING while it works
     try:
+        record.seen = _visible(engine)  # before reading: what commits meanwhile is read again next time
         inputs = read_inputs(engine, as_of=as_of, zone_id=zone_id)
+        scope = None
+        if previous is not None:
+            inputs, scope = _narrow(inputs, previous.seen)
+        record.lots = int(inputs.movements[["operator_id", "lot_ref"]].drop_duplicates().shape[0])
         findings = pd.concat([reconcile(part) for part in by_zone(engine, inputs)], ignore_index=True)
         with Session(engine, expire_on_commit=False) as session:
-            _record(session, record, findings, zone_id)
+            _record(session, record, findings, zone_id, scope)
             session.commit()
     except Exception as exc:
         with Session(engine, expire_on_commit=False) as session:
@@ -62,7 +73,7 @@ def read_inputs(engine: Engine, *, as_of: datetime | None = None, zone_id: int |
         zone_frame = pd.read_sql(text("SELECT id AS zone_id, country FROM zone"), conn)
         counts = pd.read_sql(
             text(
-                "SELECT operator_id, lot_ref, counted_at AS occurred_at, quantity, unit, "
+                "SELECT id AS count_id, operator_id, lot_ref, counted_at AS occurred_at, quantity, unit, "
                 "'inspection ' || id AS count_ref FROM stock_count"
             ),
             conn,
@@ -130,12 +141,78 @@ def _zone_id(engine: Engine, zone_code: str | None) -> int | None:
         return zones.get_zone_or_raise(session, code=zone_code.strip().upper()).id
 
 
-def _record(session: Session, record: Run, findings: pd.DataFrame, zone_id: int | None) -> None:
-    """Insert new findings, refresh those seen again, close those the data no longer supports."""
+def _previous(engine: Engine, zone_code: str | None, versions: dict) -> Run | None:
+    """The last successful run an incremental run can build on: same scope, same lists, now."""
+    with Session(engine, expire_on_commit=False) as session:
+        last = session.execute(
+            select(Run)
+            .where(Run.outcome == RunOutcome.SUCCEEDED, Run.as_of.is_(None))
+            .where(Run.zone_code.is_(None) if zone_code is None else Run.zone_code == zone_code)
+            .order_by(Run.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    if last is None or last.reference_versions != versions or not last.seen:
+        return None
+    if last.seen.get("settings") != _settings_key():
+        return None  # tolerances changed: every lot is judged anew
+    return last
+
+
+def _settings_key() -> str:
+    zones_settings = {code: zone.model_dump() for code, zone in sorted(get_settings().zones.items())}
+    return json.dumps(zones_settings, sort_keys=True)
+
+
+def _visible(engine: Engine) -> dict:
+    """The upload and inspection ids this run can see: the highest, and the missing ones below it."""
+    seen = {}
+    with engine.connect() as conn:
+        for name, table in (("uploads", "upload"), ("counts", "stock_count")):
+            ids = {row[0] for row in conn.execute(text(f"SELECT id FROM {table}"))}
+            top = max(ids, default=0)
+            # ids never seen below the top: imports still in flight (or rolled back for good)
+            seen[name] = {"max": top, "gaps": sorted(set(range(1, top + 1)) - ids)[-10_000:]}
+    seen["settings"] = _settings_key()
+    return seen
+
+
+def _narrow(inputs: Inputs, seen: dict) -> tuple[Inputs, tuple[pd.DataFrame, set[str]]]:
+    """The inputs of what changed since the run that saw ``seen``, closed under what ties lots together."""
+
+    def new(ids: pd.Series, name: str) -> pd.Series:
+        return (ids > seen[name]["max"]) | ids.isin(seen[name]["gaps"])
+
+    moves, entries, counts = inputs.movements, inputs.entries, inputs.counts
+    touched = pd.concat(
+        [
+            moves.loc[new(moves["upload_id"], "uploads"), ["operator_id", "lot_ref"]],
+            entries.loc[new(entries["upload_id"], "uploads") & entries["lot_ref"].notna(), ["operator_id", "lot_ref"]],
+            counts.loc[new(counts["count_id"], "counts"), ["operator_id", "lot_ref"]],
+        ]
+    )
+    declarations = set(entries.loc[new(entries["upload_id"], "uploads"), "declaration_ref"])
+    lots, declarations = affected(moves, entries, touched, declarations)
+    moves, entries, counts = restrict(moves, entries, counts, lots, declarations)
+    return replace(inputs, movements=moves, entries=entries, counts=counts), (lots, declarations)
+
+
+def _record(
+    session: Session, record: Run, findings: pd.DataFrame, zone_id: int | None, scope: tuple | None = None
+) -> None:
+    """Insert new findings, refresh those seen again, close those the data no longer supports
+    (within the run's scope: an incremental run speaks only for the lots it recomputed)."""
     query = select(Discrepancy).where(Discrepancy.status != Status.CLOSED)
     if zone_id is not None:
         query = query.where(Discrepancy.zone_id == zone_id)
     known = {d.fingerprint: d for d in session.execute(query).scalars()}
+    if scope is not None:
+        lots, declarations = scope
+        keys = set(zip(lots["operator_id"], lots["lot_ref"], strict=True))
+        inside = {f for f, d in known.items() if (d.operator_id, d.lot_ref) in keys or d.customs_ref in declarations}
+        for fingerprint in known.keys() - inside:  # their records did not change: still supported
+            known[fingerprint].last_seen_run = record.id
+            record.seen_again += 1
+        known = {f: d for f, d in known.items() if f in inside}
     reopen = select(Discrepancy).where(Discrepancy.status == Status.CLOSED, Discrepancy.closed_run.is_not(None))
     closed = {d.fingerprint: d for d in session.execute(reopen).scalars()}
     seen: set[str] = set()

@@ -142,7 +142,9 @@ def test_a_failing_run_leaves_the_previous_findings_and_is_marked_failed(engine,
 def test_reconcile_and_export_from_the_command_line(engine, tmp_path):
     two_lots(engine, tmp_path)
     result = runner.invoke(app, ["reconcile"])
-    assert result.exit_code == 0 and result.stdout.startswith("run 1: 2 discrepancies (2 new, 0 seen again")
+    assert result.exit_code == 0 and result.stdout.startswith(
+        "run 1 (full, 2 lots): 2 discrepancies (2 new, 0 seen again"
+    )
     result = runner.invoke(app, ["discrepancies", "export", "--format", "csv"])
     header, *rows = result.stdout.splitlines()
     assert header == (
@@ -175,3 +177,42 @@ def test_a_zone_may_override_a_tolerance(engine, tmp_path, monkeypatch):
     monkeypatch.setenv("FTZ_ZONES", '{"ZFX": {"recording_delay_days": 2}}')
     get_settings.cache_clear()
     assert service.run(engine).counts == {"LATE_RECORD": 1}
+
+
+def split(path: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A CSV cut in two halves, each with the header, as two uploads on two days."""
+    header, *lines = path.read_text(encoding="utf-8-sig").splitlines()
+    middle = len(lines) // 2
+    first, second = tmp_path / f"1_{path.name}", tmp_path / f"2_{path.name}"
+    first.write_text("\n".join([header, *lines[:middle]]) + "\n")
+    second.write_text("\n".join([header, *lines[middle:]]) + "\n")
+    return first, second
+
+
+def open_findings(engine) -> set[tuple]:
+    with Session(engine) as session:
+        return {(d.fingerprint, d.kind, d.severity, d.risk_score, d.strategic) for d in service.get_all(session)}
+
+
+def test_incremental_runs_find_what_a_full_run_finds(engine, tmp_path):
+    folder = ROOT / "tests" / "fixtures" / "zone-sample"
+    commands = [["zone", "add", "ZFX", "--name", "Z", "--country", "AE"]]
+    commands += [["operator", "add", op, "--zone", "ZFX", "--name", op] for op in ("OP001", "OP002", "OP003")]
+    for args in commands:
+        assert runner.invoke(app, args).exit_code == 0
+    customs = split(folder / "customs.csv", tmp_path)
+    moves = {op: split(folder / f"movements_{op}.csv", tmp_path) for op in ("OP001", "OP002", "OP003")}
+    assert import_customs(engine, customs[0]).accepted
+    for op, halves in moves.items():
+        assert import_movements(engine, halves[0], op).accepted
+    assert service.run(engine).full
+    assert import_customs(engine, customs[1]).accepted
+    assert not service.run(engine).full
+    for op, halves in moves.items():
+        assert import_movements(engine, halves[1], op).accepted
+    last = service.run(engine)
+    assert not last.full and last.lots < 300
+    incremental = open_findings(engine)
+    assert len(incremental) == 36
+    full = service.run(engine, full=True)
+    assert (full.new, full.closed) == (0, 0) and open_findings(engine) == incremental

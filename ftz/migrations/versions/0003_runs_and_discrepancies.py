@@ -35,6 +35,8 @@ def upgrade() -> None:
         sa.Column("seen_again", sa.Integer(), nullable=False),
         sa.Column("closed", sa.Integer(), nullable=False),
         sa.Column("reference_versions", sa.JSON(), nullable=False),
+        sa.Column("seen", sa.JSON(), nullable=False),
+        sa.Column("lots", sa.Integer(), nullable=True),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
