@@ -249,10 +249,8 @@ def main() -> None:
         generate(folder, n)
         start = time.perf_counter()
         load(url, folder)
-        print(
-            f"{n:,} movements and {n:,} customs items on {url.split(':')[0]}, loaded in {time.perf_counter() - start:.0f} s",
-            flush=True,
-        )
+        loaded = time.perf_counter() - start
+        print(f"{n:,} movements and {n:,} customs items on {url.split(':')[0]}, loaded in {loaded:.0f} s", flush=True)
         timed_run(url, full=True)
         from ftz.database import get_engine
         from ftz.ingest import service as ingest
