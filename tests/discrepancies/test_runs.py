@@ -216,3 +216,19 @@ def test_incremental_runs_find_what_a_full_run_finds(engine, tmp_path):
     assert len(incremental) == 36
     full = service.run(engine, full=True)
     assert (full.new, full.closed) == (0, 0) and open_findings(engine) == incremental
+
+
+def test_reconcile_as_of_a_date_and_for_one_zone(engine, tmp_path):
+    two_lots(engine, tmp_path)
+    import_movements(
+        engine,
+        write_csv(tmp_path / "late.csv", [admission("M3", lot="L3", customs_ref="NOPE3", occurred_at="2026-09-20")]),
+    )
+    result = runner.invoke(app, ["reconcile", "--as-of", "2026-09-10", "--zone", "ZFX"])
+    assert result.exit_code == 0 and "2 discrepancies" in result.stdout
+    with Session(engine) as session:
+        run_record = session.execute(select(Run)).scalar_one()
+    assert (run_record.zone_code, run_record.full, str(run_record.as_of)) == ("ZFX", True, "2026-09-10 00:00:00+00:00")
+    assert "3 discrepancies" in runner.invoke(app, ["reconcile"]).stdout
+    bad = runner.invoke(app, ["reconcile", "--zone", "NOPE"])
+    assert bad.exit_code == 1 and bad.stderr.startswith("ftz: zone NOPE is not registered")
