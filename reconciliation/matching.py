@@ -29,9 +29,9 @@ def operator_side(movements: pd.DataFrame) -> pd.DataFrame:
             o_hs=("hs6", "first"),
             o_destination=("destination_country", "first"),
             o_at=("occurred_at", "min"),
-            o_refs=("movement_ref", lambda refs: ",".join(refs)),
             zone_id=("zone_id", "first"),
         )
+        .merge(joined(rows, KEY, "movement_ref", "o_refs"), on=KEY, how="left")
     )
 
 
@@ -53,10 +53,20 @@ def customs_side(entries: pd.DataFrame) -> pd.DataFrame:
         c_hs=("hs6", "first"),
         c_destination=("destination_country", "first"),
         c_at=("lodged_at", "min"),
-        c_items=("item", lambda items: ",".join(items)),
         c_zone_id=("zone_id", "first"),
     )
+    keys = ["operator_id", "direction", "declaration", "lot_key"]
+    grouped = grouped.merge(joined(rows, keys, "item", "c_items"), on=keys, how="left")
     return grouped.drop(columns="lot_key")
+
+
+def joined(rows: pd.DataFrame, keys: list[str], column: str, name: str) -> pd.DataFrame:
+    """Per key, the values of ``column`` joined with commas. Most keys hold one row, which
+    needs no Python call; only the rest are joined group by group."""
+    size = rows.groupby(keys, dropna=False)[column].transform("size")
+    single = rows.loc[size == 1, [*keys, column]]
+    several = rows[size > 1].groupby(keys, dropna=False, as_index=False)[column].agg(",".join)
+    return pd.concat([single, several], ignore_index=True).rename(columns={column: name})
 
 
 def match(movements: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:

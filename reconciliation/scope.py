@@ -47,14 +47,3 @@ def affected(
         if len(grown) == len(lots) and declarations_now == declarations:
             return lots, declarations
         lots, declarations = grown, declarations_now
-
-
-def restrict(
-    movements: pd.DataFrame, entries: pd.DataFrame, counts: pd.DataFrame, lots: pd.DataFrame, declarations: set[str]
-):
-    """The rows of the scope: its lots' movements and counts, its declarations' and lots' items."""
-    keys = pd.MultiIndex.from_frame(lots[LOT])
-    in_lots = pd.MultiIndex.from_frame(movements[LOT]).isin(keys)
-    entry_in = entries["declaration_ref"].isin(declarations) | pd.MultiIndex.from_frame(entries[LOT]).isin(keys)
-    count_in = pd.MultiIndex.from_frame(counts[LOT]).isin(keys) if len(counts) else []
-    return movements[in_lots], entries[entry_in], counts[count_in] if len(counts) else counts

@@ -12,14 +12,14 @@ from ftz.config import ZoneSettings, get_settings
 from ftz.database import from_millionths, utcnow
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
 from ftz.errors import NotFound
-from ftz.ledger.service import customs_frame, movements_frame
+from ftz.ledger.service import customs_frame, key_frames, movements_frame
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
 from ftz.zones import service as zones
 from reconciliation.engine import Inputs, reconcile
 from reconciliation.quantities import Tolerances
 from reconciliation.risk import destination_tiers
-from reconciliation.scope import affected, restrict
+from reconciliation.scope import affected
 
 COUNT_COLUMNS = ["count_id", "operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
 
@@ -39,10 +39,8 @@ def run(engine: Engine, *, as_of: datetime | None = None, zone_code: str | None 
         session.commit()  # visible as RUNNING while it works
     try:
         record.seen = _visible(engine)  # before reading: what commits meanwhile is read again next time
-        inputs = read_inputs(engine, as_of=as_of, zone_id=zone_id)
-        scope = None
-        if previous is not None:
-            inputs, scope = _narrow(inputs, previous.seen)
+        scope = _changed_scope(engine, previous.seen) if previous is not None else None
+        inputs = read_inputs(engine, as_of=as_of, zone_id=zone_id, scope=scope)
         record.lots = int(inputs.movements[["operator_id", "lot_ref"]].drop_duplicates().shape[0])
         findings = pd.concat([reconcile(part) for part in by_zone(engine, inputs)], ignore_index=True)
         with Session(engine, expire_on_commit=False) as session:
@@ -60,10 +58,13 @@ def run(engine: Engine, *, as_of: datetime | None = None, zone_code: str | None 
     return record
 
 
-def read_inputs(engine: Engine, *, as_of: datetime | None = None, zone_id: int | None = None) -> Inputs:
-    """Everything the engine needs, from the ledger and the reference lists in force."""
-    moves = movements_frame(engine)
-    entries = customs_frame(engine, current_only=False)
+def read_inputs(
+    engine: Engine, *, as_of: datetime | None = None, zone_id: int | None = None, scope: tuple | None = None
+) -> Inputs:
+    """Everything the engine needs (of a scope of lots and declarations, if given), from the
+    ledger and the reference lists in force."""
+    moves = movements_frame(engine, scope=scope)
+    entries = customs_frame(engine, current_only=False, scope=scope)
     if zone_id is not None:
         moves, entries = moves[moves["zone_id"] == zone_id], entries[entries["zone_id"] == zone_id]
     if as_of is not None:
@@ -79,6 +80,9 @@ def read_inputs(engine: Engine, *, as_of: datetime | None = None, zone_id: int |
             conn,
         )
     counts["occurred_at"] = pd.to_datetime(counts["occurred_at"], utc=True, format="ISO8601")
+    if scope is not None:
+        keys = pd.MultiIndex.from_frame(scope[0][["operator_id", "lot_ref"]])
+        counts = counts[pd.MultiIndex.from_frame(counts[["operator_id", "lot_ref"]]).isin(keys)]
     return Inputs(
         movements=moves,
         entries=entries,
@@ -176,24 +180,25 @@ def _visible(engine: Engine) -> dict:
     return seen
 
 
-def _narrow(inputs: Inputs, seen: dict) -> tuple[Inputs, tuple[pd.DataFrame, set[str]]]:
-    """The inputs of what changed since the run that saw ``seen``, closed under what ties lots together."""
+def _changed_scope(engine: Engine, seen: dict) -> tuple[pd.DataFrame, set[str]]:
+    """The lots and declarations changed since the run that saw ``seen``, closed under what
+    ties lots together in a finding (read from key columns only)."""
 
     def new(ids: pd.Series, name: str) -> pd.Series:
         return (ids > seen[name]["max"]) | ids.isin(seen[name]["gaps"])
 
-    moves, entries, counts = inputs.movements, inputs.entries, inputs.counts
+    moves, entries = key_frames(engine)
+    with engine.connect() as conn:
+        counts = pd.read_sql(text("SELECT id, operator_id, lot_ref FROM stock_count"), conn)
     touched = pd.concat(
         [
             moves.loc[new(moves["upload_id"], "uploads"), ["operator_id", "lot_ref"]],
             entries.loc[new(entries["upload_id"], "uploads") & entries["lot_ref"].notna(), ["operator_id", "lot_ref"]],
-            counts.loc[new(counts["count_id"], "counts"), ["operator_id", "lot_ref"]],
+            counts.loc[new(counts["id"], "counts"), ["operator_id", "lot_ref"]],
         ]
     )
     declarations = set(entries.loc[new(entries["upload_id"], "uploads"), "declaration_ref"])
-    lots, declarations = affected(moves, entries, touched, declarations)
-    moves, entries, counts = restrict(moves, entries, counts, lots, declarations)
-    return replace(inputs, movements=moves, entries=entries, counts=counts), (lots, declarations)
+    return affected(moves, entries, touched, declarations)
 
 
 def _record(
@@ -209,9 +214,16 @@ def _record(
         lots, declarations = scope
         keys = set(zip(lots["operator_id"], lots["lot_ref"], strict=True))
         inside = {f for f, d in known.items() if (d.operator_id, d.lot_ref) in keys or d.customs_ref in declarations}
-        for fingerprint in known.keys() - inside:  # their records did not change: still supported
-            known[fingerprint].last_seen_run = record.id
-            record.seen_again += 1
+        carried = [d.id for f, d in known.items() if f not in inside]
+        # their records did not change, so they are still supported: one statement for all
+        for chunk in range(0, len(carried), 10_000):
+            session.execute(
+                update(Discrepancy)
+                .where(Discrepancy.id.in_(carried[chunk : chunk + 10_000]))
+                .values(last_seen_run=record.id)
+                .execution_options(synchronize_session=False)
+            )
+        record.seen_again += len(carried)
         known = {f: d for f, d in known.items() if f in inside}
     reopen = select(Discrepancy).where(Discrepancy.status == Status.CLOSED, Discrepancy.closed_run.is_not(None))
     closed = {d.fingerprint: d for d in session.execute(reopen).scalars()}

@@ -1,5 +1,6 @@
 """Reading the ledger: movements as they stand after corrections, and lots' book balances."""
 
+from contextlib import contextmanager
 from datetime import datetime
 
 import pandas as pd
@@ -24,11 +25,17 @@ _ENTRY_COLUMNS = (
 )
 
 
-def movements_frame(engine: Engine, *, operator_id: int | None = None) -> pd.DataFrame:
-    """Every stored movement (of one operator, if given) as the engine reads them: quantities in millionths."""
+SCOPE_LOTS = "ftz_scope_lot"
+SCOPE_DECLARATIONS = "ftz_scope_declaration"
+
+
+def movements_frame(engine: Engine, *, operator_id: int | None = None, scope: tuple | None = None) -> pd.DataFrame:
+    """Stored movements as the engine reads them (quantities in millionths): all, one
+    operator's, or those of a ``scope`` of lots (operator_id, lot_ref) and declarations."""
     where, params = ("WHERE m.operator_id = :op", {"op": operator_id}) if operator_id is not None else ("", {})
-    query = f"SELECT {_COLUMNS} FROM movement m JOIN operator o ON o.id = m.operator_id {where} ORDER BY m.id"
-    with engine.connect() as conn:
+    join = f"JOIN {SCOPE_LOTS} s ON s.operator_id = m.operator_id AND s.lot_ref = m.lot_ref" if scope else ""
+    query = f"SELECT {_COLUMNS} FROM movement m JOIN operator o ON o.id = m.operator_id {join} {where} ORDER BY m.id"
+    with engine.connect() as conn, conn.begin(), _scope_tables(conn, scope):
         frame = pd.read_sql(text(query), conn, params=params)
     for column in ("occurred_at", "recorded_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
@@ -36,12 +43,56 @@ def movements_frame(engine: Engine, *, operator_id: int | None = None) -> pd.Dat
     return frame
 
 
-def customs_frame(engine: Engine, *, current_only: bool = True) -> pd.DataFrame:
-    """Customs items (by default only those in force) with quantities in millionths."""
-    with engine.connect() as conn:
-        frame = pd.read_sql(text(f"SELECT {_ENTRY_COLUMNS} FROM customs_entry ORDER BY id"), conn)
+def customs_frame(engine: Engine, *, current_only: bool = True, scope: tuple | None = None) -> pd.DataFrame:
+    """Customs items (by default only those in force; with ``scope``, only its declarations
+    and lots) with quantities in millionths."""
+    where = (
+        f"WHERE c.declaration_ref IN (SELECT declaration_ref FROM {SCOPE_DECLARATIONS}) OR EXISTS "
+        f"(SELECT 1 FROM {SCOPE_LOTS} s WHERE s.operator_id = c.operator_id AND s.lot_ref = c.lot_ref)"
+        if scope
+        else ""
+    )
+    with engine.connect() as conn, conn.begin(), _scope_tables(conn, scope):
+        frame = pd.read_sql(text(f"SELECT {_ENTRY_COLUMNS} FROM customs_entry c {where} ORDER BY c.id"), conn)
     frame["lodged_at"] = pd.to_datetime(frame["lodged_at"], utc=True, format="ISO8601")
     return current_entries(frame) if current_only else frame
+
+
+def key_frames(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Only the columns that tie lots together (for working out an incremental run's scope)."""
+    with engine.connect() as conn:
+        moves = pd.read_sql(
+            text(
+                "SELECT operator_id, lot_ref, movement_ref, customs_ref, process_ref, corrects_ref, upload_id "
+                "FROM movement"
+            ),
+            conn,
+        )
+        entries = pd.read_sql(text("SELECT operator_id, lot_ref, declaration_ref, upload_id FROM customs_entry"), conn)
+    return moves, entries
+
+
+@contextmanager
+def _scope_tables(conn, scope: tuple | None):
+    """Temporary tables holding a scope's lots and declarations, for the reads to join."""
+    if not scope:
+        yield
+        return
+    lots, declarations = scope
+    suffix = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {SCOPE_LOTS} (operator_id BIGINT, lot_ref TEXT){suffix}")
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {SCOPE_DECLARATIONS} (declaration_ref TEXT){suffix}")
+    rows = [{"o": int(o), "l": str(lot)} for o, lot in zip(lots["operator_id"], lots["lot_ref"], strict=True)]
+    if rows:
+        conn.execute(text(f"INSERT INTO {SCOPE_LOTS} VALUES (:o, :l)"), rows)
+    if declarations:
+        conn.execute(text(f"INSERT INTO {SCOPE_DECLARATIONS} VALUES (:d)"), [{"d": d} for d in declarations])
+    try:
+        yield
+    finally:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"DROP TABLE {SCOPE_LOTS}")
+            conn.exec_driver_sql(f"DROP TABLE {SCOPE_DECLARATIONS}")
 
 
 def get_lot_balances(engine: Engine, *, operator_id: int | None = None, as_of: datetime | None = None) -> pd.DataFrame:
