@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -232,3 +234,46 @@ def test_reconcile_as_of_a_date_and_for_one_zone(engine, tmp_path):
     assert "3 discrepancies" in runner.invoke(app, ["reconcile"]).stdout
     bad = runner.invoke(app, ["reconcile", "--zone", "NOPE"])
     assert bad.exit_code == 1 and bad.stderr.startswith("ftz: zone NOPE is not registered")
+
+
+def split_at(path: Path, tmp_path: Path, share: float, tag: str) -> tuple[Path, Path]:
+    """A CSV cut where ``share`` of its rows are behind, as two uploads."""
+    header, *lines = path.read_text(encoding="utf-8-sig").splitlines()
+    cut = max(1, min(len(lines) - 1, int(len(lines) * share)))
+    first, second = tmp_path / f"{tag}1_{path.name}", tmp_path / f"{tag}2_{path.name}"
+    first.write_text("\n".join([header, *lines[:cut]]) + "\n")
+    second.write_text("\n".join([header, *lines[cut:]]) + "\n")
+    return first, second
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    shares=st.lists(st.floats(min_value=0.05, max_value=0.95), min_size=4, max_size=4), order=st.permutations(range(4))
+)
+def test_incremental_equals_full_on_random_histories(engine, tmp_path_factory, shares, order):
+    tmp_path = tmp_path_factory.mktemp("history")
+    from tests.conftest import _empty
+
+    _empty(engine)
+    folder = ROOT / "tests" / "fixtures" / "zone-sample"
+    commands = [["zone", "add", "ZFX", "--name", "Z", "--country", "AE"]]
+    commands += [["operator", "add", op, "--zone", "ZFX", "--name", op] for op in ("OP001", "OP002", "OP003")]
+    for args in commands:
+        assert runner.invoke(app, args).exit_code == 0
+    files = ["customs.csv", "movements_OP001.csv", "movements_OP002.csv", "movements_OP003.csv"]
+    halves = [
+        split_at(folder / name, tmp_path, share, str(n))
+        for n, (name, share) in enumerate(zip(files, shares, strict=True))
+    ]
+    # first halves in a random order with a run after each, then the second halves likewise
+    for part in (0, 1):
+        for n in order:
+            path = halves[n][part]
+            if n == 0:
+                assert import_customs(engine, path).accepted
+            else:
+                assert import_movements(engine, path, files[n].removeprefix("movements_").removesuffix(".csv")).accepted
+            service.run(engine)
+    incremental = open_findings(engine)
+    full = service.run(engine, full=True)
+    assert (full.new, full.closed) == (0, 0) and open_findings(engine) == incremental
