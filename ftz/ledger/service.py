@@ -80,8 +80,12 @@ def _scope_tables(conn, scope: tuple | None):
         return
     lots, declarations = scope
     suffix = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
-    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {SCOPE_LOTS} (operator_id BIGINT, lot_ref TEXT){suffix}")
-    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {SCOPE_DECLARATIONS} (declaration_ref TEXT){suffix}")
+    # Keyed, so that the joins look lots up instead of scanning the scope for every movement.
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {SCOPE_LOTS} (operator_id BIGINT, lot_ref TEXT, PRIMARY KEY (operator_id, lot_ref))"
+        + suffix
+    )
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {SCOPE_DECLARATIONS} (declaration_ref TEXT PRIMARY KEY){suffix}")
     rows = [{"o": int(o), "l": str(lot)} for o, lot in zip(lots["operator_id"], lots["lot_ref"], strict=True)]
     if rows:
         conn.execute(text(f"INSERT INTO {SCOPE_LOTS} VALUES (:o, :l)"), rows)
