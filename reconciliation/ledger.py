@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import pandas as pd
 
+from reconciliation.quantities import scaled
 from reconciliation.units import factor
 
 # The sign of each movement type for the lot's balance: +1 into the zone (from outside or
@@ -50,20 +51,16 @@ def in_lot_unit(movements: pd.DataFrame) -> pd.DataFrame:
     if other.any():
         pairs = out.loc[other, ["unit", "lot_unit"]].drop_duplicates()
         ratios = {(u, lu): Fraction(factor(u, lu)) for u, lu in pairs.itertuples(index=False)}
-        keys = list(zip(out.loc[other, "unit"], out.loc[other, "lot_unit"], strict=True))
-        # Python integers: exact whatever the size; only the converted rows pay for it.
-        num = pd.Series([ratios[k].numerator for k in keys], index=out.index[other], dtype="object")
-        den = pd.Series([ratios[k].denominator for k in keys], index=out.index[other], dtype="object")
-        micro = out.loc[other, "quantity"].astype("object")
-        # Half away from zero on the magnitude, so that +x and -x convert to opposites.
-        magnitude = (2 * micro.abs() * num + den) // (2 * den)
-        out.loc[other, "lot_quantity"] = magnitude.where(micro >= 0, -magnitude).astype("int64")
+        keys = zip(out.loc[other, "unit"], out.loc[other, "lot_unit"], strict=True)
+        ratio = pd.Series([ratios[k] for k in keys], index=out.index[other], dtype="object")
+        out.loc[other, "lot_quantity"] = scaled(out.loc[other, "quantity"], ratio)
     return out
 
 
 def book_balances(movements: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Per lot: its unit, balance (millionths), movements counted, first and last movement time."""
-    rows = current(movements)
+    """Per lot: its unit, balance (millionths), movements counted, first and last movement time,
+    from ``movements`` as they stand after corrections (see ``current``)."""
+    rows = movements
     if as_of is not None:
         rows = rows[rows["occurred_at"] <= as_of]
     rows = in_lot_unit(rows)

@@ -10,19 +10,27 @@ from reconciliation.units import UNITS
 BASE = {dim: code for code, (dim, f, _) in reversed(UNITS.items()) if f == 1}
 
 
+def scaled(quantity: pd.Series, ratios: pd.Series) -> pd.Series:
+    """``quantity`` (int64 millionths) times exact ``ratios`` (Fractions), rounded to a millionth.
+
+    Python integers carry the product, exact whatever its size; only rows whose ratio is not 1
+    pay for them."""
+    out = quantity.astype("int64").copy()
+    other = ratios.notna() & (ratios != 1)
+    if other.any():
+        micro = quantity[other].astype("object")
+        num = ratios[other].map(lambda f: f.numerator)
+        den = ratios[other].map(lambda f: f.denominator)
+        # Half away from zero on the magnitude, so that +x and -x convert to opposites.
+        magnitude = (2 * micro.abs() * num + den) // (2 * den)
+        out[other] = magnitude.where(micro >= 0, -magnitude).astype("int64")
+    return out
+
+
 def to_base(quantity: pd.Series, unit: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Millionths of the dimension's base unit (kilogram, litre, …), exactly, and the dimension."""
     dims = unit.map({code: dim for code, (dim, _, _) in UNITS.items()})
-    factors = unit.map({code: Fraction(f) for code, (_, f, _) in UNITS.items()})
-    out = quantity.astype("int64").copy()
-    other = factors.notna() & (factors != 1)
-    if other.any():
-        micro = quantity[other].astype("object")
-        num = factors[other].map(lambda f: f.numerator)
-        den = factors[other].map(lambda f: f.denominator)
-        magnitude = (2 * micro.abs() * num + den) // (2 * den)
-        out[other] = magnitude.where(micro >= 0, -magnitude).astype("int64")
-    return out, dims
+    return scaled(quantity, unit.map({code: Fraction(f) for code, (_, f, _) in UNITS.items()})), dims
 
 
 @dataclass(frozen=True)
@@ -40,10 +48,7 @@ class Tolerances:
     def exceeded(self, expected: pd.Series, found: pd.Series, dimension: pd.Series) -> pd.Series:
         """True where ``found`` differs from ``expected`` (millionths) beyond tolerance."""
         gap = (found - expected).abs().astype("float64")
-        larger = pd.concat([expected.abs(), found.abs()], axis=1).max(axis=1).astype("float64")
-        relative = dimension.map(self.relative).astype("float64").fillna(0.0) * larger
-        absolute = dimension.map(self.absolute).astype("float64").fillna(0.0) * 1_000_000
-        return gap > pd.concat([relative, absolute], axis=1).max(axis=1)
+        return gap > self.allowance(expected, found, dimension)
 
     def allowance(self, expected: pd.Series, found: pd.Series, dimension: pd.Series) -> pd.Series:
         """The tolerated gap, in millionths of the base unit (for the evidence)."""

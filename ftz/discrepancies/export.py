@@ -4,10 +4,12 @@ import csv
 import io
 import json
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from ftz.discrepancies import service
 from ftz.zones import service as zones
+from ftz.zones.models import Zone
 
 FIELDS = [
     "id", "kind", "zone_code", "operator_code", "lot_ref", "customs_ref", "process_ref", "strategic",
@@ -19,11 +21,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def rows(session: Session, *, include_closed: bool = False) -> list[dict]:
     """The discrepancies as plain records, codes instead of ids."""
     operators = {o.id: o for o in zones.get_all_operators(session)}
-    zone_codes = {o.zone_id: None for o in operators.values()}
-    from ftz.zones.models import Zone
-
-    for zone_id in zone_codes:
-        zone_codes[zone_id] = session.get(Zone, zone_id).code
+    zone_codes = dict(session.execute(select(Zone.id, Zone.code)).all())
     out = []
     for d in service.get_all(session, include_closed=include_closed):
         out.append(

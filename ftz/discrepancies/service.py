@@ -11,7 +11,6 @@ from sqlmodel import Session
 from ftz.config import ZoneSettings, get_settings
 from ftz.database import from_millionths, utcnow
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
-from ftz.errors import NotFound
 from ftz.ledger.service import customs_frame, key_frames, movements_frame
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
@@ -313,10 +312,3 @@ def _quantity(value):
 
 def _text(value) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def get_or_raise(session: Session, *, discrepancy_id: int) -> Discrepancy:
-    found = session.get(Discrepancy, discrepancy_id)
-    if found is None:
-        raise NotFound(f"discrepancy {discrepancy_id} does not exist")
-    return found
