@@ -5,20 +5,20 @@ from dataclasses import replace
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, insert, select, text, update
 from sqlmodel import Session
 
 from ftz.config import ZoneSettings, get_settings
 from ftz.database import from_millionths, utcnow
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
-from ftz.ledger.service import customs_frame, key_frames, movements_frame
+from ftz.ledger.scope import changed
+from ftz.ledger.service import customs_frame, movements_frame
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
 from ftz.zones import service as zones
 from reconciliation.engine import Inputs, reconcile
 from reconciliation.quantities import Tolerances
 from reconciliation.risk import destination_tiers
-from reconciliation.scope import affected
 
 COUNT_COLUMNS = ["count_id", "operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
 
@@ -181,34 +181,30 @@ def _visible(engine: Engine) -> dict:
 
 def _changed_scope(engine: Engine, seen: dict) -> tuple[pd.DataFrame, set[str]]:
     """The lots and declarations changed since the run that saw ``seen``, closed under what
-    ties lots together in a finding (read from key columns only)."""
-
-    def new(ids: pd.Series, name: str) -> pd.Series:
-        return (ids > seen[name]["max"]) | ids.isin(seen[name]["gaps"])
-
-    moves, entries = key_frames(engine)
+    ties lots together in a finding."""
+    new = {}
     with engine.connect() as conn:
-        counts = pd.read_sql(text("SELECT id, operator_id, lot_ref FROM stock_count"), conn)
-    touched = pd.concat(
-        [
-            moves.loc[new(moves["upload_id"], "uploads"), ["operator_id", "lot_ref"]],
-            entries.loc[new(entries["upload_id"], "uploads") & entries["lot_ref"].notna(), ["operator_id", "lot_ref"]],
-            counts.loc[new(counts["id"], "counts"), ["operator_id", "lot_ref"]],
-        ]
-    )
-    declarations = set(entries.loc[new(entries["upload_id"], "uploads"), "declaration_ref"])
-    return affected(moves, entries, touched, declarations)
+        for name, table in (("uploads", "upload"), ("counts", "stock_count")):
+            # ids above the last run's top, and those that were missing below it (imports then in flight)
+            gaps = seen[name]["gaps"]
+            low = min(gaps, default=seen[name]["max"] + 1)
+            ids = set(conn.execute(text(f"SELECT id FROM {table} WHERE id >= :low"), {"low": low}).scalars())
+            new[name] = {i for i in ids if i > seen[name]["max"]} | (ids & set(gaps))
+    return changed(engine, uploads=new["uploads"], counts=new["counts"])
 
 
 def _record(
     session: Session, record: Run, findings: pd.DataFrame, zone_id: int | None, scope: tuple | None = None
 ) -> None:
     """Insert new findings, refresh those seen again, close those the data no longer supports
-    (within the run's scope: an incremental run speaks only for the lots it recomputed)."""
-    query = select(Discrepancy).where(Discrepancy.status != Status.CLOSED)
+    (within the run's scope: an incremental run speaks only for the lots it recomputed).
+
+    Written with bulk statements: a run may touch tens of thousands of findings."""
+    columns = (Discrepancy.id, Discrepancy.fingerprint, Discrepancy.status, Discrepancy.operator_id)
+    query = select(*columns, Discrepancy.lot_ref, Discrepancy.customs_ref).where(Discrepancy.status != Status.CLOSED)
     if zone_id is not None:
         query = query.where(Discrepancy.zone_id == zone_id)
-    known = {d.fingerprint: d for d in session.execute(query).scalars()}
+    known = {row.fingerprint: row for row in session.execute(query)}
     if scope is not None:
         lots, declarations = scope
         keys = set(zip(lots["operator_id"], lots["lot_ref"], strict=True))
@@ -224,38 +220,59 @@ def _record(
             )
         record.seen_again += len(carried)
         known = {f: d for f, d in known.items() if f in inside}
-    reopen = select(Discrepancy).where(Discrepancy.status == Status.CLOSED, Discrepancy.closed_run.is_not(None))
-    closed = {d.fingerprint: d for d in session.execute(reopen).scalars()}
-    seen: set[str] = set()
+    reopen = select(*columns).where(Discrepancy.status == Status.CLOSED, Discrepancy.closed_run.is_not(None))
+    closed = {row.fingerprint: row for row in session.execute(reopen)}
     now = utcnow()
-    tiers = destination_tiers(reference.destinations(session.get_bind()))
-    hs = reference.hs_nomenclature(session.get_bind()).set_index("code")["description"]
+    bind = session.get_bind()
+    tiers = destination_tiers(reference.destinations(bind)).to_dict("index")
+    hs = reference.hs_nomenclature(bind).set_index("code")["description"].to_dict()
+    added, refreshed = [], []
     for row in findings.to_dict("records"):
         values = _values(row, tiers, hs, record.reference_versions)
-        fingerprint = row["fingerprint"]
-        seen.add(fingerprint)
-        existing = known.get(fingerprint) or closed.get(fingerprint)
+        existing = known.get(row["fingerprint"]) or closed.get(row["fingerprint"])
         if existing is None:
-            session.add(Discrepancy(**values, first_seen_run=record.id, last_seen_run=record.id))
-            record.new += 1
+            added.append(values | {"first_seen_run": record.id, "last_seen_run": record.id, "created_at": now})
             continue
-        for name, value in values.items():
-            setattr(existing, name, value)  # facts refresh; the status an auditor set stays
-        existing.last_seen_run, existing.updated_at = record.id, now
+        # facts refresh; the status an auditor set stays, unless a run had closed it
+        values |= {"id": existing.id, "last_seen_run": record.id}
         if existing.status == Status.CLOSED:  # closed by a run, and back in the data
-            existing.status, existing.closed_run, existing.close_reason = Status.OPEN, None, None
-        record.seen_again += 1
-    for fingerprint, gone in known.items():
-        if fingerprint not in seen and gone.status == Status.OPEN:
-            gone.status, gone.closed_run, gone.updated_at = Status.CLOSED, record.id, now
-            gone.close_reason = f"no longer supported by the data (run {record.id})"
-            record.closed += 1
+            values |= {"status": Status.OPEN, "closed_run": None, "close_reason": None}
+        refreshed.append(values)
+    seen = set(findings["fingerprint"])
+    gone = [d.id for f, d in known.items() if f not in seen and d.status == Status.OPEN]
+    for chunk in range(0, len(added), 5_000):
+        session.execute(insert(Discrepancy), [v | {"updated_at": now} for v in added[chunk : chunk + 5_000]])
+    for group in _by_keys(refreshed):
+        session.execute(update(Discrepancy), [v | {"updated_at": now} for v in group])
+    for chunk in range(0, len(gone), 10_000):
+        session.execute(
+            update(Discrepancy)
+            .where(Discrepancy.id.in_(gone[chunk : chunk + 10_000]))
+            .values(
+                status=Status.CLOSED,
+                closed_run=record.id,
+                updated_at=now,
+                close_reason=f"no longer supported by the data (run {record.id})",
+            )
+            .execution_options(synchronize_session=False)
+        )
+    record.new += len(added)
+    record.seen_again += len(refreshed)
+    record.closed += len(gone)
     record.counts = {str(k): int(v) for k, v in findings["kind"].value_counts().items()}
     record.outcome, record.finished_at = RunOutcome.SUCCEEDED, utcnow()
     session.add(record)
 
 
-def _values(row: dict, tiers: pd.DataFrame, hs: pd.Series, versions: dict) -> dict:
+def _by_keys(rows: list[dict]) -> list[list[dict]]:
+    """Rows grouped by their set of keys: a bulk update sets the same columns on every row."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return list(groups.values())
+
+
+def _values(row: dict, tiers: dict, hs: dict, versions: dict) -> dict:
     """The stored columns of a finding, with its evidence written for an auditor."""
     destination = row.get("destination")
     destination = destination if isinstance(destination, str) else None
@@ -275,8 +292,8 @@ def _values(row: dict, tiers: pd.DataFrame, hs: pd.Series, versions: dict) -> di
         },
         "destination": {
             "country": destination,
-            "tier": tiers["tier"].get(destination) if destination else None,
-            "reasons": tiers["reasons"].get(destination) if destination else None,
+            "tier": tiers.get(destination, {}).get("tier"),
+            "reasons": tiers.get(destination, {}).get("reasons"),
             "list_version": versions.get(ListKind.DESTINATIONS),
         },
         "risk": {"score": int(row["risk_score"]), "components": row["components"]},

@@ -1,0 +1,84 @@
+"""What an incremental run must recompute: the lots touched by uploads and inspections it has
+not seen, and every lot or declaration a finding on them could also involve.
+
+Findings tie lots together through declarations (a customs item without a lot may match any
+lot of its declaration), through processing (inputs and outputs share losses and strategic
+status) and through corrections (a correction may move a record off another lot). The scope
+is closed under all three, so that recomputing it alone gives the same findings as
+recomputing everything. The closure looks the ledger up by index, round by round from what the
+previous round added, so that its cost follows the size of the change, not of the ledger.
+"""
+
+from collections.abc import Iterable
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, select
+
+from ftz.ledger.models import CustomsEntry, Movement, StockCount
+
+Lot = tuple[int, str]
+_CHUNK = 1_000  # keys per lookup: well under every database's limit on bound parameters
+M, C = Movement.__table__.c, CustomsEntry.__table__.c
+
+
+def changed(engine: Engine, *, uploads: Iterable[int], counts: Iterable[int]) -> tuple[pd.DataFrame, set[str]]:
+    """The scope (lots as operator_id, lot_ref; declarations) of the given new uploads and
+    inspections, closed under what ties lots together in a finding."""
+    uploads, counts = sorted(uploads), sorted(counts)
+    with engine.connect() as conn:
+        new_lots = _lots(conn, select(M.operator_id, M.lot_ref), M.upload_id, uploads)
+        new_lots |= _lots(conn, select(C.operator_id, C.lot_ref), C.upload_id, uploads)
+        new_lots |= _lots(conn, select(StockCount.operator_id, StockCount.lot_ref), StockCount.id, counts)
+        new_declarations = _values(conn, select(C.declaration_ref), C.upload_id, uploads)
+        lots: set[Lot] = set()
+        declarations: set[str] = set()
+        while new_lots or new_declarations:
+            lots |= new_lots
+            declarations |= new_declarations
+            found_lots, found_declarations = _ties(conn, new_lots, new_declarations)
+            new_lots, new_declarations = found_lots - lots, found_declarations - declarations
+    frame = pd.DataFrame(sorted(lots), columns=["operator_id", "lot_ref"]).astype({"operator_id": "int64"})
+    return frame, declarations
+
+
+def _ties(conn: Connection, lots: set[Lot], declarations: set[str]) -> tuple[set[Lot], set[str]]:
+    """What the given lots and declarations tie to, one step out."""
+    lot_key = (M.operator_id, M.lot_ref)
+    rows = _rows(conn, select(M.operator_id, M.customs_ref, M.process_ref, M.corrects_ref), lot_key, lots)
+    found_declarations = {r.customs_ref for r in rows if r.customs_ref}
+    found_declarations |= _values(conn, select(C.declaration_ref), (C.operator_id, C.lot_ref), lots)
+    found = _lots(conn, select(M.operator_id, M.lot_ref), M.customs_ref, declarations)
+    found |= _lots(
+        conn, select(C.operator_id, C.lot_ref).where(C.lot_ref.is_not(None)), C.declaration_ref, declarations
+    )
+    processes = {(r.operator_id, r.process_ref) for r in rows if r.process_ref}
+    found |= _lots(conn, select(M.operator_id, M.lot_ref), (M.operator_id, M.process_ref), processes)
+    corrected = {(r.operator_id, r.corrects_ref) for r in rows if r.corrects_ref}
+    found |= _lots(conn, select(M.operator_id, M.lot_ref), (M.operator_id, M.movement_ref), corrected)
+    return found, found_declarations
+
+
+def _rows(conn: Connection, query, key, values: Iterable) -> list:
+    """The rows of ``query`` whose ``key`` (a column, or a pair of columns) is one of
+    ``values``, looked up a chunk at a time. Pairs are looked up per value of their first
+    column: ``a = x AND b IN (…)`` reaches the index on every database, a list of row values
+    does not."""
+    if isinstance(key, tuple):
+        first, second = key
+        by_first: dict = {}
+        for a, b in values:
+            by_first.setdefault(a, []).append(b)
+        return [row for a, bs in by_first.items() for row in _rows(conn, query.where(first == a), second, bs)]
+    values = list(values)
+    rows = []
+    for start in range(0, len(values), _CHUNK):
+        rows += conn.execute(query.where(key.in_(values[start : start + _CHUNK]))).all()
+    return rows
+
+
+def _lots(conn: Connection, query, key, values: Iterable) -> set[Lot]:
+    return {(int(operator_id), lot_ref) for operator_id, lot_ref in _rows(conn, query, key, values) if lot_ref}
+
+
+def _values(conn: Connection, query, key, values: Iterable) -> set[str]:
+    return {row[0] for row in _rows(conn, query, key, values) if row[0]}
