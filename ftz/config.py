@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     report_max_errors: int = 100_000
     # The lists `ftz db upgrade` loads into a database that has none (default: those ftz ships).
     reference_dir: Path = Path(__file__).resolve().parents[1] / "fixtures" / "reference"
+    # Rows one upload may hold (files past it are refused whole, with 413 on the API).
+    upload_max_rows: int = 5_000_000
+    # Signs session cookies and CSRF tokens. Unset: a random key kept in data_dir/secret_key.
+    secret_key: str | None = None
+    session_hours: float = 12
+    # Login throttling: this many failures for one account name within the window lock it
+    # for the window.
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
     # Per-zone overrides, by zone code.
     zones: dict[str, ZoneSettings] = {}
 

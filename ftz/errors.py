@@ -15,3 +15,27 @@ class AlreadyExists(FtzError):
 
 class InvalidInput(FtzError):
     """An argument or a file is unusable as a whole (not row by row)."""
+
+
+class TooLarge(InvalidInput):
+    """A file or a batch is past a configured size or row limit."""
+
+
+class Unauthorized(FtzError):
+    """No valid credentials: not logged in, or a token that is unknown, expired or revoked."""
+
+
+class Forbidden(FtzError):
+    """The caller is known but its role or token scope does not allow this."""
+
+
+class Throttled(FtzError):
+    """Too many failed attempts: try again later."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Conflict(FtzError):
+    """The request contradicts the record's current state."""

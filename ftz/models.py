@@ -8,6 +8,8 @@ MODULES = (
     "ftz.ledger.models",
     "ftz.reference.models",
     "ftz.discrepancies.models",
+    "ftz.auth.models",
+    "ftz.audit.models",
 )
 
 

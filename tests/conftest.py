@@ -16,7 +16,10 @@ from ftz.zones import service as zones
 from ftz.zones.models import OperatorBase, ZoneBase
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("FTZ_TEST_DATABASE_URL") else [])
-TABLES = ["discrepancy", "run", "movement", "customs_entry", "stock_count", "upload", "operator", "zone"]
+TABLES = [
+    "discrepancy_note", "discrepancy", "run", "movement", "customs_entry", "stock_count", "upload", "api_token",
+    "login_session", "login_attempt", "auditor_zone", "user_account", "audit_event", "operator", "zone",
+]  # fmt: skip
 
 
 def _url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -74,6 +77,7 @@ def _empty(engine: Engine) -> None:
         else:
             for table in TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text("UPDATE audit_head SET seq = 0, hash = :genesis"), {"genesis": "0" * 64})
 
 
 @pytest.fixture

@@ -70,3 +70,23 @@ class Discrepancy(SQLModel, table=True):
     close_reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class NoteKind(StrEnum):
+    COMMENT = "COMMENT"
+    DECISION = "DECISION"
+
+
+class DiscrepancyNote(SQLModel, table=True):
+    """An auditor's comment on a discrepancy, or a decision that set its status."""
+
+    __tablename__ = "discrepancy_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    discrepancy_id: int = Field(foreign_key="discrepancy.id", index=True)
+    kind: str = Field(max_length=16)
+    author: str = Field(max_length=200)
+    body: str = Field(max_length=5000)
+    status_from: str | None = Field(default=None, max_length=16)
+    status_to: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, insert, select, text, update
 from sqlmodel import Session
 
+from ftz.audit import service as audit
 from ftz.config import ZoneSettings, get_settings
 from ftz.database import from_millionths, utcnow
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
@@ -23,36 +24,73 @@ from reconciliation.risk import destination_tiers
 COUNT_COLUMNS = ["count_id", "operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
 
 
-def run(engine: Engine, *, as_of: datetime | None = None, zone_code: str | None = None, full: bool = False) -> Run:
+def run(
+    engine: Engine,
+    *,
+    as_of: datetime | None = None,
+    zone_code: str | None = None,
+    full: bool = False,
+    started_by: str = "system",
+) -> Run:
     """Reconcile (a zone, or all) as of a moment, and record the findings in one transaction.
 
     Incremental unless ``full``: after a successful run of the same scope with the same lists,
     only the lots (and declarations) touched since, and all that a finding ties to them, are
     recomputed."""
+    return execute(engine, start(engine, as_of=as_of, zone_code=zone_code, full=full, started_by=started_by))
+
+
+def start(
+    engine: Engine,
+    *,
+    as_of: datetime | None = None,
+    zone_code: str | None = None,
+    full: bool = False,
+    started_by: str = "system",
+) -> Run:
+    """Record a run as RUNNING (visible while it works); ``execute`` does the work."""
+    zone_code = zone_code.strip().upper() if zone_code else None
     zone_id = _zone_id(engine, zone_code)
     versions = {kind.value: reference.version_in_force(engine, kind) for kind in ListKind}
-    previous = None if full or as_of is not None else _previous(engine, zone_code, versions)
     with Session(engine, expire_on_commit=False) as session:
-        record = Run(as_of=as_of, zone_code=zone_code, full=previous is None, reference_versions=versions)
+        record = Run(as_of=as_of, zone_code=zone_code, full=full or as_of is not None, reference_versions=versions)
         session.add(record)
-        session.commit()  # visible as RUNNING while it works
+        session.flush()
+        details = {"as_of": as_of, "full": full}
+        audit.record(session, actor=started_by, action="run.started", subject=f"run:{record.id}", zone_id=zone_id,
+                     details=details)  # fmt: skip
+        session.commit()
+    return record
+
+
+def execute(engine: Engine, record: Run) -> Run:
+    """Do the work of a started run; on failure the run is marked FAILED and findings stay as they were."""
     try:
+        zone_id = _zone_id(engine, record.zone_code)
+        previous = None if record.full else _previous(engine, record.zone_code, record.reference_versions)
+        record.full = previous is None
         record.seen = _visible(engine)  # before reading: what commits meanwhile is read again next time
         scope = _changed_scope(engine, previous.seen) if previous is not None else None
-        inputs = read_inputs(engine, as_of=as_of, zone_id=zone_id, scope=scope)
+        inputs = read_inputs(engine, as_of=record.as_of, zone_id=zone_id, scope=scope)
         record.lots = int(inputs.movements[["operator_id", "lot_ref"]].drop_duplicates().shape[0])
         findings = pd.concat([reconcile(part) for part in by_zone(engine, inputs)], ignore_index=True)
         with Session(engine, expire_on_commit=False) as session:
             _record(session, record, findings, zone_id, scope)
+            audit.record(session, actor="system", action="run.succeeded", subject=f"run:{record.id}",
+                         zone_id=zone_id, details={"new": record.new, "closed": record.closed})  # fmt: skip
             session.commit()
     except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
         with Session(engine, expire_on_commit=False) as session:
             session.execute(
                 update(Run)
                 .where(Run.id == record.id)
-                .values(outcome=RunOutcome.FAILED, finished_at=utcnow(), error=f"{type(exc).__name__}: {exc}"[:2000])
+                .values(outcome=RunOutcome.FAILED, finished_at=utcnow(), error=error)
             )
+            audit.record(session, actor="system", action="run.failed", subject=f"run:{record.id}",
+                         details={"error": error})  # fmt: skip
             session.commit()
+        record.outcome, record.error = RunOutcome.FAILED, error
         raise
     return record
 

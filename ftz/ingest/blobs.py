@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ftz.errors import InvalidInput
+from ftz.errors import InvalidInput, TooLarge
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def store(source: BinaryIO, root: Path, max_bytes: int) -> Blob:
             while block := source.read(1 << 20):
                 size += len(block)
                 if size > max_bytes:
-                    raise InvalidInput(f"the file is larger than the {max_bytes:,} bytes allowed")
+                    raise TooLarge(f"the file is larger than the {max_bytes:,} bytes allowed")
                 digest.update(block)
                 tmp.write(block)
             tmp.flush()

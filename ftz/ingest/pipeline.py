@@ -6,9 +6,10 @@ from typing import Protocol
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, update
 
+from ftz.audit import service as audit
 from ftz.config import get_settings
 from ftz.database import utcnow
-from ftz.errors import InvalidInput
+from ftz.errors import InvalidInput, TooLarge
 from ftz.ingest import staging
 from ftz.ingest.blobs import Blob
 from ftz.ingest.models import Upload, UploadKind, UploadOutcome
@@ -131,6 +132,7 @@ def run(
                     )
                 )
                 report.upload_id = upload_id
+                _audit(conn, upload, report)
                 if conn.dialect.name == "sqlite":
                     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
     except InvalidInput as exc:
@@ -146,6 +148,7 @@ def run(
 def _stage(
     conn: Connection, importer: Importer, reader: TableReader, header: HeaderCheck, progress: Progress | None
 ) -> tuple[int, list[RowError], list[RowError]]:
+    settings = get_settings()
     rows = 0
     errors: list[RowError] = []
     warnings: list[RowError] = []
@@ -164,6 +167,8 @@ def _stage(
         frame["row_no"] = chunk.row_no
         staging.load(conn, STAGE, frame, importer.columns)
         rows += len(frame)
+        if rows > settings.upload_max_rows:
+            raise TooLarge(f"the file has more than the {settings.upload_max_rows:,} rows allowed")
         errors += _numbered(found, chunk.row_no)
     return rows, errors, warnings
 
@@ -217,6 +222,26 @@ def _reject(engine: Engine, upload: dict, report: ImportReport, keep: int) -> No
     }
     with engine.begin() as conn:
         report.upload_id = conn.execute(insert(Upload).values(**values).returning(Upload.id)).scalar_one()
+        _audit(conn, upload, report)
+
+
+def _audit(conn: Connection, upload: dict, report: ImportReport) -> None:
+    """The upload's audit event, in the transaction that records it."""
+    audit.record(
+        conn,
+        actor=upload["sent_by"],
+        action=f"upload.{report.outcome.lower()}",
+        subject=f"upload:{report.upload_id}",
+        operator_id=upload["operator_id"],
+        details={
+            "kind": upload["kind"],
+            "filename": upload["filename"],
+            "sha256": upload["sha256"],
+            "rows": report.rows_total,
+            "new": report.rows_new,
+            "errors": len(report.errors),
+        },
+    )
 
 
 def _as_dicts(errors: list[RowError]) -> list[dict]:

@@ -1,0 +1,37 @@
+"""Audit events as stored."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger
+from sqlmodel import Column, Field, SQLModel
+
+from ftz.database import UTCDateTime, utcnow
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which record, when; chained to the previous event by its hash."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(sa_type=BigInteger, unique=True, index=True)  # 1, 2, 3… with no gap
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=64, index=True)
+    subject: str = Field(default="", max_length=200)
+    operator_id: int | None = Field(default=None, index=True)
+    zone_id: int | None = Field(default=None, index=True)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's last link (one row): every append locks and moves it."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(primary_key=True)
+    seq: int = Field(sa_type=BigInteger)
+    hash: str = Field(max_length=64)

@@ -1,0 +1,152 @@
+"""What auditors do with discrepancies: find them, read them, comment, decide. Always within
+the caller's scope."""
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select
+from sqlmodel import Session
+
+from ftz.audit import service as audit
+from ftz.auth.scope import Caller, Permission, get_visible, visible
+from ftz.database import utcnow
+from ftz.discrepancies.models import Discrepancy, DiscrepancyNote, NoteKind, Status
+from ftz.errors import Conflict, InvalidInput
+from ftz.zones.models import Operator, Zone
+
+# What a decision may set; CLOSED is the runs' to set, when the data no longer supports a finding.
+DECISIONS = (Status.OPEN, Status.UNDER_REVIEW, Status.ESCALATED, Status.JUSTIFIED, Status.VIOLATION)
+
+
+@dataclass
+class Filters:
+    kind: str | None = None
+    status: str | None = None
+    severity: str | None = None
+    zone: str | None = None
+    operator: str | None = None
+    lot_ref: str | None = None
+    strategic: bool | None = None
+    include_closed: bool = False
+
+
+def get_all(
+    session: Session, *, caller: Caller, filters: Filters, cursor: str | None = None, limit: int = 50
+) -> tuple[list[Discrepancy], str | None]:
+    """A page of discrepancies, highest risk first, and the cursor of the next page (None at the end)."""
+    caller.require(Permission.REVIEW)
+    query = select(Discrepancy).where(visible(caller, Discrepancy))
+    if filters.kind:
+        query = query.where(Discrepancy.kind == filters.kind.upper())
+    if filters.status:
+        query = query.where(Discrepancy.status == filters.status.upper())
+    elif not filters.include_closed:
+        query = query.where(Discrepancy.status != Status.CLOSED)
+    if filters.severity:
+        query = query.where(Discrepancy.severity == filters.severity.upper())
+    if filters.zone:
+        query = query.where(Discrepancy.zone_id.in_(select(Zone.id).where(Zone.code == filters.zone.upper())))
+    if filters.operator:
+        query = query.where(
+            Discrepancy.operator_id.in_(select(Operator.id).where(Operator.code == filters.operator.upper()))
+        )
+    if filters.lot_ref:
+        query = query.where(Discrepancy.lot_ref == filters.lot_ref)
+    if filters.strategic is not None:
+        query = query.where(Discrepancy.strategic.is_(filters.strategic))
+    if cursor:
+        score, ident = _decode(cursor)
+        query = query.where(
+            or_(Discrepancy.risk_score < score, and_(Discrepancy.risk_score == score, Discrepancy.id > ident))
+        )
+    rows = list(
+        session.execute(query.order_by(Discrepancy.risk_score.desc(), Discrepancy.id).limit(limit + 1)).scalars()
+    )
+    page, more = rows[:limit], len(rows) > limit
+    return page, _encode(page[-1]) if more else None
+
+
+def get(session: Session, *, caller: Caller, discrepancy_id: int) -> Discrepancy:
+    """One discrepancy the caller may see (else not found)."""
+    caller.require(Permission.REVIEW)
+    return get_visible(session, caller, Discrepancy, discrepancy_id, what="discrepancy")
+
+
+def get_notes(session: Session, *, caller: Caller, discrepancy_id: int) -> list[DiscrepancyNote]:
+    """Comments and decisions on a discrepancy, oldest first."""
+    get(session, caller=caller, discrepancy_id=discrepancy_id)
+    query = select(DiscrepancyNote).where(DiscrepancyNote.discrepancy_id == discrepancy_id)
+    return list(session.execute(query.order_by(DiscrepancyNote.id)).scalars())
+
+
+def comment(session: Session, *, caller: Caller, discrepancy_id: int, body: str) -> DiscrepancyNote:
+    """Add an auditor's comment."""
+    caller.require(Permission.INVESTIGATE)
+    discrepancy = get(session, caller=caller, discrepancy_id=discrepancy_id)
+    note = DiscrepancyNote(discrepancy_id=discrepancy.id, kind=NoteKind.COMMENT, author=caller.name, body=_text(body))
+    session.add(note)
+    session.flush()
+    _audit(session, caller, "discrepancy.commented", discrepancy, {"note": note.id, "body": note.body})
+    return note
+
+
+def decide(session: Session, *, caller: Caller, discrepancy_id: int, status: str, reason: str) -> Discrepancy:
+    """Set a discrepancy's status, with the reason; runs never overwrite it."""
+    caller.require(Permission.INVESTIGATE)
+    discrepancy = get(session, caller=caller, discrepancy_id=discrepancy_id)
+    try:
+        new = Status(status.upper())
+    except ValueError:
+        raise InvalidInput(f'"{status}" is not a status') from None
+    if new not in DECISIONS:
+        raise InvalidInput(f"a decision sets one of {', '.join(DECISIONS)}; runs close discrepancies")
+    if discrepancy.status == Status.CLOSED:
+        raise Conflict(f"discrepancy {discrepancy.id} was closed by run {discrepancy.closed_run}: nothing to decide")
+    old = discrepancy.status
+    note = DiscrepancyNote(
+        discrepancy_id=discrepancy.id,
+        kind=NoteKind.DECISION,
+        author=caller.name,
+        body=_text(reason),
+        status_from=old,
+        status_to=new,
+    )
+    discrepancy.status, discrepancy.updated_at = new, utcnow()
+    session.add_all([note, discrepancy])
+    session.flush()
+    _audit(session, caller, "discrepancy.decided", discrepancy, {"from": old, "to": new, "reason": note.body})
+    return discrepancy
+
+
+def _audit(session: Session, caller: Caller, action: str, discrepancy: Discrepancy, details: dict) -> None:
+    audit.record(
+        session,
+        actor=caller.name,
+        action=action,
+        subject=f"discrepancy:{discrepancy.id}",
+        operator_id=discrepancy.operator_id,
+        zone_id=discrepancy.zone_id,
+        details=details,
+    )
+
+
+def _text(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("the text is empty")
+    if len(body) > 5000:
+        raise InvalidInput("the text is longer than 5,000 characters")
+    return body
+
+
+def _encode(last: Discrepancy) -> str:
+    return base64.urlsafe_b64encode(f"{last.risk_score}:{last.id}".encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[int, int]:
+    try:
+        score, ident = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(":")
+        return int(score), int(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("the cursor is not one this API gave out") from None
