@@ -1,20 +1,17 @@
 """The ``ftz`` command: parse arguments, call one service, print the outcome."""
 
-import functools
-import getpass
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from ftz.cli.accounts import audit_app, serve, token_app, user_app
+from ftz.cli.common import command, fail, sender
 from ftz.database import get_engine, session_scope
 from ftz.discrepancies import export
 from ftz.discrepancies import service as discrepancies
-from ftz.errors import FtzError
 from ftz.ingest import service as ingest
 from ftz.ingest.pipeline import ImportReport
 from ftz.ledger import service as ledger
@@ -36,30 +33,10 @@ app.add_typer(operator_app, name="operator")
 app.add_typer(import_app, name="import")
 app.add_typer(reference_app, name="reference", no_args_is_help=True)
 app.add_typer(discrepancies_app, name="discrepancies")
-
-
-def fail(reason: str, code: int = 1) -> None:
-    """Print a one-line reason on standard error and exit non-zero."""
-    typer.echo(f"ftz: {reason}", err=True)
-    raise typer.Exit(code)
-
-
-def command(function: Callable) -> Callable:
-    """Turn domain and database errors into the contract's one-line reason."""
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except FtzError as exc:
-            fail(str(exc))
-        except (OperationalError, ProgrammingError) as exc:
-            text = str(exc.orig).lower()
-            if "no such table" in text or ("does not exist" in text and "relation" in text):
-                fail("the database has no schema yet: run `ftz db upgrade`")
-            fail(f"database error: {str(exc.orig).strip().splitlines()[0]}")
-
-    return wrapper
+app.add_typer(user_app, name="user", no_args_is_help=True)
+app.add_typer(token_app, name="token", no_args_is_help=True)
+app.add_typer(audit_app, name="audit", no_args_is_help=True)
+app.command("serve")(serve)
 
 
 @db_app.command("upgrade")
@@ -82,7 +59,7 @@ def reference_load(
     source: Annotated[str, typer.Option(help="Where the list comes from (publication, date).")] = "",
 ) -> None:
     """Load a new version of a reference list; on any invalid row load nothing."""
-    report = reference.load(get_engine(), kind=kind, path=path, source=source or path.name, loaded_by=_sender())
+    report = reference.load(get_engine(), kind=kind, path=path, source=source or path.name, loaded_by=sender())
     for error in report.errors:
         typer.echo(str(error))
     if report.errors:
@@ -152,7 +129,7 @@ def import_movements(
                 typer.echo(f"operator {operator.upper()} registered in zone {zone.upper()}")
     with _progress(path) as progress:
         report = ingest.import_movements(
-            get_engine(), source=path, filename=path.name, operator_code=operator, sent_by=_sender(), progress=progress
+            get_engine(), source=path, filename=path.name, operator_code=operator, sent_by=sender(), progress=progress
         )
     _print_report(report)
 
@@ -172,7 +149,7 @@ def import_customs(
             get_engine(),
             source=path,
             filename=path.name,
-            sent_by=_sender(),
+            sent_by=sender(),
             create_missing=create_missing,
             progress=progress,
         )
@@ -277,13 +254,6 @@ def _print_report(report: ImportReport) -> None:
     if not report.accepted:
         fail(report.summary())
     typer.echo(report.summary() + f" (upload {report.upload_id})")
-
-
-def _sender() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 class _progress:

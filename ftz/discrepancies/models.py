@@ -90,3 +90,122 @@ class DiscrepancyNote(SQLModel, table=True):
     status_from: str | None = Field(default=None, max_length=16)
     status_to: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class DiscrepancyPublic(SQLModel):
+    """A discrepancy with every field of contract section 4, codes instead of ids."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "id": 17, "kind": "UNDECLARED_REMOVAL", "zone_code": "ZDM", "operator_code": "OP102",
+                    "lot_ref": "L-V-0007", "customs_ref": None, "process_ref": None, "strategic": True,
+                    "control_codes": ["1C002"], "severity": "CRITICAL", "risk_score": 92,
+                    "evidence": {"rule": "removal booked with no customs removal", "expected": None, "found": "300"},
+                    "status": "OPEN", "first_seen_run": 3, "last_seen_run": 5, "closed_run": None,
+                    "close_reason": None,
+                }
+            ]
+        }
+    }  # fmt: skip
+
+    id: int
+    kind: str
+    zone_code: str
+    operator_code: str
+    lot_ref: str | None
+    customs_ref: str | None
+    process_ref: str | None
+    strategic: bool
+    control_codes: list[str]
+    severity: str
+    risk_score: int
+    evidence: dict[str, Any]
+    status: str
+    first_seen_run: int
+    last_seen_run: int
+    closed_run: int | None = None
+    close_reason: str | None = None
+
+
+class DiscrepancyPage(SQLModel):
+    items: list[DiscrepancyPublic]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page")
+
+
+class NotePublic(SQLModel):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "id": 3, "kind": "DECISION", "author": "auditor.khan", "body": "re-export licence seen",
+                    "status_from": "UNDER_REVIEW", "status_to": "JUSTIFIED", "created_at": "2026-11-24T09:10:00Z",
+                }
+            ]
+        }
+    }  # fmt: skip
+
+    id: int
+    kind: str
+    author: str
+    body: str
+    status_from: str | None
+    status_to: str | None
+    created_at: datetime
+
+
+class DiscrepancyDetail(DiscrepancyPublic):
+    notes: list[NotePublic]
+
+
+class CommentCreate(SQLModel):
+    model_config = {"json_schema_extra": {"examples": [{"body": "asked the operator for the scrap certificate"}]}}
+
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class DecisionCreate(SQLModel):
+    model_config = {
+        "json_schema_extra": {"examples": [{"status": "ESCALATED", "reason": "strategic goods, no licence on file"}]}
+    }
+
+    status: Status
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class RunCreate(SQLModel):
+    model_config = {"json_schema_extra": {"examples": [{"zone_code": "ZDM", "full": False, "as_of": None}]}}
+
+    zone_code: str | None = Field(default=None, max_length=32)
+    full: bool = False
+    as_of: datetime | None = None
+
+
+class RunPublic(SQLModel):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "id": 5, "started_at": "2026-11-24T02:00:00Z", "finished_at": "2026-11-24T02:00:41Z",
+                    "as_of": None, "zone_code": None, "full": False, "outcome": "SUCCEEDED",
+                    "counts": {"QUANTITY_MISMATCH": 2}, "new": 1, "seen_again": 12, "closed": 0, "lots": 31,
+                    "error": None,
+                }
+            ]
+        }
+    }  # fmt: skip
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    as_of: datetime | None
+    zone_code: str | None
+    full: bool
+    outcome: str
+    counts: dict[str, int]
+    new: int
+    seen_again: int
+    closed: int
+    lots: int | None
+    error: str | None

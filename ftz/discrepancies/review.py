@@ -4,15 +4,17 @@ the caller's scope."""
 import base64
 import binascii
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlmodel import Session
 
 from ftz.audit import service as audit
 from ftz.auth.scope import Caller, Permission, get_visible, visible
 from ftz.database import utcnow
-from ftz.discrepancies.models import Discrepancy, DiscrepancyNote, NoteKind, Status
-from ftz.errors import Conflict, InvalidInput
+from ftz.discrepancies import service as runs
+from ftz.discrepancies.models import Discrepancy, DiscrepancyNote, DiscrepancyPublic, NoteKind, Run, Status
+from ftz.errors import Conflict, InvalidInput, NotFound
 from ftz.zones.models import Operator, Zone
 
 # What a decision may set; CLOSED is the runs' to set, when the data no longer supports a finding.
@@ -150,3 +152,46 @@ def _decode(cursor: str) -> tuple[int, int]:
         return int(score), int(ident)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("the cursor is not one this API gave out") from None
+
+
+def public(session: Session, discrepancies: list[Discrepancy]) -> list[DiscrepancyPublic]:
+    """Discrepancies as the contract shows them: zone and operator codes instead of ids."""
+    zone_codes = dict(session.execute(select(Zone.id, Zone.code)).all())
+    operator_ids = {d.operator_id for d in discrepancies}
+    operator_codes = dict(
+        session.execute(select(Operator.id, Operator.code).where(Operator.id.in_(operator_ids))).all()
+    )
+    return [
+        DiscrepancyPublic.model_validate(
+            d,
+            update={
+                "zone_code": zone_codes[d.zone_id],
+                "operator_code": operator_codes[d.operator_id],
+                "control_codes": [c for c in d.control_codes.split(",") if c],
+            },
+        )
+        for d in discrepancies
+    ]
+
+
+def get_runs(session: Session, *, caller: Caller, limit: int = 50) -> list[Run]:
+    """Runs the caller may see, newest first."""
+    caller.require(Permission.REVIEW)
+    query = select(Run).where(visible(caller, Run)).order_by(Run.id.desc()).limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def get_run(session: Session, *, caller: Caller, run_id: int) -> Run:
+    caller.require(Permission.REVIEW)
+    return get_visible(session, caller, Run, run_id, what="run")
+
+
+def start_run(engine: Engine, *, caller: Caller, as_of: datetime | None, zone_code: str | None, full: bool) -> Run:
+    """Record a run the caller starts; an auditor limited to zones runs one of them, never all."""
+    caller.require(Permission.INVESTIGATE)
+    if not caller.sees_everything:
+        with Session(engine) as session:
+            codes = set(session.execute(select(Zone.code).where(visible(caller, Zone))).scalars())
+        if not zone_code or zone_code.strip().upper() not in codes:
+            raise NotFound(f"no zone {zone_code or '(all)'} among this account's zones: name one of them")
+    return runs.start(engine, as_of=as_of, zone_code=zone_code, full=full, started_by=caller.name)

@@ -47,3 +47,45 @@ class Upload(SQLModel, table=True):
     warnings: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+
+
+class RowErrorPublic(SQLModel):
+    row: int
+    column: str
+    message: str
+
+
+class UploadPublic(SQLModel):
+    """An upload and its report, as the API shows it."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "id": 42, "kind": "MOVEMENTS", "operator_code": "OP101", "filename": "movements.csv",
+                    "file_format": "csv", "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                    "size_bytes": 18211, "sent_by": "op101-wms", "received_at": "2026-11-24T08:00:00Z",
+                    "outcome": "ACCEPTED", "rows_total": 120, "rows_new": 118, "rows_unchanged": 2,
+                    "rows_corrected": 1, "error_count": 0, "errors": [], "warnings": [],
+                }
+            ]
+        }
+    }  # fmt: skip
+
+    id: int
+    kind: str
+    operator_code: str | None
+    filename: str
+    file_format: str
+    sha256: str
+    size_bytes: int
+    sent_by: str
+    received_at: datetime
+    outcome: str
+    rows_total: int
+    rows_new: int
+    rows_unchanged: int
+    rows_corrected: int
+    error_count: int
+    errors: list[RowErrorPublic]
+    warnings: list[RowErrorPublic]

@@ -3,20 +3,21 @@
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from ftz.auth.scope import Caller, Permission, get_visible, visible
 from ftz.config import get_settings
-from ftz.errors import InvalidInput
+from ftz.errors import InvalidInput, NotFound
 from ftz.ingest import blobs, pipeline
 from ftz.ingest.customs import CustomsImport
-from ftz.ingest.models import UploadKind
+from ftz.ingest.models import Upload, UploadKind
 from ftz.ingest.movements import MovementsImport
 from ftz.ingest.pipeline import ImportReport
 from ftz.ingest.readers import Progress
 from ftz.reference import service as reference
 from ftz.zones import service as zones
-from ftz.zones.models import Zone
+from ftz.zones.models import Operator, Zone
 
 
 def import_movements(
@@ -73,3 +74,58 @@ def _store(source: Path | BinaryIO) -> blobs.Blob:
     if isinstance(source, Path):
         return blobs.store_file(source, settings.data_dir, settings.upload_max_bytes)
     return blobs.store(source, settings.data_dir, settings.upload_max_bytes)
+
+
+def get_all(
+    session: Session, *, caller: Caller, kind: str | None = None, before: int | None = None, limit: int = 50
+) -> list[tuple[Upload, str | None]]:
+    """Uploads the caller may see, newest first, with their operator's code."""
+    if caller.scopes is None or "read" in caller.scopes:
+        caller.require(Permission.READ)
+    # (a sending system's token reads the reports of what it sent: its scope is no wider than that)
+    query = (
+        select(Upload, Operator.code)
+        .outerjoin(Operator, Operator.id == Upload.operator_id)
+        .where(visible(caller, Upload))
+        .order_by(Upload.id.desc())
+        .limit(limit)
+    )
+    if kind:
+        query = query.where(Upload.kind == kind.upper())
+    if before:
+        query = query.where(Upload.id < before)
+    return [(u, code) for u, code in session.execute(query).all()]
+
+
+def get(session: Session, *, caller: Caller, upload_id: int) -> tuple[Upload, str | None]:
+    """One upload the caller may see (else not found), with its operator's code."""
+    upload = get_visible(session, caller, Upload, upload_id, what="upload")
+    operator = session.get(Operator, upload.operator_id) if upload.operator_id else None
+    return upload, operator.code if operator else None
+
+
+def get_file(session: Session, *, caller: Caller, upload_id: int) -> tuple[Path, Upload]:
+    """Where the raw file of an upload the caller may see is kept."""
+    upload, _ = get(session, caller=caller, upload_id=upload_id)
+    path = blobs.blob_path(get_settings().data_dir, upload.sha256)
+    if not path.exists():
+        raise NotFound(f"the file of upload {upload_id} is no longer kept")
+    return path, upload
+
+
+def send_movements(engine: Engine, *, caller: Caller, source: BinaryIO, filename: str) -> ImportReport:
+    """An operator's account (or its system's token) sends its own movements."""
+    caller.require(Permission.SEND_MOVEMENTS)
+    with Session(engine) as session:
+        operator = session.get(Operator, caller.operator_id)
+        if operator is None:
+            raise InvalidInput("this account is not bound to an operator")
+        code = operator.code
+    return import_movements(engine, source=source, filename=filename, operator_code=code, sent_by=caller.name)
+
+
+def send_customs(engine: Engine, *, caller: Caller, source: BinaryIO, filename: str) -> ImportReport:
+    """The customs declaration system sends a batch of entries."""
+    caller.require(Permission.SEND_CUSTOMS)
+    report, _ = import_customs(engine, source=source, filename=filename, sent_by=caller.name)
+    return report

@@ -147,3 +147,104 @@ class StockCount(SQLModel, table=True):
     counted_by: str = Field(max_length=200)
     note: str | None = Field(default=None, max_length=1000)
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class LotPublic(SQLModel):
+    """A lot's book balance, in the lot's unit, with its goods and strategic status."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "operator_code": "OP101", "lot_ref": "L-2026-0042", "balance": "1250.5", "unit": "KGM",
+                    "hs_code": "8112920000", "hs_description": "Vanadium; unwrought, powders", "strategic": True,
+                    "basis": "declared control code 1C002", "control_codes": ["1C002"],
+                }
+            ]
+        }
+    }  # fmt: skip
+
+    operator_code: str
+    lot_ref: str
+    balance: Decimal
+    unit: str
+    hs_code: str | None
+    hs_description: str
+    strategic: bool
+    basis: str | None = None
+    control_codes: list[str] = []
+
+
+class MovementPublic(SQLModel):
+    id: int
+    upload_id: int
+    row_no: int
+    movement_ref: str
+    movement_type: str
+    occurred_at: datetime
+    hs_code: str
+    quantity: Decimal
+    unit: str
+    customs_ref: str | None
+    destination_country: str | None
+    process_ref: str | None
+    corrects_ref: str | None
+    superseded: bool = False
+
+
+class CustomsEntryPublic(SQLModel):
+    id: int
+    upload_id: int
+    declaration_ref: str
+    item_no: int
+    version: int
+    direction: str
+    status: str
+    lodged_at: datetime
+    hs_code: str
+    quantity: Decimal
+    unit: str
+    destination_country: str | None
+
+
+class StockCountCreate(SQLModel):
+    """What customs found on hand at an inspection. A time without offset is the zone's local time."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "operator_code": "OP101", "lot_ref": "L-2026-0042", "counted_at": "2026-11-20T10:30:00+04:00",
+                    "quantity": "1180", "unit": "KGM", "note": "two drums missing from bay 4",
+                }
+            ]
+        }
+    }  # fmt: skip
+
+    operator_code: str = Field(min_length=1, max_length=32)
+    lot_ref: str = Field(min_length=1, max_length=64)
+    counted_at: datetime
+    quantity: Decimal = Field(ge=0, max_digits=18, decimal_places=6)
+    unit: str = Field(min_length=3, max_length=3)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class StockCountPublic(SQLModel):
+    id: int
+    operator_code: str
+    lot_ref: str
+    counted_at: datetime
+    quantity: Decimal
+    unit: str
+    counted_by: str
+    note: str | None
+    recorded_at: datetime
+
+
+class LotHistory(SQLModel):
+    """A lot: its balance now, and every record on it from both sides."""
+
+    lot: LotPublic
+    movements: list[MovementPublic]
+    customs_entries: list[CustomsEntryPublic]
+    counts: list[StockCountPublic]

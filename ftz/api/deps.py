@@ -1,0 +1,103 @@
+"""What handlers declare they need: a database session, the caller, the settings."""
+
+import hmac
+import os
+import secrets
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from ftz.auth import service as accounts
+from ftz.auth.scope import Caller
+from ftz.config import Settings, get_settings
+from ftz.database import get_engine
+from ftz.errors import Forbidden, Unauthorized
+
+SESSION_COOKIE = "ftz_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_db() -> Iterator[Session]:
+    """A session per request; handlers that change data commit it."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+def secret_key() -> str:
+    """The key that signs cookies and CSRF tokens (FTZ_SECRET_KEY, else one kept in the data folder)."""
+    settings = get_settings()
+    return settings.secret_key or _kept_key(settings.data_dir.resolve())
+
+
+@lru_cache
+def _kept_key(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # Created once, readable by the service's account alone.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path.read_text().strip()
+
+
+def signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key(), salt="ftz-session")
+
+
+def session_token(request: Request) -> str | None:
+    """The session token of the request's cookie, if it carries a validly signed one."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        return signer().loads(cookie, max_age=int(get_settings().session_hours * 3600))
+    except BadSignature:
+        return None
+
+
+def expected_csrf(token: str) -> str:
+    return accounts.csrf_token(secret_key(), token)
+
+
+def get_caller(request: Request, db: Annotated[Session, Depends(get_db)]) -> Caller:
+    """The caller: an API token (Authorization: Bearer) or a session cookie; a cookie-borne
+    request that changes anything must also carry the session's CSRF token."""
+    authorization = request.headers.get("authorization")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("send an API token as: Authorization: Bearer <token>")
+        caller = accounts.caller_from_token(db, token=token.strip())
+        db.commit()  # when the token was last used
+        return caller
+    token = session_token(request)
+    if token is None:
+        raise Unauthorized("log in, or send an API token (Authorization: Bearer <token>)")
+    caller = accounts.caller_from_session(db, token=token)
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent, expected_csrf(token)):
+            raise Forbidden(f"missing or wrong CSRF token (send the {CSRF_HEADER} header)")
+    return caller
+
+
+def engine() -> Engine:
+    return get_engine()
+
+
+DbDep = Annotated[Session, Depends(get_db)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
+EngineDep = Annotated[Engine, Depends(engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

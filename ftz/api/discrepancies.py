@@ -1,0 +1,109 @@
+"""Discrepancies: find (filters, cursor pages), read with notes, comment, decide; and runs."""
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Query
+from sqlalchemy import Engine
+
+from ftz.api.deps import CallerDep, DbDep, EngineDep
+from ftz.discrepancies import review
+from ftz.discrepancies import service as runs
+from ftz.discrepancies.models import (
+    CommentCreate,
+    DecisionCreate,
+    DiscrepancyDetail,
+    DiscrepancyPage,
+    DiscrepancyPublic,
+    NotePublic,
+    Run,
+    RunCreate,
+    RunPublic,
+    Status,
+)
+
+router = APIRouter(tags=["discrepancies"])
+log = logging.getLogger("ftz.api")
+
+
+@router.get("/discrepancies", response_model=DiscrepancyPage, summary="Discrepancies, highest risk first")
+def list_discrepancies(
+    db: DbDep,
+    caller: CallerDep,
+    kind: str | None = None,
+    status: Status | None = None,
+    severity: Annotated[str | None, Query(pattern="^(LOW|MEDIUM|HIGH|CRITICAL)$")] = None,
+    zone: str | None = None,
+    operator: str | None = None,
+    lot_ref: str | None = None,
+    strategic: bool | None = None,
+    include_closed: bool = False,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+):
+    filters = review.Filters(kind, status, severity, zone, operator, lot_ref, strategic, include_closed)
+    items, next_cursor = review.get_all(db, caller=caller, filters=filters, cursor=cursor, limit=limit)
+    return DiscrepancyPage(items=review.public(db, items), next_cursor=next_cursor)
+
+
+@router.get("/discrepancies/{discrepancy_id}", response_model=DiscrepancyDetail, summary="One discrepancy")
+def get_discrepancy(discrepancy_id: int, db: DbDep, caller: CallerDep):
+    discrepancy = review.get(db, caller=caller, discrepancy_id=discrepancy_id)
+    notes = review.get_notes(db, caller=caller, discrepancy_id=discrepancy_id)
+    public = review.public(db, [discrepancy])[0]
+    return DiscrepancyDetail(**public.model_dump(), notes=[NotePublic.model_validate(n) for n in notes])
+
+
+@router.post(
+    "/discrepancies/{discrepancy_id}/comments",
+    status_code=201,
+    response_model=NotePublic,
+    summary="Comment on a discrepancy",
+)
+def comment(discrepancy_id: int, body: CommentCreate, db: DbDep, caller: CallerDep):
+    note = review.comment(db, caller=caller, discrepancy_id=discrepancy_id, body=body.body)
+    db.commit()
+    return note
+
+
+@router.post(
+    "/discrepancies/{discrepancy_id}/decision",
+    response_model=DiscrepancyPublic,
+    summary="Decide: set the status, with the reason",
+)
+def decide(discrepancy_id: int, body: DecisionCreate, db: DbDep, caller: CallerDep):
+    discrepancy = review.decide(
+        db, caller=caller, discrepancy_id=discrepancy_id, status=body.status, reason=body.reason
+    )
+    db.commit()
+    return review.public(db, [discrepancy])[0]
+
+
+@router.get("/runs", response_model=list[RunPublic], summary="Reconciliation runs, newest first", tags=["runs"])
+def list_runs(db: DbDep, caller: CallerDep, limit: Annotated[int, Query(ge=1, le=500)] = 50):
+    return review.get_runs(db, caller=caller, limit=limit)
+
+
+@router.get("/runs/{run_id}", response_model=RunPublic, summary="One run and its status", tags=["runs"])
+def get_run(run_id: int, db: DbDep, caller: CallerDep):
+    return review.get_run(db, caller=caller, run_id=run_id)
+
+
+@router.post(
+    "/runs",
+    status_code=202,
+    response_model=RunPublic,
+    summary="Start a reconciliation run; poll /runs/{id} for its outcome",
+    tags=["runs"],
+)
+def start_run(body: RunCreate, caller: CallerDep, engine: EngineDep, background: BackgroundTasks):
+    record = review.start_run(engine, caller=caller, as_of=body.as_of, zone_code=body.zone_code, full=body.full)
+    background.add_task(_execute, engine, record)
+    return record
+
+
+def _execute(engine: Engine, record: Run) -> None:
+    try:
+        runs.execute(engine, record)
+    except Exception:  # the run is recorded as FAILED, with the error; the log keeps the trace
+        log.exception("run %s failed", record.id)

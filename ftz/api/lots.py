@@ -1,0 +1,45 @@
+"""Lots with their balances and history; counts recorded by customs."""
+
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from ftz.api.deps import CallerDep, DbDep, EngineDep
+from ftz.ledger import lots
+from ftz.ledger.models import LotHistory, LotPublic, StockCountCreate, StockCountPublic
+
+router = APIRouter(tags=["lots"])
+
+
+@router.get("/lots", response_model=list[LotPublic], summary="Lots with their book balance")
+def list_lots(
+    caller: CallerDep,
+    engine: EngineDep,
+    operator: str | None = None,
+    strategic: bool | None = None,
+    as_of: datetime | None = None,
+):
+    return lots.get_all(engine, caller=caller, operator_code=operator, strategic=strategic, as_of=as_of)
+
+
+@router.get(
+    "/lots/{operator_code}/{lot_ref}",
+    response_model=LotHistory,
+    summary="A lot: balance, and every movement, customs item and count on it",
+)
+def get_lot(operator_code: str, lot_ref: str, caller: CallerDep, engine: EngineDep):
+    return lots.get_history(engine, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
+
+
+@router.post(
+    "/counts", status_code=201, response_model=StockCountPublic, summary="Record a count found at an inspection"
+)
+def record_count(body: StockCountCreate, db: DbDep, caller: CallerDep):
+    count = lots.record_count(db, caller=caller, count_in=body)
+    db.commit()
+    return count
+
+
+@router.get("/counts", response_model=list[StockCountPublic], summary="Counts recorded by customs")
+def list_counts(db: DbDep, caller: CallerDep, operator: str | None = None, lot_ref: str | None = None):
+    return lots.get_all_counts(db, caller=caller, operator_code=operator, lot_ref=lot_ref)

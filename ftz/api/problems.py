@@ -1,0 +1,88 @@
+"""Domain errors as RFC 9457 problem details: one JSON shape for every error the API returns."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from ftz.errors import (
+    AlreadyExists,
+    Conflict,
+    Forbidden,
+    FtzError,
+    InvalidInput,
+    NotFound,
+    Throttled,
+    TooLarge,
+    Unauthorized,
+)
+
+log = logging.getLogger("ftz.api")
+
+# Most specific first: TooLarge is an InvalidInput.
+STATUS: list[tuple[type[FtzError], int, str]] = [
+    (TooLarge, 413, "Too large"),
+    (NotFound, 404, "Not found"),
+    (AlreadyExists, 409, "Already exists"),
+    (Conflict, 409, "Conflict"),
+    (InvalidInput, 422, "Invalid input"),
+    (Unauthorized, 401, "Not authenticated"),
+    (Forbidden, 403, "Forbidden"),
+    (Throttled, 429, "Too many attempts"),
+]
+MEDIA_TYPE = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, headers: dict | None = None, **extra) -> JSONResponse:
+    """A problem-details response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def from_error(exc: FtzError) -> JSONResponse:
+    """The response for a domain error."""
+    for kind, status, title in STATUS:
+        if isinstance(exc, kind):
+            headers = None
+            if isinstance(exc, Unauthorized):
+                headers = {"WWW-Authenticate": 'Bearer realm="ftz"'}
+            elif isinstance(exc, Throttled):
+                headers = {"Retry-After": str(exc.retry_after)}
+            return problem(status, title, str(exc), headers)
+    return problem(400, "Bad request", str(exc))
+
+
+def register(app: FastAPI) -> None:
+    """Install the handlers that turn every error into a problem."""
+
+    @app.exception_handler(FtzError)
+    async def domain_error(request: Request, exc: FtzError) -> JSONResponse:
+        return from_error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
+        return problem(422, "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return problem(exc.status_code, _title(exc.status_code), str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "Internal error", "the server failed on this request; it has been logged")
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

@@ -1,0 +1,42 @@
+"""What every command shares: one-line reasons on failure, and who is at the keyboard."""
+
+import functools
+import getpass
+from collections.abc import Callable
+
+import typer
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from ftz.errors import FtzError
+
+
+def fail(reason: str, code: int = 1) -> None:
+    """Print a one-line reason on standard error and exit non-zero."""
+    typer.echo(f"ftz: {reason}", err=True)
+    raise typer.Exit(code)
+
+
+def command(function: Callable) -> Callable:
+    """Turn domain and database errors into the contract's one-line reason."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except FtzError as exc:
+            fail(str(exc))
+        except (OperationalError, ProgrammingError) as exc:
+            text = str(exc.orig).lower()
+            if "no such table" in text or ("does not exist" in text and "relation" in text):
+                fail("the database has no schema yet: run `ftz db upgrade`")
+            fail(f"database error: {str(exc.orig).strip().splitlines()[0]}")
+
+    return wrapper
+
+
+def sender() -> str:
+    """Who runs the command, as the audit trail names them."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"

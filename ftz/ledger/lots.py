@@ -1,0 +1,178 @@
+"""Lots as callers see them: balances, a lot's full history, and the counts customs records.
+Always within the caller's scope."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from ftz.audit import service as audit
+from ftz.auth.scope import Caller, Permission, operator_in_scope, visible
+from ftz.errors import InvalidInput, NotFound
+from ftz.ledger.models import (
+    CustomsEntry,
+    CustomsEntryPublic,
+    LotHistory,
+    LotPublic,
+    Movement,
+    MovementPublic,
+    StockCount,
+    StockCountCreate,
+    StockCountPublic,
+)
+from ftz.ledger.service import get_lot_balances
+from ftz.zones.models import Operator, Zone
+from reconciliation.units import UNITS
+
+
+def get_all(
+    engine: Engine,
+    *,
+    caller: Caller,
+    operator_code: str | None = None,
+    strategic: bool | None = None,
+    as_of: datetime | None = None,
+) -> list[LotPublic]:
+    """Lots the caller may see, with their balances (optionally one operator's, or only strategic ones)."""
+    caller.require(Permission.READ)
+    with Session(engine) as session:
+        operators = dict(session.execute(select(Operator.id, Operator.code).where(visible(caller, Operator))).all())
+        operator_id = operator_in_scope(session, caller, operator_code).id if operator_code else None
+    if caller.role == "OPERATOR":
+        operator_id = caller.operator_id
+    balances = get_lot_balances(engine, operator_id=operator_id, as_of=as_of)
+    balances = balances[balances["operator_id"].isin(operators)]
+    if strategic is not None:
+        balances = balances[balances["strategic"] == strategic]
+    return [_lot(row, operators) for row in balances.sort_values(["operator_id", "lot_ref"]).to_dict("records")]
+
+
+def get_history(engine: Engine, *, caller: Caller, operator_code: str, lot_ref: str) -> LotHistory:
+    """A lot's balance and every record on it, from both sides."""
+    caller.require(Permission.READ)
+    with Session(engine) as session:
+        operator = operator_in_scope(session, caller, operator_code)
+        moves = list(
+            session.execute(
+                select(Movement)
+                .where(Movement.operator_id == operator.id, Movement.lot_ref == lot_ref)
+                .order_by(Movement.occurred_at, Movement.id)
+            ).scalars()
+        )
+        if not moves:
+            raise NotFound(f"no lot {lot_ref} of operator {operator.code}")
+        entries = session.execute(
+            select(CustomsEntry)
+            .where(CustomsEntry.operator_id == operator.id, CustomsEntry.lot_ref == lot_ref)
+            .order_by(CustomsEntry.lodged_at, CustomsEntry.id)
+        ).scalars()
+        counts = session.execute(
+            select(StockCount)
+            .where(StockCount.operator_id == operator.id, StockCount.lot_ref == lot_ref)
+            .order_by(StockCount.counted_at)
+        ).scalars()
+        corrected = {m.corrects_ref for m in moves if m.corrects_ref}
+        history = LotHistory(
+            lot=_one_lot(engine, operator, lot_ref),
+            movements=[
+                MovementPublic.model_validate(m, update={"superseded": _superseded(m, moves, corrected)}) for m in moves
+            ],
+            customs_entries=[CustomsEntryPublic.model_validate(e) for e in entries],
+            counts=[_count(c, operator.code) for c in counts],
+        )
+    return history
+
+
+def record_count(session: Session, *, caller: Caller, count_in: StockCountCreate) -> StockCountPublic:
+    """Record what customs found on hand; the next run compares it with the book balance."""
+    caller.require(Permission.INVESTIGATE)
+    operator = operator_in_scope(session, caller, count_in.operator_code)
+    lot_unit = session.execute(
+        select(Movement.unit)
+        .where(Movement.operator_id == operator.id, Movement.lot_ref == count_in.lot_ref)
+        .order_by(Movement.occurred_at, Movement.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if lot_unit is None:
+        raise NotFound(f"no lot {count_in.lot_ref} of operator {operator.code}")
+    unit = count_in.unit.upper()
+    if unit not in UNITS:
+        raise InvalidInput(f'unit: "{count_in.unit}" is not a UN/ECE Recommendation 20 code this system knows')
+    if UNITS[unit][0] != UNITS[lot_unit][0]:
+        raise InvalidInput(f"unit: {unit} cannot be converted to {lot_unit}, the unit the lot is booked in")
+    counted_at = count_in.counted_at
+    if counted_at.tzinfo is None:  # the zone's local time, as in operators' files
+        zone = session.get(Zone, operator.zone_id)
+        counted_at = counted_at.replace(tzinfo=ZoneInfo(zone.timezone))
+    count = StockCount(
+        operator_id=operator.id,
+        lot_ref=count_in.lot_ref,
+        counted_at=counted_at,
+        quantity=count_in.quantity,
+        unit=unit,
+        counted_by=caller.name,
+        note=count_in.note,
+    )
+    session.add(count)
+    session.flush()
+    audit.record(
+        session,
+        actor=caller.name,
+        action="count.recorded",
+        subject=f"count:{count.id}",
+        operator_id=operator.id,
+        zone_id=operator.zone_id,
+        details={"lot_ref": count.lot_ref, "quantity": count.quantity, "unit": unit, "counted_at": counted_at},
+    )
+    return _count(count, operator.code)
+
+
+def get_all_counts(
+    session: Session, *, caller: Caller, operator_code: str | None = None, lot_ref: str | None = None
+) -> list[StockCountPublic]:
+    """Counts customs recorded, within the caller's scope."""
+    caller.require(Permission.REVIEW)
+    query = (
+        select(StockCount, Operator.code)
+        .join(Operator, Operator.id == StockCount.operator_id)
+        .where(visible(caller, StockCount))
+        .order_by(StockCount.id.desc())
+    )
+    if operator_code:
+        query = query.where(Operator.code == operator_code.strip().upper())
+    if lot_ref:
+        query = query.where(StockCount.lot_ref == lot_ref)
+    return [_count(c, code) for c, code in session.execute(query.limit(1000)).all()]
+
+
+def _one_lot(engine: Engine, operator: Operator, lot_ref: str) -> LotPublic:
+    balances = get_lot_balances(engine, operator_id=operator.id)
+    row = balances[balances["lot_ref"] == lot_ref].to_dict("records")[0]
+    return _lot(row, {operator.id: operator.code})
+
+
+def _lot(row: dict, operators: dict[int, str]) -> LotPublic:
+    codes = row.get("control_codes")
+    return LotPublic(
+        operator_code=operators[row["operator_id"]],
+        lot_ref=row["lot_ref"],
+        balance=row["balance"],
+        unit=row["unit"],
+        hs_code=row["hs_code"] if isinstance(row["hs_code"], str) else None,
+        hs_description=row["hs_description"],
+        strategic=bool(row["strategic"]) if not pd.isna(row["strategic"]) else False,
+        basis=row.get("basis") or None,
+        control_codes=[c for c in codes.split(",") if c] if isinstance(codes, str) else [],
+    )
+
+
+def _superseded(movement: Movement, moves: list[Movement], corrected: set[str]) -> bool:
+    """Whether a later row corrects this one (the correction stands in its place)."""
+    later = [m for m in moves if m.corrects_ref == movement.movement_ref and m.id != movement.id]
+    return movement.movement_ref in corrected and any(m.id > movement.id for m in later)
+
+
+def _count(count: StockCount, operator_code: str) -> StockCountPublic:
+    return StockCountPublic.model_validate(count, update={"operator_code": operator_code})
