@@ -92,7 +92,8 @@ def zone_add(
 ) -> None:
     """Register a free zone."""
     with session_scope() as session:
-        zone = zones.create_zone(session, zone_in=ZoneBase(code=code, name=name, country=country, timezone=timezone))
+        zone_in = ZoneBase(code=code, name=name, country=country, timezone=timezone)
+        zone = zones.create_zone(session, zone_in=zone_in, actor=sender())
         typer.echo(f"zone {zone.code} registered ({zone.name}, {zone.country}, local time {zone.timezone})")
 
 
@@ -105,7 +106,8 @@ def operator_add(
 ) -> None:
     """Register a zone operator."""
     with session_scope() as session:
-        operator = zones.create_operator(session, operator_in=OperatorBase(code=code, name=name), zone_code=zone)
+        operator_in = OperatorBase(code=code, name=name)
+        operator = zones.create_operator(session, operator_in=operator_in, zone_code=zone, actor=sender())
         typer.echo(f"operator {operator.code} registered in zone {zone.upper()}")
 
 
@@ -125,7 +127,9 @@ def import_movements(
             if zones.get_operator(session, code=operator.strip().upper()) is None:
                 if not zone:
                     fail("--create-missing needs --zone to register a new operator")
-                zones.create_operator(session, operator_in=OperatorBase(code=operator, name=operator), zone_code=zone)
+                zones.create_operator(
+                    session, operator_in=OperatorBase(code=operator, name=operator), zone_code=zone, actor=sender()
+                )
                 typer.echo(f"operator {operator.upper()} registered in zone {zone.upper()}")
     with _progress(path) as progress:
         report = ingest.import_movements(

@@ -132,7 +132,7 @@ def run(
                     )
                 )
                 report.upload_id = upload_id
-                _audit(conn, upload, report)
+                _audit(conn, upload, report, registered=getattr(importer, "created", []))
                 if conn.dialect.name == "sqlite":
                     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
     except InvalidInput as exc:
@@ -225,7 +225,7 @@ def _reject(engine: Engine, upload: dict, report: ImportReport, keep: int) -> No
         _audit(conn, upload, report)
 
 
-def _audit(conn: Connection, upload: dict, report: ImportReport) -> None:
+def _audit(conn: Connection, upload: dict, report: ImportReport, registered: list[str] | None = None) -> None:
     """The upload's audit event, in the transaction that records it."""
     audit.record(
         conn,
@@ -240,6 +240,8 @@ def _audit(conn: Connection, upload: dict, report: ImportReport) -> None:
             "rows": report.rows_total,
             "new": report.rows_new,
             "errors": len(report.errors),
+            # zones and operators --create-missing registered with the upload
+            "registered": registered or [],
         },
     )
 

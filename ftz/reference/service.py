@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, insert, select
 from sqlmodel import Session
 
+from ftz.audit import service as audit
 from ftz.config import get_settings
 from ftz.database import utcnow
 from ftz.errors import InvalidInput
@@ -58,6 +59,8 @@ def load(engine: Engine, *, kind: str, path: Path, source: str, loaded_by: str) 
         ).scalar_one()
         model, rows = _rows(kind, frame, version_id)
         conn.execute(insert(model), rows)
+        audit.record(conn, actor=loaded_by, action="reference.loaded", subject=f"reference:{version_id}",
+                     details={"kind": kind, "rows": len(frame), "sha256": blob.sha256, "source": source})  # fmt: skip
     with Session(engine) as session:
         report.version = session.get(ReferenceVersion, version_id)
     return report

@@ -7,6 +7,7 @@ import pycountry
 import tzdata
 from sqlmodel import Session, select
 
+from ftz.audit import service as audit
 from ftz.errors import AlreadyExists, InvalidInput, NotFound
 from ftz.zones.models import Operator, OperatorBase, Zone, ZoneBase
 
@@ -32,7 +33,7 @@ def get_zone_or_raise(session: Session, *, code: str) -> Zone:
     return zone
 
 
-def create_zone(session: Session, *, zone_in: ZoneBase) -> Zone:
+def create_zone(session: Session, *, zone_in: ZoneBase, actor: str = "system") -> Zone:
     """Register a zone; its code, country and time zone are checked first."""
     code = zone_in.code.strip().upper()
     if not code:
@@ -48,6 +49,8 @@ def create_zone(session: Session, *, zone_in: ZoneBase) -> Zone:
     zone = Zone(code=code, name=zone_in.name.strip() or code, country=country, timezone=timezone)
     session.add(zone)
     session.flush()
+    audit.record(session, actor=actor, action="zone.registered", subject=f"zone:{code}", zone_id=zone.id,
+                 details={"name": zone.name, "country": country, "timezone": timezone})  # fmt: skip
     return zone
 
 
@@ -62,7 +65,7 @@ def get_operator_or_raise(session: Session, *, code: str) -> Operator:
     return operator
 
 
-def create_operator(session: Session, *, operator_in: OperatorBase, zone_code: str) -> Operator:
+def create_operator(session: Session, *, operator_in: OperatorBase, zone_code: str, actor: str = "system") -> Operator:
     """Register an operator in an existing zone."""
     code = operator_in.code.strip().upper()
     if not code:
@@ -73,6 +76,8 @@ def create_operator(session: Session, *, operator_in: OperatorBase, zone_code: s
     operator = Operator(code=code, name=operator_in.name.strip() or code, zone_id=zone.id)
     session.add(operator)
     session.flush()
+    audit.record(session, actor=actor, action="operator.registered", subject=f"operator:{code}",
+                 operator_id=operator.id, zone_id=zone.id, details={"name": operator.name})  # fmt: skip
     return operator
 
 
