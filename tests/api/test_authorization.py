@@ -1,0 +1,142 @@
+"""The authorisation matrix: every route, called as every kind of caller, answers as the
+role and scope allow, and no body ever carries another tenant's data."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import LOTS, World, login
+
+SESSIONS = ["op.alpha", "aud.a", "aud.b", "admin"]
+TOKENS = ["alpha.movements", "alpha.read", "aud.a.read", "admin.customs"]
+REFUSED = ["anonymous", "expired", "revoked"]
+CALLERS = SESSIONS + TOKENS + REFUSED
+
+# What must never appear in a body answered to a caller (beyond what its own request said).
+FOREIGN = {
+    "op.alpha": ["BRAVO2", "CHARLIE3", "ZONEB", "op.bravo"],
+    "alpha.movements": ["BRAVO2", "CHARLIE3", "ZONEB", "op.bravo"],
+    "alpha.read": ["BRAVO2", "CHARLIE3", "ZONEB", "op.bravo"],
+    "aud.a": ["CHARLIE3", "ZONEB"],
+    "aud.a.read": ["CHARLIE3", "ZONEB"],
+    "aud.b": ["ALPHA1", "BRAVO2", "ZONEA"],
+}
+
+OK = "ok"
+READERS = {c: OK for c in ["op.alpha", "alpha.read", "aud.a", "aud.b", "aud.a.read", "admin"]} | {
+    "alpha.movements": 403, "admin.customs": 403,
+}  # fmt: skip
+REVIEWERS = {"aud.a": OK, "aud.b": OK, "aud.a.read": OK, "admin": OK} | {
+    c: 403 for c in ["op.alpha", "alpha.movements", "alpha.read", "admin.customs"]
+}
+INVESTIGATORS = {"aud.a": OK, "aud.b": 404, "admin": OK} | {
+    c: 403 for c in ["op.alpha", "alpha.movements", "alpha.read", "aud.a.read", "admin.customs"]
+}
+EVERYONE = dict.fromkeys(SESSIONS + TOKENS, OK)
+
+
+def routes(world: World, caller: str) -> list[tuple[str, str, dict | None, dict[str, object]]]:
+    """(method, path, JSON body, expected status by caller) for every route of the API."""
+    up, d = world.uploads, world.discrepancies
+    alpha_upload = {"op.alpha": OK, "alpha.movements": OK, "alpha.read": OK, "aud.a": OK, "aud.b": 404,
+                    "aud.a.read": OK, "admin": OK, "admin.customs": OK}  # fmt: skip
+    movement = [{"movement_ref": f"N-{caller}", "movement_type": "ADMISSION", "occurred_at": "2026-10-01T08:00:00",
+                 "lot_ref": f"LOT-NEW-{caller}", "hs_code": "720851", "quantity": "5", "unit": "KGM",
+                 "customs_ref": f"DEC-NEW-{caller}", "origin_country": "KR"}]  # fmt: skip
+    item = [{"declaration_ref": f"DEC-NEW-{caller}", "item_no": 1, "direction": "ADMISSION",
+             "lodged_at": "2026-10-01T07:00:00", "zone_code": "ZONEA", "operator_code": "ALPHA1",
+             "lot_ref": f"LOT-NEW-{caller}", "hs_code": "720851", "quantity": "5", "unit": "KGM",
+             "origin_country": "KR"}]  # fmt: skip
+    count = {"operator_code": "ALPHA1", "lot_ref": LOTS["ALPHA1"], "counted_at": "2026-11-01T10:00:00",
+             "quantity": "90", "unit": "KGM"}  # fmt: skip
+    return [
+        ("GET", "/api/v1/me", None, EVERYONE),
+        ("GET", "/api/v1/uploads", None, EVERYONE),
+        ("GET", f"/api/v1/uploads/{up['ALPHA1']}", None, alpha_upload),
+        ("GET", f"/api/v1/uploads/{up['ALPHA1']}/file", None, alpha_upload),
+        ("GET", f"/api/v1/uploads/{up['CHARLIE3']}", None,
+         {c: 404 for c in EVERYONE} | {"aud.b": OK, "admin": OK, "admin.customs": OK}),
+        ("GET", f"/api/v1/uploads/{up['CUSTOMS']}", None,
+         {c: 404 for c in EVERYONE} | {"admin": OK, "admin.customs": OK}),
+        ("POST", "/api/v1/uploads/movements", movement,
+         {c: 403 for c in EVERYONE} | {"op.alpha": OK, "alpha.movements": OK}),
+        ("POST", "/api/v1/uploads/customs", item, {c: 403 for c in EVERYONE} | {"admin": OK, "admin.customs": OK}),
+        ("GET", "/api/v1/lots", None, READERS),
+        ("GET", f"/api/v1/lots/ALPHA1/{LOTS['ALPHA1']}", None, READERS | {"aud.b": 404}),
+        ("GET", f"/api/v1/lots/CHARLIE3/{LOTS['CHARLIE3']}", None,
+         READERS | {"op.alpha": 404, "alpha.read": 404, "aud.a": 404, "aud.a.read": 404}),
+        ("GET", "/api/v1/discrepancies", None, REVIEWERS),
+        ("GET", f"/api/v1/discrepancies/{d['ALPHA1']}", None, REVIEWERS | {"aud.b": 404}),
+        ("GET", f"/api/v1/discrepancies/{d['CHARLIE3']}", None, REVIEWERS | {"aud.a": 404, "aud.a.read": 404}),
+        ("POST", f"/api/v1/discrepancies/{d['ALPHA1']}/comments", {"body": f"seen by {caller}"}, INVESTIGATORS),
+        ("POST", f"/api/v1/discrepancies/{d['ALPHA1']}/decision", {"status": "UNDER_REVIEW", "reason": "checking"},
+         INVESTIGATORS),
+        ("POST", f"/api/v1/discrepancies/{d['CHARLIE3']}/comments", {"body": "x"},
+         INVESTIGATORS | {"aud.a": 404, "aud.b": OK}),
+        ("GET", "/api/v1/runs", None, REVIEWERS),
+        ("GET", "/api/v1/runs/1", None, REVIEWERS | {"aud.a": 404, "aud.b": 404, "aud.a.read": 404}),
+        ("POST", "/api/v1/runs", {"zone_code": "ZONEA"}, INVESTIGATORS),
+        ("POST", "/api/v1/counts", count, INVESTIGATORS),
+        ("GET", "/api/v1/counts", None, REVIEWERS),
+        ("GET", "/api/v1/tokens", None, EVERYONE),
+        ("POST", "/api/v1/tokens", {"scope": "read"},
+         {c: 403 for c in EVERYONE} | {"op.alpha": OK, "admin": OK}),
+        ("DELETE", f"/api/v1/tokens/{world.token_ids['bravo.read']}", None,
+         {c: 403 for c in TOKENS} | {"op.alpha": 404, "aud.a": 404, "aud.b": 404, "admin": OK}),
+        ("GET", "/api/v1/audit-events", None, {c: 403 for c in EVERYONE} | {"admin": OK}),
+    ]  # fmt: skip
+
+
+def _client_for(world: World, client: TestClient, caller: str) -> dict[str, str]:
+    if caller in SESSIONS:
+        return login(client, caller)
+    if caller == "anonymous":
+        return {}
+    return {"Authorization": f"Bearer {world.tokens[caller]}"}
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_every_route_answers_each_caller_as_its_role_allows(world: World, client: TestClient, caller: str):
+    headers = _client_for(world, client, caller)
+    wrong = []
+    for method, path, body, expected in routes(world, caller):
+        response = client.request(method, path, json=body, headers=headers)
+        want = 401 if caller in REFUSED else expected[caller]
+        got_ok = 200 <= response.status_code < 300
+        if (want == OK and not got_ok) or (want != OK and response.status_code != want):
+            wrong.append(f"{method} {path}: {response.status_code} (expected {want}) {response.text[:200]}")
+        asked = path + json.dumps(body or {})
+        leaked = [m for m in FOREIGN.get(caller, []) if m in response.text and m not in asked]
+        if leaked:
+            wrong.append(f"{method} {path}: body shows {leaked}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_refused_caller_is_told_how_to_authenticate(client: TestClient):
+    response = client.get("/api/v1/lots")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert "Authorization: Bearer" in response.json()["detail"]
+
+
+def test_expired_and_revoked_tokens_say_which(world: World, client: TestClient):
+    expired = client.get("/api/v1/me", headers={"Authorization": f"Bearer {world.tokens['expired']}"})
+    revoked = client.get("/api/v1/me", headers={"Authorization": f"Bearer {world.tokens['revoked']}"})
+    assert expired.json()["detail"] == "the API token has expired"
+    assert revoked.json()["detail"] == "the API token was revoked"
+
+
+def test_an_operator_lists_only_its_own_lots_and_uploads(world: World, client: TestClient):
+    headers = {"Authorization": f"Bearer {world.tokens['alpha.read']}"}
+    lots = client.get("/api/v1/lots", headers=headers).json()
+    uploads = client.get("/api/v1/uploads", headers=headers).json()
+    assert {lot["operator_code"] for lot in lots} == {"ALPHA1"}
+    assert uploads and {u["operator_code"] for u in uploads} == {"ALPHA1"}
+
+
+def test_a_zone_auditor_lists_only_its_zones_discrepancies(world: World, client: TestClient):
+    headers = {"Authorization": f"Bearer {world.tokens['aud.a.read']}"}
+    page = client.get("/api/v1/discrepancies", headers=headers).json()
+    assert page["items"] and {d["zone_code"] for d in page["items"]} == {"ZONEA"}
