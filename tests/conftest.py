@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,9 +76,25 @@ def _empty(engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         else:
-            for table in TABLES:
-                conn.execute(text(f"DELETE FROM {table}"))
+            with sqlite_triggers_off(conn):
+                for table in TABLES:
+                    conn.execute(text(f"DELETE FROM {table}"))
         conn.execute(text("UPDATE audit_head SET seq = 0, hash = :genesis"), {"genesis": "0" * 64})
+
+
+@contextmanager
+def sqlite_triggers_off(conn) -> Iterator[None]:
+    """The audit trail's append-only triggers lifted for a moment (to empty or tamper with it)."""
+    conn.execute(text("DROP TRIGGER IF EXISTS audit_event_no_update"))
+    conn.execute(text("DROP TRIGGER IF EXISTS audit_event_no_delete"))
+    yield
+    for verb in ("UPDATE", "DELETE"):
+        conn.execute(
+            text(
+                f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
+                "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
+            )
+        )
 
 
 @pytest.fixture

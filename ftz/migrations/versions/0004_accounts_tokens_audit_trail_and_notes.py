@@ -153,8 +153,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": "0" * 64}])
+    # Append-only for everyone who goes through the database's rules.
     if op.get_bind().dialect.name == "postgresql":
-        # Append-only for everyone who goes through the database's rules.
         op.execute(
             "CREATE FUNCTION ftz_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$"
@@ -163,12 +163,21 @@ def upgrade() -> None:
             "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
             "FOR EACH ROW EXECUTE FUNCTION ftz_audit_append_only()"
         )
+    else:
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
+                "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
+            )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER audit_event_append_only ON audit_event")
         op.execute("DROP FUNCTION ftz_audit_append_only()")
+    else:
+        op.execute("DROP TRIGGER audit_event_no_update")
+        op.execute("DROP TRIGGER audit_event_no_delete")
     op.drop_table("audit_head")
     with op.batch_alter_table("login_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_session_user_id"))
