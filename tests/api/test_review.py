@@ -1,0 +1,104 @@
+"""An auditor's work through the API: pages of discrepancies, comments, decisions, counts, runs."""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from ftz.api.app import create_app
+from ftz.auth import service as accounts
+from ftz.discrepancies import service as runs
+from tests.helpers import admission, customs_item, import_customs, import_movements, removal, write_csv
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def auditor(zone_with_operators, tmp_path):
+    """Twelve lots with a quantity mismatch each, one run done, and an auditor logged in."""
+    items = [customs_item(f"D{n}", lot_ref=f"LOT{n}", quantity=str(100 + n), unit="KGM") for n in range(12)]
+    import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", items))
+    moves = [admission(f"M{n}", lot=f"LOT{n}", customs_ref=f"D{n}", quantity="90") for n in range(12)]
+    import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", moves))
+    runs.run(zone_with_operators)
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="aud", role="AUDITOR", password=PASSWORD, actor="t")
+        session.commit()
+    with TestClient(create_app()) as client:
+        csrf = client.post("/api/v1/session", json={"name": "aud", "password": PASSWORD}).json()["csrf_token"]
+        client.headers["X-CSRF-Token"] = csrf
+        yield client
+
+
+def test_cursor_pages_cover_every_discrepancy_once_highest_risk_first(auditor):
+    seen, cursor = [], None
+    while True:
+        page = auditor.get("/api/v1/discrepancies", params={"limit": 5} | ({"cursor": cursor} if cursor else {}))
+        body = page.json()
+        seen += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 12 and len({d["id"] for d in seen}) == 12
+    scores = [d["risk_score"] for d in seen]
+    assert scores == sorted(scores, reverse=True)
+    assert all(d["kind"] == "QUANTITY_MISMATCH" for d in seen)
+
+
+def test_a_made_up_cursor_is_a_clear_error(auditor):
+    response = auditor.get("/api/v1/discrepancies", params={"cursor": "%%%"})
+    assert response.status_code == 422 and response.json()["detail"] == "the cursor is not one this API gave out"
+
+
+def test_a_decision_is_kept_with_its_reason_and_survives_the_next_run(auditor, zone_with_operators):
+    target = auditor.get("/api/v1/discrepancies").json()["items"][0]["id"]
+    url = f"/api/v1/discrepancies/{target}"
+    assert auditor.post(url + "/comments", json={"body": "asked for the weighing slip"}).status_code == 201
+    decided = auditor.post(url + "/decision", json={"status": "JUSTIFIED", "reason": "moisture loss, certified"})
+    assert decided.status_code == 200 and decided.json()["status"] == "JUSTIFIED"
+    runs.run(zone_with_operators, full=True)
+    detail = auditor.get(url).json()
+    assert detail["status"] == "JUSTIFIED"
+    assert [(n["kind"], n["body"], n["status_to"]) for n in detail["notes"]] == [
+        ("COMMENT", "asked for the weighing slip", None),
+        ("DECISION", "moisture loss, certified", "JUSTIFIED"),
+    ]
+    assert {n["author"] for n in detail["notes"]} == {"aud"}
+
+
+def test_a_decision_cannot_close_nor_touch_a_closed_discrepancy(auditor, zone_with_operators, tmp_path):
+    target = auditor.get("/api/v1/discrepancies").json()["items"][0]
+    invalid = auditor.post(f"/api/v1/discrepancies/{target['id']}/decision", json={"status": "CLOSED", "reason": "x"})
+    assert invalid.status_code == 422 and "runs close discrepancies" in invalid.json()["detail"]
+    lot = target["lot_ref"]
+    n = int(lot.removeprefix("LOT"))
+    fix = [admission(f"M{n}X", lot=lot, customs_ref=f"D{n}", quantity=str(100 + n), corrects_ref=f"M{n}")]
+    import_movements(zone_with_operators, write_csv(tmp_path / "fix.csv", fix))
+    runs.run(zone_with_operators)
+    closed = auditor.post(f"/api/v1/discrepancies/{target['id']}/decision", json={"status": "ESCALATED", "reason": "x"})
+    assert closed.status_code == 409 and "was closed by run 2" in closed.json()["detail"]
+
+
+def test_a_count_short_of_the_books_is_found_by_the_next_run(auditor, zone_with_operators, tmp_path):
+    import_movements(zone_with_operators, write_csv(tmp_path / "r.csv", [removal("R1", lot="LOT1", quantity="10")]))
+    count = {"operator_code": "OP001", "lot_ref": "LOT1", "counted_at": "2026-11-01T10:00:00", "quantity": "40",
+             "unit": "KGM", "note": "bay 4"}  # fmt: skip
+    recorded = auditor.post("/api/v1/counts", json=count)
+    assert recorded.status_code == 201 and recorded.json()["counted_by"] == "aud"
+    started = auditor.post("/api/v1/runs", json={"zone_code": "ZFX"})
+    assert started.status_code == 202
+    assert auditor.get(f"/api/v1/runs/{started.json()['id']}").json()["outcome"] == "SUCCEEDED"
+    shortages = auditor.get("/api/v1/discrepancies", params={"kind": "STOCK_SHORTAGE"}).json()["items"]
+    assert [(d["lot_ref"], d["evidence"]["expected"], d["evidence"]["found"]) for d in shortages] == [
+        ("LOT1", "80", "40")
+    ]
+
+
+def test_a_count_is_checked_before_it_is_kept(auditor):
+    base = {"operator_code": "OP001", "lot_ref": "LOT1", "counted_at": "2026-11-01T10:00:00", "quantity": "1"}
+    assert auditor.post("/api/v1/counts", json=base | {"unit": "LTR"}).json()["detail"] == (
+        "unit: LTR cannot be converted to KGM, the unit the lot is booked in"
+    )
+    assert auditor.post("/api/v1/counts", json=base | {"unit": "KGM", "lot_ref": "NOPE"}).status_code == 404
+    negative = auditor.post("/api/v1/counts", json=base | {"unit": "KGM", "quantity": "-1"})
+    assert negative.status_code == 422 and "quantity" in negative.json()["errors"][0]["location"]
+    assert auditor.get("/api/v1/counts").json() == []
