@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from ftz.api.deps import SESSION_COOKIE, CallerDep, DbDep, expected_csrf, session_token, signer
+from ftz.api.deps import SESSION_COOKIE, CallerDep, DbDep, RecordId, expected_csrf, session_token, signer
 from ftz.audit import service as audit
 from ftz.auth import service as accounts
 from ftz.auth.models import ApiTokenPublic
@@ -134,7 +134,7 @@ def list_tokens(db: DbDep, caller: CallerDep):
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke an API token: it stops working at once")
-def revoke_token(token_id: int, db: DbDep, caller: CallerDep):
+def revoke_token(token_id: RecordId, db: DbDep, caller: CallerDep):
     if caller.scopes is not None:
         caller.require(Permission.ADMINISTER)
     accounts.revoke_token(db, token_id=token_id, actor=caller)
@@ -145,7 +145,7 @@ def revoke_token(token_id: int, db: DbDep, caller: CallerDep):
 def list_audit_events(
     db: DbDep,
     caller: CallerDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     action: str | None = None,
 ):

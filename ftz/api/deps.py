@@ -5,10 +5,10 @@ import os
 import secrets
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -37,7 +37,7 @@ def secret_key() -> str:
 
 
 @lru_cache
-def _kept_key(data_dir: Path) -> str:
+def _kept_key(data_dir: FilePath) -> str:
     path = data_dir / "secret_key"
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -97,6 +97,9 @@ def engine() -> Engine:
     return get_engine()
 
 
+# Record ids are 32-bit integers on PostgreSQL: anything larger names no record.
+MAX_ID = 2**31 - 1
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id")]
 DbDep = Annotated[Session, Depends(get_db)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 EngineDep = Annotated[Engine, Depends(engine)]

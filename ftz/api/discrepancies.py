@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query
 from sqlalchemy import Engine
 
-from ftz.api.deps import CallerDep, DbDep, EngineDep
+from ftz.api.deps import CallerDep, DbDep, EngineDep, RecordId
 from ftz.discrepancies import review
 from ftz.discrepancies import service as runs
 from ftz.discrepancies.models import (
@@ -47,7 +47,7 @@ def list_discrepancies(
 
 
 @router.get("/discrepancies/{discrepancy_id}", response_model=DiscrepancyDetail, summary="One discrepancy")
-def get_discrepancy(discrepancy_id: int, db: DbDep, caller: CallerDep):
+def get_discrepancy(discrepancy_id: RecordId, db: DbDep, caller: CallerDep):
     discrepancy = review.get(db, caller=caller, discrepancy_id=discrepancy_id)
     notes = review.get_notes(db, caller=caller, discrepancy_id=discrepancy_id)
     public = review.public(db, [discrepancy])[0]
@@ -60,7 +60,7 @@ def get_discrepancy(discrepancy_id: int, db: DbDep, caller: CallerDep):
     response_model=NotePublic,
     summary="Comment on a discrepancy",
 )
-def comment(discrepancy_id: int, body: CommentCreate, db: DbDep, caller: CallerDep):
+def comment(discrepancy_id: RecordId, body: CommentCreate, db: DbDep, caller: CallerDep):
     note = review.comment(db, caller=caller, discrepancy_id=discrepancy_id, body=body.body)
     db.commit()
     return note
@@ -71,7 +71,7 @@ def comment(discrepancy_id: int, body: CommentCreate, db: DbDep, caller: CallerD
     response_model=DiscrepancyPublic,
     summary="Decide: set the status, with the reason",
 )
-def decide(discrepancy_id: int, body: DecisionCreate, db: DbDep, caller: CallerDep):
+def decide(discrepancy_id: RecordId, body: DecisionCreate, db: DbDep, caller: CallerDep):
     discrepancy = review.decide(
         db, caller=caller, discrepancy_id=discrepancy_id, status=body.status, reason=body.reason
     )
@@ -85,7 +85,7 @@ def list_runs(db: DbDep, caller: CallerDep, limit: Annotated[int, Query(ge=1, le
 
 
 @router.get("/runs/{run_id}", response_model=RunPublic, summary="One run and its status", tags=["runs"])
-def get_run(run_id: int, db: DbDep, caller: CallerDep):
+def get_run(run_id: RecordId, db: DbDep, caller: CallerDep):
     return review.get_run(db, caller=caller, run_id=run_id)
 
 

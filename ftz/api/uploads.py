@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from ftz.api.deps import CallerDep, DbDep, EngineDep
+from ftz.api.deps import MAX_ID, CallerDep, DbDep, EngineDep, RecordId
 from ftz.api.problems import problem
 from ftz.auth.scope import Permission
 from ftz.config import get_settings
@@ -108,14 +108,16 @@ def list_uploads(
     db: DbDep,
     caller: CallerDep,
     kind: Annotated[str | None, Query(pattern="^(MOVEMENTS|CUSTOMS)$")] = None,
-    before: Annotated[int | None, Query(ge=1, description="Only uploads with a smaller id (the next page)")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only uploads with a smaller id (the next page)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ):
     return [_public(u, code) for u, code in ingest.get_all(db, caller=caller, kind=kind, before=before, limit=limit)]
 
 
 @router.get("/{upload_id}", response_model=UploadPublic, summary="One upload and its report")
-def get_upload(upload_id: int, db: DbDep, caller: CallerDep):
+def get_upload(upload_id: RecordId, db: DbDep, caller: CallerDep):
     return _public(*ingest.get(db, caller=caller, upload_id=upload_id))
 
 
@@ -125,7 +127,7 @@ def get_upload(upload_id: int, db: DbDep, caller: CallerDep):
     response_class=FileResponse,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def get_upload_file(upload_id: int, db: DbDep, caller: CallerDep):
+def get_upload_file(upload_id: RecordId, db: DbDep, caller: CallerDep):
     path, upload = ingest.get_file(db, caller=caller, upload_id=upload_id)
     return FileResponse(path, media_type="application/octet-stream", filename=upload.filename)
 
