@@ -56,7 +56,18 @@ class TokenCreated(BaseModel):
 
 
 class AuditEventPublic(BaseModel):
-    model_config = {"from_attributes": True}
+    model_config = {
+        "from_attributes": True,
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "seq": 118, "at": "2026-11-24T09:10:00Z", "actor": "auditor.khan", "action": "discrepancy.decided",
+                    "subject": "discrepancy:17", "details": {"from": "OPEN", "to": "ESCALATED", "reason": "no licence"},
+                    "prev_hash": "4f0c…", "hash": "a91d…",
+                }
+            ]
+        },
+    }  # fmt: skip
 
     seq: int
     at: datetime
@@ -92,7 +103,22 @@ def login(body: Credentials, request: Request, response: Response, db: DbDep):
     )
 
 
-@router.delete("/session", status_code=204, summary="Log out: the session ends for good")
+@router.delete(
+    "/session",
+    status_code=204,
+    summary="Log out: the session ends for good",
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "X-CSRF-Token",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+                "example": "674810e29a8ebadf898df62cffd7ed69c6fa59641bc5182036685be39a97d930",
+            }
+        ]
+    },
+)
 def logout(request: Request, response: Response, db: DbDep, caller: CallerDep):
     token = session_token(request)
     if token:

@@ -99,7 +99,7 @@ def engine() -> Engine:
 
 # Record ids are 32-bit integers on PostgreSQL: anything larger names no record.
 MAX_ID = 2**31 - 1
-RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id")]
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id", examples=[42])]
 DbDep = Annotated[Session, Depends(get_db)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 EngineDep = Annotated[Engine, Depends(engine)]

@@ -88,6 +88,18 @@ class ApiToken(SQLModel, table=True):
 
 
 class ApiTokenPublic(SQLModel):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "id": 7, "user": "op101-wms", "scope": "movements:write", "created_by": "admin",
+                    "created_at": "2026-11-01T09:00:00Z", "expires_at": "2027-01-30T09:00:00Z", "revoked_at": None,
+                    "last_used_at": "2026-11-24T02:00:05Z",
+                }
+            ]
+        }
+    }  # fmt: skip
+
     id: int
     user: str
     scope: str

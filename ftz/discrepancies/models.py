@@ -130,6 +130,8 @@ class DiscrepancyPublic(SQLModel):
 
 
 class DiscrepancyPage(SQLModel):
+    model_config = {"json_schema_extra": {"examples": [{"items": [], "next_cursor": "OTI6MTc"}]}}
+
     items: list[DiscrepancyPublic]
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page")
 

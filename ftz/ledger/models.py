@@ -230,6 +230,18 @@ class StockCountCreate(SQLModel):
 
 
 class StockCountPublic(SQLModel):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "id": 4, "operator_code": "OP101", "lot_ref": "L-2026-0042", "counted_at": "2026-11-20T06:30:00Z",
+                    "quantity": "1180", "unit": "KGM", "counted_by": "auditor.khan", "note": "bay 4",
+                    "recorded_at": "2026-11-20T07:02:11Z",
+                }
+            ]
+        }
+    }  # fmt: skip
+
     id: int
     operator_code: str
     lot_ref: str
