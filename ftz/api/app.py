@@ -68,6 +68,8 @@ def create_app() -> FastAPI:
         limit = get_settings().upload_max_bytes + 64 * 1024  # the file and its multipart framing
         if length and length.isdigit() and int(length) > limit:
             return problems.from_error(TooLarge(f"the request is larger than the {limit:,} bytes allowed"))
+        if "\x00" in request.url.path or "%00" in request.url.query:
+            return problems.problem(422, "Invalid input", "the address contains a NUL character")
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

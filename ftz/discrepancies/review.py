@@ -139,6 +139,8 @@ def _text(body: str) -> str:
         raise InvalidInput("the text is empty")
     if len(body) > 5000:
         raise InvalidInput("the text is longer than 5,000 characters")
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in body):
+        raise InvalidInput("the text contains a control character")
     return body
 
 

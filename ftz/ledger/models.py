@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from pydantic import field_validator
 from sqlalchemy import ForeignKeyConstraint, Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
@@ -227,6 +228,13 @@ class StockCountCreate(SQLModel):
     quantity: Decimal = Field(ge=0, max_digits=18, decimal_places=6)
     unit: str = Field(min_length=3, max_length=3)
     note: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("operator_code", "lot_ref", "unit", "note")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        if value is not None and any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+            raise ValueError("contains a control character")
+        return value
 
 
 class StockCountPublic(SQLModel):

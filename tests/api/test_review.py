@@ -102,3 +102,14 @@ def test_a_count_is_checked_before_it_is_kept(auditor):
     negative = auditor.post("/api/v1/counts", json=base | {"unit": "KGM", "quantity": "-1"})
     assert negative.status_code == 422 and "quantity" in negative.json()["errors"][0]["location"]
     assert auditor.get("/api/v1/counts").json() == []
+
+
+def test_nul_characters_are_refused_as_bad_input_on_every_database(auditor):
+    target = auditor.get("/api/v1/discrepancies").json()["items"][0]["id"]
+    comment = auditor.post(f"/api/v1/discrepancies/{target}/comments", json={"body": "a\x00b"})
+    assert comment.status_code == 422 and comment.json()["detail"] == "the text contains a control character"
+    assert auditor.get("/api/v1/discrepancies", params={"lot_ref": "\x00"}).status_code == 422
+    count = {"operator_code": "OP001", "lot_ref": "LOT1", "counted_at": "2026-11-01T10:00:00", "quantity": "1",
+             "unit": "KGM", "note": "\x00"}  # fmt: skip
+    refused = auditor.post("/api/v1/counts", json=count)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["location"] == "body.note"
