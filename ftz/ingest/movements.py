@@ -106,11 +106,14 @@ class MovementsImport:
     def store(self, conn: Connection, upload_id: int) -> tuple[int, int]:
         """Append the rows not already recorded; the number new and, of them, corrections."""
         names = ", ".join(STORED)
+        op = {"op": self.operator_id}
+        # A file of only new refs (the usual case) skips the row-by-row search for re-sent rows.
+        resent = conn.execute(text(_ANY_RECORDED), op).first() is not None
+        where = f"WHERE NOT EXISTS ({_recorded(conn.dialect.name)}) " if resent else ""
         insert = text(
             f"INSERT INTO {Movement.__tablename__} "
             f"({names}, row_no, upload_id, operator_id, recorded_at) "
-            f"SELECT {names}, row_no, :upload, :op, :now FROM {STAGE} s "
-            f"WHERE NOT EXISTS ({_recorded(conn.dialect.name)}) "
+            f"SELECT {names}, row_no, :upload, :op, :now FROM {STAGE} s {where}"
             # in file order, so that a correction always comes after what it corrects
             "ORDER BY s.row_no"
         ).bindparams(bindparam("now", type_=UTCDateTime()))
@@ -124,6 +127,10 @@ class MovementsImport:
 def _lock_key(kind: str, ident: int) -> int:
     return zlib.crc32(f"ftz:{kind}:{ident}".encode())
 
+
+_ANY_RECORDED = f"""
+SELECT 1 FROM {STAGE} s JOIN movement m ON m.operator_id = :op AND m.movement_ref = s.movement_ref LIMIT 1
+"""
 
 _DUPLICATES = f"""
 SELECT s.row_no, s.movement_ref, d.first_row

@@ -107,6 +107,9 @@ def run(
                 insert(Upload).values(**upload, outcome=UploadOutcome.ACCEPTED).returning(Upload.id)
             ).scalar_one()
             importer.lock(conn)
+            if conn.dialect.name == "postgresql":
+                # the final insert sorts the file's rows: in memory, not in temporary files
+                conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
             staging.create(conn, STAGE, importer.columns)
             report.rows_total, chunk_errors, report.warnings = _stage(conn, importer, reader, header, progress)
             report.errors += [RowError(e.row_no, "(row)", e.message) for e in reader.structural_errors]

@@ -43,6 +43,8 @@ def index(conn: Connection, table: str, *column_sets: tuple[str, ...]) -> None:
     """Index the staging table once loaded, for the cross-row queries."""
     for n, cols in enumerate(column_sets):
         conn.exec_driver_sql(f"CREATE INDEX ix_{table}_{n} ON {table} ({', '.join(cols)})")
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {table}")  # temporary tables get no statistics otherwise
 
 
 def _copy(conn: Connection, table: str, frame: pd.DataFrame, columns: dict[str, str]) -> None:
