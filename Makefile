@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := var/demo.db
+# For the demo zone only: real accounts get their own passwords on standard input.
+DEMO_PASSWORD := demo-password-1
 export FTZ_DATA_DIR ?= var
 
-.PHONY: run test setup demo lint bench clean
+.PHONY: run test setup demo serve lint bench clean
 
 $(BIN)/ftz: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +30,19 @@ demo: setup
 	for f in fixtures/demo/movements_*; do \
 	  op=$$(basename "$$f" | sed 's/movements_\(.*\)\..*/\1/'); \
 	  $(BIN)/ftz import movements "$$f" --operator "$$op"; \
-	done
+	done; \
+	echo "$(DEMO_PASSWORD)" | $(BIN)/ftz user add admin --role ADMIN; \
+	echo "$(DEMO_PASSWORD)" | $(BIN)/ftz user add auditor --role AUDITOR --zone ZDM; \
+	echo "$(DEMO_PASSWORD)" | $(BIN)/ftz user add op101 --role OPERATOR --operator OP101
+
+# The demo database served on http://127.0.0.1:8000 (API under /api/v1, docs at /docs).
+serve: setup
+	FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz serve
 
 run: demo
 	@FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz lots --summary
 	@FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz reconcile
+	@echo "Demo accounts (password: $(DEMO_PASSWORD)): admin, auditor, op101. Serve the API: make serve"
 	@echo "The demo zone is in $(DEMO_DB): FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz --help"
 
 # The suite runs on SQLite and on PostgreSQL (started here if it is not running).
