@@ -6,12 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from ftz.api.deps import SESSION_COOKIE, CallerDep, DbDep, RecordId, expected_csrf, session_token, signer
+from ftz.api.deps import SESSION_COOKIE, CallerDep, DbDep, RecordId, expected_csrf, session_token, set_session_cookie
 from ftz.audit import service as audit
 from ftz.auth import service as accounts
 from ftz.auth.models import ApiTokenPublic
 from ftz.auth.scope import Permission
-from ftz.config import get_settings
 
 router = APIRouter(tags=["accounts"])
 
@@ -84,15 +83,7 @@ def login(body: Credentials, request: Request, response: Response, db: DbDep):
     address = request.client.host if request.client else None
     user, token = accounts.login(db, name=body.name, password=body.password, address=address)
     db.commit()
-    response.set_cookie(
-        SESSION_COOKIE,
-        signer().dumps(token),
-        max_age=int(get_settings().session_hours * 3600),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    set_session_cookie(response, request, token)
     return Me(
         name=user.name,
         role=user.role,

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -65,6 +65,19 @@ def session_token(request: Request) -> str | None:
         return signer().loads(cookie, max_age=int(get_settings().session_hours * 3600))
     except BadSignature:
         return None
+
+
+def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    """Hand the browser its session: signed, HttpOnly, SameSite=Strict, Secure over HTTPS."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        signer().dumps(token),
+        max_age=int(get_settings().session_hours * 3600),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
 
 
 def expected_csrf(token: str) -> str:

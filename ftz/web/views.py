@@ -10,9 +10,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from ftz.api.deps import SESSION_COOKIE, DbDep, expected_csrf, secret_key, session_token, signer
+from ftz.api.deps import SESSION_COOKIE, DbDep, expected_csrf, secret_key, session_token, set_session_cookie
 from ftz.auth import service as accounts
-from ftz.config import get_settings
 from ftz.errors import Throttled, Unauthorized
 
 router = APIRouter(include_in_schema=False)
@@ -55,14 +54,7 @@ def login(
         return login_page(request, str(exc).capitalize() + ".", status_code=429)
     db.commit()
     response = RedirectResponse("/account", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        signer().dumps(token),
-        max_age=int(get_settings().session_hours * 3600),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    set_session_cookie(response, request, token)
     response.delete_cookie(LOGIN_COOKIE)
     return response
 
