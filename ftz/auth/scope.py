@@ -20,7 +20,7 @@ class Permission(StrEnum):
     SEND_MOVEMENTS = "send movements"
     SEND_CUSTOMS = "send customs entries"
     READ = "read"
-    REVIEW = "read discrepancies, runs and counts"
+    REVIEW = "read runs and counts"
     INVESTIGATE = "comment, decide, record counts and start runs"
     ADMINISTER = "administer"
 
@@ -45,7 +45,7 @@ class Caller:
             return self.role == Role.ADMIN and (token is None or TokenScope.CUSTOMS_WRITE in token)
         if permission == Permission.READ:
             return token is None or TokenScope.READ in token
-        if permission == Permission.REVIEW:  # customs' findings are not shown to the operators concerned
+        if permission == Permission.REVIEW:  # customs' own work: not shown to the operators
             return self.role in (Role.AUDITOR, Role.ADMIN) and (token is None or TokenScope.READ in token)
         if permission == Permission.INVESTIGATE:
             return self.role in (Role.AUDITOR, Role.ADMIN) and token is None

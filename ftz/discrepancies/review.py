@@ -36,8 +36,9 @@ class Filters:
 def get_all(
     session: Session, *, caller: Caller, filters: Filters, cursor: str | None = None, limit: int = 50
 ) -> tuple[list[Discrepancy], str | None]:
-    """A page of discrepancies, highest risk first, and the cursor of the next page (None at the end)."""
-    caller.require(Permission.REVIEW)
+    """A page of discrepancies, highest risk first, and the cursor of the next page (None at the end).
+    An operator sees those on its own records, to answer them."""
+    caller.require(Permission.READ)
     query = select(Discrepancy).where(visible(caller, Discrepancy))
     if filters.kind:
         query = query.where(Discrepancy.kind == filters.kind.upper())
@@ -71,7 +72,7 @@ def get_all(
 
 def get(session: Session, *, caller: Caller, discrepancy_id: int) -> Discrepancy:
     """One discrepancy the caller may see (else not found)."""
-    caller.require(Permission.REVIEW)
+    caller.require(Permission.READ)
     return get_visible(session, caller, Discrepancy, discrepancy_id, what="discrepancy")
 
 

@@ -66,9 +66,10 @@ def routes(world: World, caller: str) -> list[tuple[str, str, dict | None, dict[
         ("GET", f"/api/v1/lots/ALPHA1/{LOTS['ALPHA1']}", None, READERS | {"aud.b": 404}),
         ("GET", f"/api/v1/lots/CHARLIE3/{LOTS['CHARLIE3']}", None,
          READERS | {"op.alpha": 404, "alpha.read": 404, "aud.a": 404, "aud.a.read": 404}),
-        ("GET", "/api/v1/discrepancies", None, REVIEWERS),
-        ("GET", f"/api/v1/discrepancies/{d['ALPHA1']}", None, REVIEWERS | {"aud.b": 404}),
-        ("GET", f"/api/v1/discrepancies/{d['CHARLIE3']}", None, REVIEWERS | {"aud.a": 404, "aud.a.read": 404}),
+        ("GET", "/api/v1/discrepancies", None, READERS),
+        ("GET", f"/api/v1/discrepancies/{d['ALPHA1']}", None, READERS | {"aud.b": 404}),
+        ("GET", f"/api/v1/discrepancies/{d['CHARLIE3']}", None,
+         READERS | {"op.alpha": 404, "alpha.read": 404, "aud.a": 404, "aud.a.read": 404}),
         ("POST", f"/api/v1/discrepancies/{d['ALPHA1']}/comments", {"body": f"seen by {caller}"}, INVESTIGATORS),
         ("POST", f"/api/v1/discrepancies/{d['ALPHA1']}/decision", {"status": "UNDER_REVIEW", "reason": "checking"},
          INVESTIGATORS),
@@ -134,6 +135,12 @@ def test_an_operator_lists_only_its_own_lots_and_uploads(world: World, client: T
     uploads = client.get("/api/v1/uploads", headers=headers).json()
     assert {lot["operator_code"] for lot in lots} == {"ALPHA1"}
     assert uploads and {u["operator_code"] for u in uploads} == {"ALPHA1"}
+
+
+def test_an_operator_sees_only_the_discrepancies_on_its_own_records(world: World, client: TestClient):
+    headers = {"Authorization": f"Bearer {world.tokens['alpha.read']}"}
+    page = client.get("/api/v1/discrepancies", headers=headers).json()
+    assert page["items"] and {d["operator_code"] for d in page["items"]} == {"ALPHA1"}
 
 
 def test_a_zone_auditor_lists_only_its_zones_discrepancies(world: World, client: TestClient):
