@@ -15,7 +15,13 @@ $(BIN)/ftz: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-setup: $(BIN)/ftz
+# htmx from the npm registry, as pinned in package-lock.json (never committed).
+HTMX := node_modules/htmx.org/dist/htmx.min.js
+$(HTMX): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
+setup: $(BIN)/ftz $(HTMX)
 
 # A fresh demo database each time: the demo zone loaded through the same imports users use.
 demo: setup
@@ -46,9 +52,11 @@ run: demo
 	@echo "The demo zone is in $(DEMO_DB): FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz --help"
 
 # The suite runs on SQLite and on PostgreSQL (started here if it is not running).
+# The browser tests drive Debian's Chromium (installed here where missing); screenshots go to var/screenshots.
 test: setup
 	@url=$${FTZ_TEST_DATABASE_URL:-$$(.ci/postgres.sh)}; \
-	FTZ_TEST_DATABASE_URL=$$url $(BIN)/pytest -q
+	chromium=$${FTZ_CHROMIUM:-$$(.ci/chromium.sh)}; \
+	FTZ_TEST_DATABASE_URL=$$url FTZ_CHROMIUM=$$chromium $(BIN)/pytest -q
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -2,8 +2,14 @@
 
 import csv
 import io
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import uvicorn
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
@@ -84,6 +90,26 @@ def stored(engine: Engine) -> tuple[int, int]:
 
 def messages(report: ingest.ImportReport) -> list[str]:
     return [str(error) for error in report.errors]
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The application served by uvicorn on a free local port, for real HTTP clients and browsers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 __all__ = ["Upload", "admission", "count", "customs_item", "messages", "removal", "stored", "write_csv"]

@@ -2,19 +2,28 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from ftz.api import accounts, discrepancies, lots, problems, uploads
 from ftz.api.deps import secret_key
 from ftz.config import get_settings
 from ftz.database import get_engine
-from ftz.errors import TooLarge
+from ftz.errors import NotFound, TooLarge
 from ftz.migrations import alembic_config
+from ftz.web import lots as web_lots
+from ftz.web import review as web_review
+from ftz.web import uploads as web_uploads
 from ftz.web import views
+
+STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
+# htmx comes from the npm registry at set-up (`npm ci`), never from the repository.
+HTMX = Path(__file__).resolve().parents[2] / "node_modules" / "htmx.org" / "dist" / "htmx.min.js"
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -44,6 +53,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+def _htmx() -> FileResponse:
+    if not HTMX.exists():
+        raise NotFound("htmx is not installed: run `make setup` (npm ci)")
+    return FileResponse(HTMX, media_type="text/javascript")
+
+
 def create_app() -> FastAPI:
     """The ASGI application."""
     app = FastAPI(
@@ -60,7 +75,10 @@ def create_app() -> FastAPI:
     for module in (uploads, lots, discrepancies, accounts):
         api.include_router(module.router)
     app.include_router(api)
-    app.include_router(views.router)
+    for module in (views, web_uploads, web_lots, web_review):
+        app.include_router(module.router)
+    app.add_api_route("/static/htmx.min.js", _htmx, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.middleware("http")
     async def limits_and_headers(request: Request, call_next):
@@ -75,9 +93,5 @@ def create_app() -> FastAPI:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/login", status_code=303)
 
     return app

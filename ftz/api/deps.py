@@ -106,6 +106,30 @@ def get_caller(request: Request, db: Annotated[Session, Depends(get_db)]) -> Cal
     return caller
 
 
+def get_web_caller(request: Request, db: Annotated[Session, Depends(get_db)]) -> Caller:
+    """The caller of a web page: the session's, else Unauthorized (which sends the browser to
+    the login page). The page's CSRF token is kept for the templates."""
+    token = session_token(request)
+    if token is None:
+        raise Unauthorized("log in first")
+    caller = accounts.caller_from_session(db, token=token)
+    request.state.caller, request.state.csrf = caller, expected_csrf(token)
+    return caller
+
+
+async def check_web_csrf(request: Request) -> None:
+    """A form (or htmx request) that changes anything carries the session's CSRF token."""
+    if request.method in SAFE_METHODS:
+        return
+    token = session_token(request)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        sent = str(form.get("csrf_token", ""))
+    if token is None or not hmac.compare_digest(sent, expected_csrf(token)):
+        raise Forbidden("the form had expired: reload the page and try again")
+
+
 def engine() -> Engine:
     return get_engine()
 
@@ -115,5 +139,6 @@ MAX_ID = 2**31 - 1
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id", examples=[42])]
 DbDep = Annotated[Session, Depends(get_db)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
+WebCallerDep = Annotated[Caller, Depends(get_web_caller)]
 EngineDep = Annotated[Engine, Depends(engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

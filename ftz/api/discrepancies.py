@@ -4,7 +4,6 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query
-from sqlalchemy import Engine
 
 from ftz.api.deps import CallerDep, DbDep, EngineDep, RecordId
 from ftz.discrepancies import review
@@ -16,7 +15,6 @@ from ftz.discrepancies.models import (
     DiscrepancyPage,
     DiscrepancyPublic,
     NotePublic,
-    Run,
     RunCreate,
     RunPublic,
     Status,
@@ -98,12 +96,5 @@ def get_run(run_id: RecordId, db: DbDep, caller: CallerDep):
 )
 def start_run(body: RunCreate, caller: CallerDep, engine: EngineDep, background: BackgroundTasks):
     record = review.start_run(engine, caller=caller, as_of=body.as_of, zone_code=body.zone_code, full=body.full)
-    background.add_task(_execute, engine, record)
+    background.add_task(runs.execute_in_background, engine, record)
     return record
-
-
-def _execute(engine: Engine, record: Run) -> None:
-    try:
-        runs.execute(engine, record)
-    except Exception:  # the run is recorded as FAILED, with the error; the log keeps the trace
-        log.exception("run %s failed", record.id)

@@ -4,7 +4,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
@@ -19,6 +19,7 @@ from ftz.errors import (
     TooLarge,
     Unauthorized,
 )
+from ftz.web.pages import render
 
 log = logging.getLogger("ftz.api")
 
@@ -59,8 +60,10 @@ def register(app: FastAPI) -> None:
     """Install the handlers that turn every error into a problem."""
 
     @app.exception_handler(FtzError)
-    async def domain_error(request: Request, exc: FtzError) -> JSONResponse:
-        return from_error(exc)
+    async def domain_error(request: Request, exc: FtzError) -> Response:
+        if is_api(request):
+            return from_error(exc)
+        return page_error(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -71,7 +74,9 @@ def register(app: FastAPI) -> None:
         return problem(422, "Invalid request", detail, errors=errors)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if not is_api(request):
+            return page(request, exc.status_code, _title(exc.status_code), str(exc.detail))
         return problem(exc.status_code, _title(exc.status_code), str(exc.detail), getattr(exc, "headers", None))
 
     @app.exception_handler(DataError)
@@ -86,6 +91,29 @@ def register(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem(500, "Internal error", "the server failed on this request; it has been logged")
+
+
+def is_api(request: Request) -> bool:
+    """Machines get problem details; browsers get pages."""
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def page_error(request: Request, exc: FtzError) -> Response:
+    """A domain error as a browser sees it: the login page when not logged in, else a page
+    (or, for htmx, a message in the page's message area)."""
+    if isinstance(exc, Unauthorized):
+        if request.headers.get("HX-Request"):
+            return Response(status_code=204, headers={"HX-Redirect": "/login"})
+        return RedirectResponse("/login", status_code=303)
+    status, title = next(((s, t) for kind, s, t in STATUS if isinstance(exc, kind)), (400, "Bad request"))
+    return page(request, status, title, str(exc))
+
+
+def page(request: Request, status: int, title: str, detail: str) -> Response:
+    headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"} if request.headers.get("HX-Request") else {}
+    response = render(request, "error.html", {"title": title, "detail": detail}, block="message", status_code=status)
+    response.headers.update(headers)
+    return response
 
 
 def _title(status: int) -> str:

@@ -106,9 +106,13 @@ def verify(session: Session, *, batch: int = 10_000) -> Verification:
     return Verification(count)
 
 
-def get_all(session: Session, *, after: int = 0, limit: int = 100, action: str | None = None) -> list[AuditEvent]:
-    """Events in order, from sequence number ``after`` on."""
+def get_all(
+    session: Session, *, after: int = 0, limit: int = 100, action: str | None = None, subject: str | None = None
+) -> list[AuditEvent]:
+    """Events in order, from sequence number ``after`` on (of one action, or one subject)."""
     query = select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(limit)
     if action:
         query = query.where(AuditEvent.action == action)
+    if subject:
+        query = query.where(AuditEvent.subject == subject)
     return list(session.execute(query).scalars())

@@ -6,7 +6,7 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, and_, func, or_, select
 from sqlmodel import Session
 
 from ftz.audit import service as audit
@@ -198,3 +198,36 @@ def start_run(engine: Engine, *, caller: Caller, as_of: datetime | None, zone_co
         if not zone_code or zone_code.strip().upper() not in codes:
             raise NotFound(f"no zone {zone_code or '(all)'} among this account's zones: name one of them")
     return runs.start(engine, as_of=as_of, zone_code=zone_code, full=full, started_by=caller.name)
+
+
+def get_history(session: Session, *, caller: Caller, discrepancy_id: int) -> list:
+    """The audit events of a discrepancy (comments, decisions), oldest first."""
+    discrepancy = get(session, caller=caller, discrepancy_id=discrepancy_id)
+    return audit.get_all(session, subject=f"discrepancy:{discrepancy.id}", limit=1000)
+
+
+def summary(session: Session, *, caller: Caller) -> dict:
+    """What an auditor sees first: open findings by kind, severity and zone, the strategic
+    ones at the top, the trend over the last runs and the last run's outcome."""
+    caller.require(Permission.REVIEW)
+    open_ = select(Discrepancy).where(visible(caller, Discrepancy), Discrepancy.status != Status.CLOSED)
+    counted = open_.subquery()
+
+    def by(column) -> list[tuple[str, int]]:
+        rows = session.execute(select(column, func.count()).select_from(counted).group_by(column).order_by(column))
+        return [(str(k), int(n)) for k, n in rows]
+
+    zones = dict(session.execute(select(Zone.id, Zone.code)).all())
+    strategic = session.execute(
+        open_.where(Discrepancy.strategic.is_(True)).order_by(Discrepancy.risk_score.desc(), Discrepancy.id).limit(10)
+    ).scalars()
+    recent = list(reversed(get_runs(session, caller=caller, limit=14)))
+    succeeded = [r for r in recent if r.outcome == "SUCCEEDED"]
+    return {
+        "by_kind": by(counted.c.kind),
+        "by_severity": by(counted.c.severity),
+        "by_zone": [(zones.get(int(k), k), n) for k, n in by(counted.c.zone_id)],
+        "strategic": public(session, list(strategic)),
+        "trend": [(r.id, sum(r.counts.values())) for r in succeeded],
+        "last_run": recent[-1] if recent else None,
+    }

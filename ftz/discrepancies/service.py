@@ -1,6 +1,7 @@
 """Running a reconciliation and keeping its findings; reading and exporting them."""
 
 import json
+import logging
 from dataclasses import replace
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from reconciliation.engine import Inputs, reconcile
 from reconciliation.quantities import Tolerances
 from reconciliation.risk import destination_tiers
 
+log = logging.getLogger("ftz.runs")
 COUNT_COLUMNS = ["count_id", "operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
 
 
@@ -93,6 +95,14 @@ def execute(engine: Engine, record: Run) -> Run:
         record.outcome, record.error = RunOutcome.FAILED, error
         raise
     return record
+
+
+def execute_in_background(engine: Engine, record: Run) -> None:
+    """``execute`` for a background task: a failure is on the run (FAILED, with its error) and in the log."""
+    try:
+        execute(engine, record)
+    except Exception:
+        log.exception("run %s failed", record.id)
 
 
 def read_inputs(

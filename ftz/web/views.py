@@ -3,19 +3,17 @@ pre-session cookie (double submit); after, derived from the session."""
 
 import hmac
 import secrets
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 
 from ftz.api.deps import SESSION_COOKIE, DbDep, expected_csrf, secret_key, session_token, set_session_cookie
 from ftz.auth import service as accounts
 from ftz.errors import Throttled, Unauthorized
+from ftz.web.pages import render
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
 LOGIN_COOKIE = "ftz_login"
 
 
@@ -26,9 +24,8 @@ def _login_csrf(nonce: str) -> str:
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, error: str | None = None, status_code: int = 200) -> HTMLResponse:
     nonce = secrets.token_urlsafe(16)
-    response = templates.TemplateResponse(
-        request, "auth/login.html", {"csrf_token": _login_csrf(nonce), "error": error}, status_code=status_code
-    )
+    response = render(request, "auth/login.html", {"login_csrf": _login_csrf(nonce), "error": error},
+                      status_code=status_code)  # fmt: skip
     secure = request.url.scheme == "https"
     response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, httponly=True, samesite="strict", secure=secure)
     return response
@@ -53,7 +50,7 @@ def login(
     except Throttled as exc:
         return login_page(request, str(exc).capitalize() + ".", status_code=429)
     db.commit()
-    response = RedirectResponse("/account", status_code=303)
+    response = RedirectResponse("/", status_code=303)
     set_session_cookie(response, request, token)
     response.delete_cookie(LOGIN_COOKIE)
     return response
@@ -68,9 +65,8 @@ def account(request: Request, db: DbDep):
         caller = None
     if caller is None:
         return RedirectResponse("/login", status_code=303)
-    return templates.TemplateResponse(
-        request, "auth/account.html", {"caller": caller, "csrf_token": expected_csrf(token)}
-    )
+    request.state.caller, request.state.csrf = caller, expected_csrf(token)
+    return render(request, "auth/account.html")
 
 
 @router.post("/logout")

@@ -1,38 +1,22 @@
 """Sessions, CSRF and throttling, through a real HTTP client against a running server."""
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from sqlmodel import Session, select
 
 from ftz.auth import service as accounts
 from ftz.discrepancies.models import DiscrepancyNote
 from tests.api.conftest import PASSWORD, World
+from tests.helpers import serving
 
 
 @pytest.fixture(scope="module")
 def server(world: World) -> Iterator[str]:
-    """The application served by uvicorn on a free local port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with serving(world.app) as url:
+        yield url
 
 
 def form_login(http: httpx.Client, name: str, password: str = PASSWORD, csrf: str | None = None) -> httpx.Response:
@@ -49,7 +33,7 @@ def notes(world: World) -> int:
 def test_form_login_sets_a_signed_httponly_strict_cookie(server: str):
     with httpx.Client(base_url=server) as http:
         response = form_login(http, "aud.a")
-        assert response.status_code == 303 and response.headers["location"] == "/account"
+        assert response.status_code == 303 and response.headers["location"] == "/"
         cookie = response.headers["set-cookie"]
         assert cookie.startswith("ftz_session=")
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie

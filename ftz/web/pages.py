@@ -1,0 +1,36 @@
+"""Rendering: one template per page; an htmx request gets only the named block it asked for."""
+
+from pathlib import Path
+
+from fastapi import Request, Response
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+FLASH_COOKIE = "ftz_flash"
+
+templates = Jinja2Blocks(directory=TEMPLATES)
+
+
+def render(
+    request: Request, template: str, context: dict | None = None, *, block: str | None = None, status_code: int = 200
+) -> Response:
+    """The page, or for an htmx request with ``block`` only that block; with the caller, its
+    CSRF token and any message left by the previous request."""
+    values = {
+        "caller": getattr(request.state, "caller", None),
+        "csrf_token": getattr(request.state, "csrf", ""),
+        "flash": request.cookies.get(FLASH_COOKIE),
+        "path": request.url.path,
+        **(context or {}),
+    }
+    partial = block if block and request.headers.get("HX-Request") else None
+    response = templates.TemplateResponse(request, template, values, status_code=status_code, block_name=partial)
+    if values["flash"]:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+def flash(response: Response, message: str) -> Response:
+    """Leave a message for the next page the browser shows (after a redirect)."""
+    response.set_cookie(FLASH_COOKIE, message[:300], max_age=60, httponly=True, samesite="strict")
+    return response

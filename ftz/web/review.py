@@ -1,0 +1,136 @@
+"""Auditors' pages: dashboard, queue, a finding (evidence, decision, comments, history),
+runs, and counts found at an inspection. Operators reach their own findings here too."""
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from ftz.api.deps import DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
+from ftz.discrepancies import review
+from ftz.discrepancies import service as runs
+from ftz.errors import InvalidInput
+from ftz.ledger import lots
+from ftz.ledger.models import StockCountCreate
+from ftz.web.pages import flash, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_web_csrf)])
+KINDS = [
+    "UNRECORDED_ADMISSION", "UNDECLARED_ADMISSION", "UNDECLARED_REMOVAL", "UNRECORDED_REMOVAL", "QUANTITY_MISMATCH",
+    "CLASSIFICATION_MISMATCH", "DESTINATION_CHANGE", "STOCK_SHORTAGE", "STOCK_OVERAGE", "NEGATIVE_BALANCE",
+    "PROCESSING_LOSS", "LATE_RECORD",
+]  # fmt: skip
+
+
+@router.get("/")
+def home(request: Request, caller: WebCallerDep):
+    return RedirectResponse("/uploads" if caller.role == "OPERATOR" else "/dashboard", status_code=303)
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, db: DbDep, caller: WebCallerDep):
+    return render(request, "discrepancies/dashboard.html", review.summary(db, caller=caller))
+
+
+@router.get("/discrepancies")
+def queue(
+    request: Request,
+    db: DbDep,
+    caller: WebCallerDep,
+    kind: str = "",
+    status: str = "",
+    severity: str = "",
+    zone: str = "",
+    operator: str = "",
+    strategic: str = "",
+    cursor: str = "",
+):
+    filters = review.Filters(
+        kind or None, status or None, severity or None, zone or None, operator or None, None,
+        {"yes": True, "no": False}.get(strategic), include_closed=status == "CLOSED",
+    )  # fmt: skip
+    items, next_cursor = review.get_all(db, caller=caller, filters=filters, cursor=cursor or None, limit=50)
+    query = {k: v for k, v in request.query_params.items() if k != "cursor" and v}
+    context = {"items": review.public(db, items), "next_cursor": next_cursor, "query": query, "kinds": KINDS,
+               "filters": filters, "strategic": strategic}  # fmt: skip
+    return render(request, "discrepancies/queue.html", context, block="rows")
+
+
+@router.get("/discrepancies/{discrepancy_id}")
+def finding(request: Request, discrepancy_id: RecordId, db: DbDep, caller: WebCallerDep):
+    discrepancy = review.get(db, caller=caller, discrepancy_id=discrepancy_id)
+    context = {
+        "d": review.public(db, [discrepancy])[0],
+        "notes": review.get_notes(db, caller=caller, discrepancy_id=discrepancy_id),
+        "history": review.get_history(db, caller=caller, discrepancy_id=discrepancy_id),
+        "decisions": review.DECISIONS,
+    }
+    return render(request, "discrepancies/finding.html", context)
+
+
+@router.post("/discrepancies/{discrepancy_id}/decision")
+def decide(
+    discrepancy_id: RecordId,
+    db: DbDep,
+    caller: WebCallerDep,
+    status: Annotated[str, Form(max_length=16)],
+    reason: Annotated[str, Form(max_length=5000)] = "",
+):
+    review.decide(db, caller=caller, discrepancy_id=discrepancy_id, status=status, reason=reason)
+    db.commit()
+    return flash(RedirectResponse(f"/discrepancies/{discrepancy_id}", status_code=303), f"Decision recorded: {status}")
+
+
+@router.post("/discrepancies/{discrepancy_id}/comments")
+def comment(
+    discrepancy_id: RecordId, db: DbDep, caller: WebCallerDep, body: Annotated[str, Form(max_length=5000)] = ""
+):
+    review.comment(db, caller=caller, discrepancy_id=discrepancy_id, body=body)
+    db.commit()
+    return flash(RedirectResponse(f"/discrepancies/{discrepancy_id}", status_code=303), "Comment added")
+
+
+@router.get("/runs")
+def runs_page(request: Request, db: DbDep, caller: WebCallerDep):
+    recent = review.get_runs(db, caller=caller, limit=50)
+    running = any(r.outcome == "RUNNING" for r in recent)
+    return render(request, "discrepancies/runs.html", {"runs": recent, "running": running}, block="table")
+
+
+@router.post("/runs")
+def start_run(
+    caller: WebCallerDep,
+    engine: EngineDep,
+    background: BackgroundTasks,
+    zone: Annotated[str, Form(max_length=32)] = "",
+    full: Annotated[bool, Form()] = False,
+):
+    record = review.start_run(engine, caller=caller, as_of=None, zone_code=zone or None, full=full)
+    background.add_task(runs.execute_in_background, engine, record)
+    return flash(RedirectResponse("/runs", status_code=303), f"Run {record.id} started")
+
+
+@router.post("/counts")
+def record_count(
+    db: DbDep,
+    caller: WebCallerDep,
+    operator_code: Annotated[str, Form(max_length=32)],
+    lot_ref: Annotated[str, Form(max_length=64)],
+    counted_at: Annotated[str, Form(max_length=40)],
+    quantity: Annotated[str, Form(max_length=40)],
+    unit: Annotated[str, Form(max_length=3)],
+    note: Annotated[str, Form(max_length=1000)] = "",
+):
+    try:
+        count_in = StockCountCreate(
+            operator_code=operator_code, lot_ref=lot_ref, counted_at=datetime.fromisoformat(counted_at),
+            quantity=Decimal(quantity), unit=unit, note=note or None,
+        )  # fmt: skip
+    except (ValueError, InvalidOperation) as exc:
+        raise InvalidInput(f"the count is not valid: {str(exc).splitlines()[0]}") from None
+    count = lots.record_count(db, caller=caller, count_in=count_in)
+    db.commit()
+    target = RedirectResponse(f"/lots/{count.operator_code}/{count.lot_ref}", status_code=303)
+    return flash(target, f"Count recorded: {count.quantity} {count.unit}; the next run compares it with the books")

@@ -1,0 +1,3 @@
+"""Browser tests share the API tests' two-zone world."""
+
+from tests.api.conftest import client, world  # noqa: F401

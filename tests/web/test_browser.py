@@ -1,0 +1,111 @@
+"""The web pages in a real browser (Debian's Chromium, headless, driven by Playwright): an
+operator sends a bad file and a good one; an auditor works a finding to a decision. Each
+page is saved as a screenshot (FTZ_SCREENSHOTS, default var/screenshots)."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.api.conftest import LOTS, PASSWORD, World
+from tests.helpers import admission, serving, write_csv
+
+SHOTS = Path(os.environ.get("FTZ_SCREENSHOTS", "var/screenshots"))
+CHROMIUM = os.environ.get("FTZ_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def site(world: World) -> Iterator[str]:
+    with serving(world.app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, site: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=site, viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def shot(page: Page, name: str, backend: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}-{backend}.png", full_page=True)
+
+
+def log_in(page: Page, name: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Account").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def backend(world: World) -> str:
+    return world.engine.dialect.name
+
+
+def test_an_operator_reads_the_row_errors_of_a_bad_file_then_sends_a_good_one(page: Page, world: World, tmp_path):
+    log_in(page, "op.alpha")
+    expect(page.get_by_role("heading", name="Uploads")).to_be_visible()
+    shot(page, "operator-uploads", backend(world))
+    bad = write_csv(tmp_path / "bad.csv", [admission("W1", lot="LOT-W"), admission("W2", lot="LOT-W", quantity="-5")])
+    page.set_input_files("#file", str(bad))
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("errors: nothing was stored")).to_be_visible()
+    cells = page.locator("tbody tr").first.locator("td")
+    # the file's second data row is line 3, counting the header
+    expect(cells).to_have_text(["3", "quantity", "must be greater than 0 for ADMISSION"])
+    shot(page, "operator-rejected-report", backend(world))
+    page.goto("/uploads")
+    good = write_csv(tmp_path / "good.csv", [admission("W1", lot="LOT-W", customs_ref="DEC-W")])
+    page.set_input_files("#file", str(good))
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("ACCEPTED")).to_be_visible()
+    expect(page.locator("#flash")).to_contain_text("1 new")
+    shot(page, "operator-accepted-report", backend(world))
+    page.goto("/lots")
+    expect(page.get_by_role("link", name="LOT-W", exact=True)).to_be_visible()
+    expect(page.get_by_text("CHARLIE3")).to_have_count(0)
+
+
+def test_an_auditor_filters_the_queue_opens_a_finding_and_decides_it(page: Page, world: World):
+    log_in(page, "aud.a")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    shot(page, "auditor-dashboard", backend(world))
+    page.get_by_role("link", name="Queue").click()
+    page.get_by_label("Operator").fill("ALPHA1")
+    page.get_by_label("Kind").select_option("QUANTITY_MISMATCH")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("#rows tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(LOTS["ALPHA1"])
+    shot(page, "auditor-queue", backend(world))
+    rows.first.get_by_role("link").first.click()
+    expect(page.get_by_role("heading", name="Quantity mismatch")).to_be_visible()
+    shot(page, "auditor-finding", backend(world))
+    page.get_by_label("Status").select_option("ESCALATED")
+    page.get_by_label("Reason (required)").fill("shortfall of 10 kg on a strategic lot")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.locator("#flash")).to_contain_text("Decision recorded: ESCALATED")
+    expect(page.get_by_text("status ESCALATED")).to_be_visible()
+    trail = page.locator("table").last
+    expect(trail).to_contain_text("discrepancy.decided")
+    expect(trail).to_contain_text("aud.a")
+    shot(page, "auditor-decided", backend(world))
+    page.get_by_role("link", name="Runs").click()
+    expect(page.get_by_role("heading", name="Reconciliation runs")).to_be_visible()
+    shot(page, "auditor-runs", backend(world))
+    page.goto(f"/lots/ALPHA1/{LOTS['ALPHA1']}")
+    expect(page.get_by_text("Book balance")).to_be_visible()
+    shot(page, "auditor-lot", backend(world))
