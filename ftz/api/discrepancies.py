@@ -3,7 +3,9 @@
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import APIRouter, BackgroundTasks, Form, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
 
 from ftz.api.deps import CallerDep, DbDep, EngineDep, RecordId
 from ftz.discrepancies import review
@@ -75,6 +77,38 @@ def decide(discrepancy_id: RecordId, body: DecisionCreate, db: DbDep, caller: Ca
     )
     db.commit()
     return review.public(db, [discrepancy])[0]
+
+
+@router.post(
+    "/discrepancies/{discrepancy_id}/answers",
+    status_code=201,
+    response_model=NotePublic,
+    summary="Answer a finding on the operator's own records (with a document, optionally)",
+)
+async def answer(
+    discrepancy_id: RecordId,
+    db: DbDep,
+    caller: CallerDep,
+    body: Annotated[str, Form(min_length=1, max_length=5000, examples=["the 10 kg were samples sent to the lab"])],
+    file: UploadFile | None = None,
+):
+    attachment = (file.filename or "attachment", file.file) if file is not None and file.filename else None
+    note = await run_in_threadpool(
+        review.answer, db, caller=caller, discrepancy_id=discrepancy_id, body=body, attachment=attachment
+    )
+    db.commit()
+    return note
+
+
+@router.get(
+    "/discrepancies/{discrepancy_id}/notes/{note_id}/attachment",
+    summary="The document sent with an answer",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def attachment(discrepancy_id: RecordId, note_id: RecordId, db: DbDep, caller: CallerDep):
+    path, name = review.get_attachment(db, caller=caller, discrepancy_id=discrepancy_id, note_id=note_id)
+    return FileResponse(path, media_type="application/octet-stream", filename=name)
 
 
 @router.get("/runs", response_model=list[RunPublic], summary="Reconciliation runs, newest first", tags=["runs"])

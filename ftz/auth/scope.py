@@ -22,6 +22,7 @@ class Permission(StrEnum):
     READ = "read"
     REVIEW = "read runs and counts"
     INVESTIGATE = "comment, decide, record counts and start runs"
+    ANSWER = "answer customs about the operator's own records"
     ADMINISTER = "administer"
 
 
@@ -49,6 +50,8 @@ class Caller:
             return self.role in (Role.AUDITOR, Role.ADMIN) and (token is None or TokenScope.READ in token)
         if permission == Permission.INVESTIGATE:
             return self.role in (Role.AUDITOR, Role.ADMIN) and token is None
+        if permission == Permission.ANSWER:
+            return self.role == Role.OPERATOR and token is None
         return self.role == Role.ADMIN and token is None
 
     def require(self, permission: Permission) -> None:

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Index
 from sqlmodel import Column, Field, SQLModel
 
 from ftz.database import UTCDateTime, utcnow
@@ -50,6 +50,10 @@ class Run(SQLModel, table=True):
 class Discrepancy(SQLModel, table=True):
     """One finding, the same across runs for as long as the data supports it."""
 
+    # The queue's order (highest risk, then newest, first), read backwards: a page is an
+    # index range at any size.
+    __table_args__ = (Index("ix_discrepancy_queue", "risk_score", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     fingerprint: str = Field(max_length=64, unique=True, index=True)
     kind: str = Field(max_length=32, index=True)
@@ -75,6 +79,7 @@ class Discrepancy(SQLModel, table=True):
 class NoteKind(StrEnum):
     COMMENT = "COMMENT"
     DECISION = "DECISION"
+    ANSWER = "ANSWER"  # the operator's explanation, perhaps with a document
 
 
 class DiscrepancyNote(SQLModel, table=True):
@@ -89,6 +94,9 @@ class DiscrepancyNote(SQLModel, table=True):
     body: str = Field(max_length=5000)
     status_from: str | None = Field(default=None, max_length=16)
     status_to: str | None = Field(default=None, max_length=16)
+    # A document sent with an answer, kept like uploads: by sha256 in the data folder.
+    attachment_name: str | None = Field(default=None, max_length=255)
+    attachment_sha256: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
@@ -154,6 +162,7 @@ class NotePublic(SQLModel):
     body: str
     status_from: str | None
     status_to: str | None
+    attachment_name: str | None = None
     created_at: datetime
 
 

@@ -5,16 +5,20 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import Engine, and_, func, or_, select
 from sqlmodel import Session
 
 from ftz.audit import service as audit
 from ftz.auth.scope import Caller, Permission, get_visible, visible
+from ftz.config import get_settings
 from ftz.database import utcnow
 from ftz.discrepancies import service as runs
 from ftz.discrepancies.models import Discrepancy, DiscrepancyNote, DiscrepancyPublic, NoteKind, Run, Status
 from ftz.errors import Conflict, InvalidInput, NotFound
+from ftz.ingest import blobs
 from ftz.zones.models import Operator, Zone
 
 # What a decision may set; CLOSED is the runs' to set, when the data no longer supports a finding.
@@ -36,7 +40,7 @@ class Filters:
 def get_all(
     session: Session, *, caller: Caller, filters: Filters, cursor: str | None = None, limit: int = 50
 ) -> tuple[list[Discrepancy], str | None]:
-    """A page of discrepancies, highest risk first, and the cursor of the next page (None at the end).
+    """A page of discrepancies, highest risk (then newest) first, and the cursor of the next page (None at the end).
     An operator sees those on its own records, to answer them."""
     caller.require(Permission.READ)
     query = select(Discrepancy).where(visible(caller, Discrepancy))
@@ -61,11 +65,10 @@ def get_all(
     if cursor:
         score, ident = _decode(cursor)
         query = query.where(
-            or_(Discrepancy.risk_score < score, and_(Discrepancy.risk_score == score, Discrepancy.id > ident))
+            or_(Discrepancy.risk_score < score, and_(Discrepancy.risk_score == score, Discrepancy.id < ident))
         )
-    rows = list(
-        session.execute(query.order_by(Discrepancy.risk_score.desc(), Discrepancy.id).limit(limit + 1)).scalars()
-    )
+    order = (Discrepancy.risk_score.desc(), Discrepancy.id.desc())
+    rows = list(session.execute(query.order_by(*order).limit(limit + 1)).scalars())
     page, more = rows[:limit], len(rows) > limit
     return page, _encode(page[-1]) if more else None
 
@@ -92,6 +95,40 @@ def comment(session: Session, *, caller: Caller, discrepancy_id: int, body: str)
     session.flush()
     _audit(session, caller, "discrepancy.commented", discrepancy, {"note": note.id, "body": note.body})
     return note
+
+
+def answer(
+    session: Session,
+    *,
+    caller: Caller,
+    discrepancy_id: int,
+    body: str,
+    attachment: tuple[str, BinaryIO] | None = None,
+) -> DiscrepancyNote:
+    """The operator's explanation of a finding on its records, with a document if it has one
+    (kept by sha256, like uploads)."""
+    caller.require(Permission.ANSWER)
+    discrepancy = get(session, caller=caller, discrepancy_id=discrepancy_id)
+    note = DiscrepancyNote(discrepancy_id=discrepancy.id, kind=NoteKind.ANSWER, author=caller.name, body=_text(body))
+    if attachment is not None:
+        name, stream = attachment
+        settings = get_settings()
+        blob = blobs.store(stream, settings.data_dir, settings.upload_max_bytes)
+        note.attachment_name, note.attachment_sha256 = (name or "attachment")[:255], blob.sha256
+    session.add(note)
+    session.flush()
+    details = {"note": note.id, "body": note.body, "attachment": note.attachment_name, "sha256": note.attachment_sha256}
+    _audit(session, caller, "discrepancy.answered", discrepancy, details)
+    return note
+
+
+def get_attachment(session: Session, *, caller: Caller, discrepancy_id: int, note_id: int) -> tuple[Path, str]:
+    """Where a note's document is kept, and its name; for those who may see the discrepancy."""
+    get(session, caller=caller, discrepancy_id=discrepancy_id)
+    note = session.get(DiscrepancyNote, note_id)
+    if note is None or note.discrepancy_id != discrepancy_id or not note.attachment_sha256:
+        raise NotFound(f"no document on note {note_id}")
+    return blobs.blob_path(get_settings().data_dir, note.attachment_sha256), note.attachment_name
 
 
 def decide(session: Session, *, caller: Caller, discrepancy_id: int, status: str, reason: str) -> Discrepancy:

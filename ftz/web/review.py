@@ -5,8 +5,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, RedirectResponse
 
 from ftz.api.deps import DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
 from ftz.discrepancies import review
@@ -90,6 +91,28 @@ def comment(
     review.comment(db, caller=caller, discrepancy_id=discrepancy_id, body=body)
     db.commit()
     return flash(RedirectResponse(f"/discrepancies/{discrepancy_id}", status_code=303), "Comment added")
+
+
+@router.post("/discrepancies/{discrepancy_id}/answers")
+async def answer(
+    discrepancy_id: RecordId,
+    db: DbDep,
+    caller: WebCallerDep,
+    body: Annotated[str, Form(max_length=5000)] = "",
+    file: UploadFile | None = None,
+):
+    attachment = (file.filename, file.file) if file is not None and file.filename else None
+    await run_in_threadpool(
+        review.answer, db, caller=caller, discrepancy_id=discrepancy_id, body=body, attachment=attachment
+    )
+    db.commit()
+    return flash(RedirectResponse(f"/discrepancies/{discrepancy_id}", status_code=303), "Answer sent to customs")
+
+
+@router.get("/discrepancies/{discrepancy_id}/notes/{note_id}/attachment")
+def attachment(discrepancy_id: RecordId, note_id: RecordId, db: DbDep, caller: WebCallerDep):
+    path, name = review.get_attachment(db, caller=caller, discrepancy_id=discrepancy_id, note_id=note_id)
+    return FileResponse(path, media_type="application/octet-stream", filename=name)
 
 
 @router.get("/runs")

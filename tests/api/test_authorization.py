@@ -75,6 +75,12 @@ def routes(world: World, caller: str) -> list[tuple[str, str, dict | None, dict[
          INVESTIGATORS),
         ("POST", f"/api/v1/discrepancies/{d['CHARLIE3']}/comments", {"body": "x"},
          INVESTIGATORS | {"aud.a": 404, "aud.b": OK}),
+        ("POST", f"/api/v1/discrepancies/{d['ALPHA1']}/answers", {"__form__": {"body": "samples sent to the lab"}},
+         {c: 403 for c in EVERYONE} | {"op.alpha": OK}),
+        ("POST", f"/api/v1/discrepancies/{d['CHARLIE3']}/answers", {"__form__": {"body": "x"}},
+         {c: 403 for c in EVERYONE} | {"op.alpha": 404}),
+        ("GET", f"/api/v1/discrepancies/{d['ALPHA1']}/notes/1/attachment", None,
+         {c: 404 for c in READERS} | {"alpha.movements": 403, "admin.customs": 403}),
         ("GET", "/api/v1/runs", None, REVIEWERS),
         ("GET", "/api/v1/runs/1", None, REVIEWERS | {"aud.a": 404, "aud.b": 404, "aud.a.read": 404}),
         ("POST", "/api/v1/runs", {"zone_code": "ZONEA"}, INVESTIGATORS),
@@ -102,7 +108,11 @@ def test_every_route_answers_each_caller_as_its_role_allows(world: World, client
     headers = _client_for(world, client, caller)
     wrong = []
     for method, path, body, expected in routes(world, caller):
-        response = client.request(method, path, json=body, headers=headers)
+        form = body.get("__form__") if isinstance(body, dict) else None
+        if form is not None:
+            response = client.request(method, path, data=form, headers=headers)
+        else:
+            response = client.request(method, path, json=body, headers=headers)
         want = 401 if caller in REFUSED else expected[caller]
         got_ok = 200 <= response.status_code < 300
         if (want == OK and not got_ok) or (want != OK and response.status_code != want):
