@@ -4,6 +4,7 @@ import csv
 import io
 import json
 
+from openpyxl import Workbook
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -56,12 +57,30 @@ def to_csv(records: list[dict]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        flat = dict(record)
-        flat["control_codes"] = ",".join(record["control_codes"])
-        flat["evidence"] = json.dumps(record["evidence"], ensure_ascii=False)
-        flat["strategic"] = "true" if record["strategic"] else "false"
-        writer.writerow({k: _safe(v) for k, v in flat.items()})
+        writer.writerow(_flat(record))
     return buffer.getvalue()
+
+
+def to_xlsx(records: list[dict]) -> bytes:
+    """The same table as a workbook; every cell is text or a number, never a formula."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("discrepancies")
+    sheet.append(FIELDS)
+    for record in records:
+        flat = _flat(record)
+        sheet.append([flat[name] for name in FIELDS])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _flat(record: dict) -> dict:
+    """One row of the contract's fields, as plain safe cells."""
+    flat = {name: record.get(name) for name in FIELDS}
+    flat["control_codes"] = ",".join(record["control_codes"])
+    flat["evidence"] = json.dumps(record["evidence"], ensure_ascii=False)
+    flat["strategic"] = "true" if record["strategic"] else "false"
+    return {k: _safe(v) for k, v in flat.items()}
 
 
 def _safe(value):

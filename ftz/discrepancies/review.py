@@ -73,6 +73,17 @@ def get_all(
     return page, _encode(page[-1]) if more else None
 
 
+def get_filtered(session: Session, *, caller: Caller, filters: Filters, most: int = 100_000) -> list[Discrepancy]:
+    """Every discrepancy the filters select (up to ``most``), in queue order, for an export."""
+    found, cursor = [], None
+    while len(found) < most:
+        page, cursor = get_all(session, caller=caller, filters=filters, cursor=cursor, limit=5_000)
+        found += page
+        if cursor is None:
+            break
+    return found[:most]
+
+
 def get(session: Session, *, caller: Caller, discrepancy_id: int) -> Discrepancy:
     """One discrepancy the caller may see (else not found)."""
     caller.require(Permission.READ)

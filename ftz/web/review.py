@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from ftz.api.deps import DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
-from ftz.discrepancies import review
+from ftz.discrepancies import export, review
 from ftz.discrepancies import service as runs
-from ftz.errors import InvalidInput
+from ftz.errors import InvalidInput, NotFound
 from ftz.ledger import lots
 from ftz.ledger.models import StockCountCreate
 from ftz.web.pages import flash, render
@@ -36,27 +36,35 @@ def dashboard(request: Request, db: DbDep, caller: WebCallerDep):
 
 
 @router.get("/discrepancies")
-def queue(
-    request: Request,
-    db: DbDep,
-    caller: WebCallerDep,
-    kind: str = "",
-    status: str = "",
-    severity: str = "",
-    zone: str = "",
-    operator: str = "",
-    strategic: str = "",
-    cursor: str = "",
-):
-    filters = review.Filters(
-        kind or None, status or None, severity or None, zone or None, operator or None, None,
-        {"yes": True, "no": False}.get(strategic), include_closed=status == "CLOSED",
-    )  # fmt: skip
+def queue(request: Request, db: DbDep, caller: WebCallerDep, cursor: str = ""):
+    filters = _filters(request)
     items, next_cursor = review.get_all(db, caller=caller, filters=filters, cursor=cursor or None, limit=50)
     query = {k: v for k, v in request.query_params.items() if k != "cursor" and v}
     context = {"items": review.public(db, items), "next_cursor": next_cursor, "query": query, "kinds": KINDS,
-               "filters": filters, "strategic": strategic}  # fmt: skip
+               "filters": filters, "strategic": request.query_params.get("strategic", "")}  # fmt: skip
     return render(request, "discrepancies/queue.html", context, block="rows")
+
+
+@router.get("/discrepancies/export.{extension}")
+def export_queue(request: Request, extension: str, db: DbDep, caller: WebCallerDep):
+    if extension not in ("csv", "xlsx"):
+        raise NotFound(f"no export as {extension}: csv or xlsx")
+    found = review.get_filtered(db, caller=caller, filters=_filters(request))
+    records = [d.model_dump() for d in review.public(db, found)]
+    content = export.to_csv(records).encode() if extension == "csv" else export.to_xlsx(records)
+    media = "text/csv" if extension == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    disposition = f'attachment; filename="discrepancies.{extension}"'
+    return Response(content, media_type=media, headers={"Content-Disposition": disposition})
+
+
+def _filters(request: Request) -> review.Filters:
+    """The queue's filters, as the query string gives them."""
+    q = request.query_params
+    return review.Filters(
+        kind=q.get("kind") or None, status=q.get("status") or None, severity=q.get("severity") or None,
+        zone=q.get("zone") or None, operator=q.get("operator") or None,
+        strategic={"yes": True, "no": False}.get(q.get("strategic", "")), include_closed=q.get("status") == "CLOSED",
+    )  # fmt: skip
 
 
 @router.get("/discrepancies/{discrepancy_id}")

@@ -1,0 +1,77 @@
+"""The pages without a browser: what they show each role, exports, and forms without JavaScript."""
+
+import csv
+import io
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlmodel import Session
+
+from ftz.api.app import create_app
+from ftz.auth import service as accounts
+from ftz.discrepancies import service as runs
+from tests.helpers import admission, customs_item, import_customs, import_movements, write_csv
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def auditor(zone_with_operators, tmp_path):
+    """Three quantity mismatches (one on a lot named like a spreadsheet formula), an auditor logged in."""
+    lots = ["LOT1", "LOT2", "=HYPERLINK(1)"]
+    items = [customs_item(f"D{n}", lot_ref=lot, quantity="100", unit="KGM") for n, lot in enumerate(lots)]
+    import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", items))
+    moves = [admission(f"M{n}", lot=lot, customs_ref=f"D{n}", quantity="90") for n, lot in enumerate(lots)]
+    import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", moves))
+    runs.run(zone_with_operators)
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="aud", role="AUDITOR", password=PASSWORD, actor="t")
+        session.commit()
+    with TestClient(create_app()) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        client.post("/login", data={"name": "aud", "password": PASSWORD, "csrf_token": token})
+        yield client
+
+
+def test_the_queue_exports_as_csv_with_no_cell_a_formula(auditor):
+    response = auditor.get("/discrepancies/export.csv", params={"kind": "QUANTITY_MISMATCH"})
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert sorted(r["lot_ref"] for r in rows) == ["'=HYPERLINK(1)", "LOT1", "LOT2"]
+    assert {r["kind"] for r in rows} == {"QUANTITY_MISMATCH"}
+
+
+def test_the_queue_exports_as_xlsx_with_text_cells_only(auditor):
+    response = auditor.get("/discrepancies/export.xlsx", params={"operator": "OP001"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    lots = sorted(row[header.index("lot_ref")] for row in rows)
+    assert lots == ["'=HYPERLINK(1)", "LOT1", "LOT2"]
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_an_empty_filter_says_so(auditor):
+    page = auditor.get("/discrepancies", params={"kind": "STOCK_SHORTAGE"})
+    assert "No discrepancy matches these filters." in page.text
+
+
+def test_a_decision_without_javascript_and_without_a_reason_is_refused_with_the_reason(auditor):
+    page = auditor.get("/discrepancies")
+    target = re.search(r'href="/discrepancies/(\d+)"', page.text).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', auditor.get(f"/discrepancies/{target}").text).group(1)
+    refused = auditor.post(f"/discrepancies/{target}/decision", data={"status": "ESCALATED", "csrf_token": token})
+    assert refused.status_code == 422 and "the text is empty" in refused.text
+    done = auditor.post(
+        f"/discrepancies/{target}/decision", data={"status": "ESCALATED", "reason": "no licence", "csrf_token": token}
+    )
+    assert done.status_code == 200 and "Decision recorded: ESCALATED" in done.text
+    assert "discrepancy.decided" in done.text
+
+
+def test_a_page_without_a_session_sends_the_browser_to_login(zone_with_operators):
+    with TestClient(create_app()) as client:
+        response = client.get("/discrepancies", follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/login"
