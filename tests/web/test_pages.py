@@ -75,3 +75,13 @@ def test_a_page_without_a_session_sends_the_browser_to_login(zone_with_operators
     with TestClient(create_app()) as client:
         response = client.get("/discrepancies", follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"] == "/login"
+
+
+def test_a_count_recorded_from_the_lot_page_shows_in_its_timeline(auditor):
+    page = auditor.get("/lots/OP001/LOT1")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    form = {"operator_code": "OP001", "lot_ref": "LOT1", "counted_at": "2026-11-02T09:30", "quantity": "85",
+            "unit": "KGM", "note": "bay 4", "csrf_token": token}  # fmt: skip
+    after = auditor.post("/counts", data=form)
+    assert after.status_code == 200 and "Count recorded: 85 KGM" in after.text
+    assert re.search(r"<td>inspection</td><td>count \d+ by aud</td><td>COUNT</td><td class=\"num\">85</td>", after.text)
