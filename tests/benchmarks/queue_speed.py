@@ -21,11 +21,12 @@ PASSWORD = "benchmark-password"
 
 def fill(url: str, n: int) -> None:
     """Zones, operators, one run and N findings, written in bulk (the engine is not what is measured)."""
-    from sqlalchemy import text
+    from sqlalchemy import insert, text
     from sqlmodel import Session
 
     from ftz.auth import service as accounts
-    from ftz.database import get_engine
+    from ftz.database import get_engine, utcnow
+    from ftz.discrepancies.models import Run
     from ftz.migrations import upgrade
     from ftz.reference.service import ensure_shipped
     from ftz.zones import service as zones
@@ -42,9 +43,19 @@ def fill(url: str, n: int) -> None:
         accounts.create(s, name="auditor", role="AUDITOR", password=PASSWORD, zone_codes=["ZQA"], actor="bench")
         s.commit()
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO run (started_at, full, outcome, counts, new, seen_again, closed, "
-                          "reference_versions, seen) VALUES (CURRENT_TIMESTAMP, true, 'SUCCEEDED', '{}', 0, 0, 0, "
-                          "'{}', '{}')"))  # fmt: skip
+        conn.execute(
+            insert(Run.__table__).values(
+                outcome="SUCCEEDED",
+                full=True,
+                started_at=utcnow(),
+                counts={},
+                reference_versions={},
+                seen={},
+                new=0,
+                seen_again=0,
+                closed=0,
+            )
+        )
         rows = []
         for i in range(n):
             rows.append({
