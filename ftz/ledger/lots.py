@@ -176,3 +176,37 @@ def _superseded(movement: Movement, moves: list[Movement], corrected: set[str]) 
 
 def _count(count: StockCount, operator_code: str) -> StockCountPublic:
     return StockCountPublic.model_validate(count, update={"operator_code": operator_code})
+
+
+def get_lineage(
+    session: Session, *, caller: Caller, operator_code: str, lot_ref: str | None = None, process_ref: str | None = None
+) -> list[dict]:
+    """The processing operations a lot went into or came out of (or one operation): for each,
+    its input lots and output lots with the quantities booked, as they stand after corrections."""
+    caller.require(Permission.READ)
+    operator = operator_in_scope(session, caller, operator_code)
+    steps = select(Movement).where(
+        Movement.operator_id == operator.id, Movement.movement_type.in_(["CONSUME", "PRODUCE"])
+    )
+    if process_ref:
+        processes = {process_ref}
+    else:
+        of_lot = steps.with_only_columns(Movement.process_ref).where(Movement.lot_ref == lot_ref)
+        processes = set(session.execute(of_lot).scalars())
+    processes.discard(None)
+    if not processes:
+        return []
+    rows = list(session.execute(steps.where(Movement.process_ref.in_(processes)).order_by(Movement.id)).scalars())
+    corrected = {m.corrects_ref for m in rows if m.corrects_ref}
+    current = [m for m in rows if not _superseded(m, rows, corrected)]
+    lineage = []
+    for ref in sorted(processes):
+        moves = [m for m in current if m.process_ref == ref]
+        lineage.append(
+            {
+                "process_ref": ref,
+                "inputs": [(m.lot_ref, m.quantity, m.unit) for m in moves if m.movement_type == "CONSUME"],
+                "outputs": [(m.lot_ref, m.quantity, m.unit) for m in moves if m.movement_type == "PRODUCE"],
+            }
+        )
+    return lineage

@@ -70,8 +70,12 @@ def _filters(request: Request) -> review.Filters:
 @router.get("/discrepancies/{discrepancy_id}")
 def finding(request: Request, discrepancy_id: RecordId, db: DbDep, caller: WebCallerDep):
     discrepancy = review.get(db, caller=caller, discrepancy_id=discrepancy_id)
+    d = review.public(db, [discrepancy])[0]
+    lineage = lots.get_lineage(db, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref,
+                               process_ref=d.process_ref)  # fmt: skip
     context = {
-        "d": review.public(db, [discrepancy])[0],
+        "d": d,
+        "lineage": lineage,
         "notes": review.get_notes(db, caller=caller, discrepancy_id=discrepancy_id),
         "history": review.get_history(db, caller=caller, discrepancy_id=discrepancy_id),
         "decisions": review.DECISIONS,

@@ -85,3 +85,22 @@ def test_a_count_recorded_from_the_lot_page_shows_in_its_timeline(auditor):
     after = auditor.post("/counts", data=form)
     assert after.status_code == 200 and "Count recorded: 85 KGM" in after.text
     assert re.search(r"<td>inspection</td><td>count \d+ by aud</td><td>COUNT</td><td class=\"num\">85</td>", after.text)
+
+
+def test_a_processing_finding_draws_its_inputs_and_outputs(auditor, zone_with_operators, tmp_path):
+    rows = [
+        admission("P0", lot="RAW", customs_ref="D0", quantity="100"),
+        admission("P1", lot="RAW", movement_type="CONSUME", process_ref="PR-1", quantity="100", customs_ref="",
+                  origin_country="", occurred_at="2026-09-05T08:00:00"),
+        admission("P2", lot="PART", movement_type="PRODUCE", process_ref="PR-1", quantity="40", customs_ref="",
+                  origin_country="", occurred_at="2026-09-06T08:00:00"),
+    ]  # fmt: skip
+    import_movements(zone_with_operators, write_csv(tmp_path / "p.csv", rows), operator="OP002")
+    runs.run(zone_with_operators)
+    page = auditor.get("/discrepancies", params={"kind": "PROCESSING_LOSS"})
+    target = re.search(r'href="/discrepancies/(\d+)"', page.text).group(1)
+    finding = auditor.get(f"/discrepancies/{target}").text
+    figure = re.search(r'<figure class="lineage".*?</figure>', finding, re.S).group(0)
+    inputs, outputs = re.findall(r'<ul class="lots">(.*?)</ul>', figure, re.S)
+    assert ">RAW</a><br>100 KGM" in inputs and ">PART</a><br>40 KGM" in outputs
+    assert "<strong>PR-1</strong>" in figure
