@@ -1,6 +1,7 @@
 """Discrepancies: find (filters, cursor pages), read with notes, comment, decide; and runs."""
 
 import logging
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, UploadFile
@@ -11,6 +12,7 @@ from ftz.api.deps import CallerDep, DbDep, EngineDep, RecordId
 from ftz.discrepancies import review
 from ftz.discrepancies import service as runs
 from ftz.discrepancies.models import (
+    AssignmentCreate,
     CommentCreate,
     DecisionCreate,
     DiscrepancyDetail,
@@ -38,12 +40,26 @@ def list_discrepancies(
     lot_ref: str | None = None,
     strategic: bool | None = None,
     include_closed: bool = False,
+    assignee: str | None = None,
+    since: Annotated[date | None, Query(description="First seen on or after this day (UTC)")] = None,
+    order: Annotated[str, Query(pattern="^(risk|newest)$")] = "risk",
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ):
-    filters = review.Filters(kind, status, severity, zone, operator, lot_ref, strategic, include_closed)
+    filters = review.Filters(
+        kind, status, severity, zone, operator, lot_ref, strategic, include_closed, assignee, since, order
+    )
     items, next_cursor = review.get_all(db, caller=caller, filters=filters, cursor=cursor, limit=limit)
     return DiscrepancyPage(items=review.public(db, items), next_cursor=next_cursor)
+
+
+@router.post(
+    "/discrepancies/assignments", response_model=list[DiscrepancyPublic], summary="Assign discrepancies to an auditor"
+)
+def assign(body: AssignmentCreate, db: DbDep, caller: CallerDep):
+    found = review.assign(db, caller=caller, ids=body.ids, assignee=body.assignee)
+    db.commit()
+    return review.public(db, found)
 
 
 @router.get("/discrepancies/{discrepancy_id}", response_model=DiscrepancyDetail, summary="One discrepancy")

@@ -68,6 +68,7 @@ class Discrepancy(SQLModel, table=True):
     risk_score: int
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=Status.OPEN, max_length=16, index=True)
+    assignee: str | None = Field(default=None, max_length=100, index=True)  # the auditor working it
     first_seen_run: int = Field(foreign_key="run.id")
     last_seen_run: int = Field(foreign_key="run.id")
     closed_run: int | None = Field(default=None, foreign_key="run.id")
@@ -135,6 +136,7 @@ class DiscrepancyPublic(SQLModel):
     last_seen_run: int
     closed_run: int | None = None
     close_reason: str | None = None
+    assignee: str | None = None
 
 
 class DiscrepancyPage(SQLModel):
@@ -183,6 +185,13 @@ class DecisionCreate(SQLModel):
 
     status: Status
     reason: str = Field(min_length=1, max_length=5000)
+
+
+class AssignmentCreate(SQLModel):
+    model_config = {"json_schema_extra": {"examples": [{"ids": [17, 18], "assignee": "auditor.khan"}]}}
+
+    ids: list[int] = Field(min_length=1, max_length=500)
+    assignee: str | None = Field(default=None, max_length=100, description="An auditor's account; null to unassign")
 
 
 class RunCreate(SQLModel):

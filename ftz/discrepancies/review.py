@@ -4,7 +4,7 @@ the caller's scope."""
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -12,6 +12,7 @@ from sqlalchemy import Engine, and_, func, or_, select
 from sqlmodel import Session
 
 from ftz.audit import service as audit
+from ftz.auth.models import AuditorZone, Role, User
 from ftz.auth.scope import Caller, Permission, get_visible, visible
 from ftz.config import get_settings
 from ftz.database import utcnow
@@ -35,6 +36,9 @@ class Filters:
     lot_ref: str | None = None
     strategic: bool | None = None
     include_closed: bool = False
+    assignee: str | None = None
+    since: date | None = None  # first seen on or after this day (UTC)
+    order: str = "risk"  # or "newest"
 
 
 def get_all(
@@ -62,15 +66,50 @@ def get_all(
         query = query.where(Discrepancy.lot_ref == filters.lot_ref)
     if filters.strategic is not None:
         query = query.where(Discrepancy.strategic.is_(filters.strategic))
+    if filters.assignee:
+        query = query.where(Discrepancy.assignee == filters.assignee)
+    if filters.since:
+        query = query.where(Discrepancy.created_at >= datetime.combine(filters.since, time(), UTC))
+    newest = filters.order == "newest"
     if cursor:
         score, ident = _decode(cursor)
         query = query.where(
-            or_(Discrepancy.risk_score < score, and_(Discrepancy.risk_score == score, Discrepancy.id < ident))
+            Discrepancy.id < ident
+            if newest
+            else or_(Discrepancy.risk_score < score, and_(Discrepancy.risk_score == score, Discrepancy.id < ident))
         )
-    order = (Discrepancy.risk_score.desc(), Discrepancy.id.desc())
+    order = (Discrepancy.id.desc(),) if newest else (Discrepancy.risk_score.desc(), Discrepancy.id.desc())
     rows = list(session.execute(query.order_by(*order).limit(limit + 1)).scalars())
     page, more = rows[:limit], len(rows) > limit
     return page, _encode(page[-1]) if more else None
+
+
+def assign(session: Session, *, caller: Caller, ids: list[int], assignee: str | None) -> list[Discrepancy]:
+    """Give discrepancies to an auditor (or take them back); each assignment is audited."""
+    caller.require(Permission.INVESTIGATE)
+    found = [get(session, caller=caller, discrepancy_id=i) for i in dict.fromkeys(ids)]
+    if assignee:
+        account = session.execute(select(User).where(User.name == assignee)).scalar_one_or_none()
+        if account is None or not account.active or account.role not in (Role.AUDITOR, Role.ADMIN):
+            raise InvalidInput(f"{assignee} is not an auditor's active account")
+        zones = set(session.execute(select(AuditorZone.zone_id).where(AuditorZone.user_id == account.id)).scalars())
+        outside = [d.id for d in found if zones and d.zone_id not in zones]
+        if outside:
+            raise InvalidInput(f"{assignee} does not work the zone of discrepancies {outside}")
+    for discrepancy in found:
+        if discrepancy.assignee != assignee:
+            _audit(session, caller, "discrepancy.assigned", discrepancy, {"from": discrepancy.assignee, "to": assignee})
+            discrepancy.assignee, discrepancy.updated_at = assignee, utcnow()
+            session.add(discrepancy)
+    session.flush()
+    return found
+
+
+def get_auditors(session: Session, *, caller: Caller) -> list[str]:
+    """The active auditors' and administrators' account names, for assigning work."""
+    caller.require(Permission.INVESTIGATE)
+    query = select(User.name).where(User.active.is_(True), User.role.in_([Role.AUDITOR, Role.ADMIN]))
+    return list(session.execute(query.order_by(User.name)).scalars())
 
 
 def get_filtered(session: Session, *, caller: Caller, filters: Filters, most: int = 100_000) -> list[Discrepancy]:

@@ -1,7 +1,7 @@
 """Auditors' pages: dashboard, queue, a finding (evidence, decision, comments, history),
 runs, and counts found at an inspection. Operators reach their own findings here too."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -40,8 +40,11 @@ def queue(request: Request, db: DbDep, caller: WebCallerDep, cursor: str = ""):
     filters = _filters(request)
     items, next_cursor = review.get_all(db, caller=caller, filters=filters, cursor=cursor or None, limit=50)
     query = {k: v for k, v in request.query_params.items() if k != "cursor" and v}
-    context = {"items": review.public(db, items), "next_cursor": next_cursor, "query": query, "kinds": KINDS,
-               "filters": filters, "strategic": request.query_params.get("strategic", "")}  # fmt: skip
+    auditors = review.get_auditors(db, caller=caller) if caller.role != "OPERATOR" else []
+    context = {
+        "items": review.public(db, items), "next_cursor": next_cursor, "query": query, "kinds": KINDS,
+        "filters": filters, "strategic": request.query_params.get("strategic", ""), "auditors": auditors,
+    }  # fmt: skip
     return render(request, "discrepancies/queue.html", context, block="rows")
 
 
@@ -60,11 +63,31 @@ def export_queue(request: Request, extension: str, db: DbDep, caller: WebCallerD
 def _filters(request: Request) -> review.Filters:
     """The queue's filters, as the query string gives them."""
     q = request.query_params
+    try:
+        since = date.fromisoformat(q["since"]) if q.get("since") else None
+    except ValueError:
+        raise InvalidInput(f'since: "{q["since"]}" is not a date (YYYY-MM-DD)') from None
+    assignee = request.state.caller.name if q.get("assignee") == "me" else q.get("assignee") or None
     return review.Filters(
         kind=q.get("kind") or None, status=q.get("status") or None, severity=q.get("severity") or None,
         zone=q.get("zone") or None, operator=q.get("operator") or None,
         strategic={"yes": True, "no": False}.get(q.get("strategic", "")), include_closed=q.get("status") == "CLOSED",
+        assignee=assignee, since=since, order="newest" if q.get("order") == "newest" else "risk",
     )  # fmt: skip
+
+
+@router.post("/discrepancies/assignments")
+async def assign(request: Request, db: DbDep, caller: WebCallerDep):
+    form = await request.form()
+    ids = [int(i) for i in form.getlist("ids") if str(i).isdigit()]
+    if not ids:
+        raise InvalidInput("tick at least one discrepancy to assign")
+    assignee = str(form.get("assignee", "")).strip() or None
+    await run_in_threadpool(review.assign, db, caller=caller, ids=ids, assignee=assignee)
+    db.commit()
+    back = str(form.get("back", "/discrepancies"))
+    target = back if back.startswith("/discrepancies") else "/discrepancies"
+    return flash(RedirectResponse(target, status_code=303), f"{len(ids)} assigned to {assignee or 'nobody'}")
 
 
 @router.get("/discrepancies/{discrepancy_id}")

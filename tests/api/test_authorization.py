@@ -81,6 +81,7 @@ def routes(world: World, caller: str) -> list[tuple[str, str, dict | None, dict[
          {c: 403 for c in EVERYONE} | {"op.alpha": 404}),
         ("GET", f"/api/v1/discrepancies/{d['ALPHA1']}/notes/1/attachment", None,
          {c: 404 for c in READERS} | {"alpha.movements": 403, "admin.customs": 403}),
+        ("POST", "/api/v1/discrepancies/assignments", {"ids": [d["ALPHA1"]], "assignee": "aud.a"}, INVESTIGATORS),
         ("GET", "/api/v1/runs", None, REVIEWERS),
         ("GET", "/api/v1/runs/1", None, REVIEWERS | {"aud.a": 404, "aud.b": 404, "aud.a.read": 404}),
         ("POST", "/api/v1/runs", {"zone_code": "ZONEA"}, INVESTIGATORS),

@@ -104,3 +104,29 @@ def test_a_processing_finding_draws_its_inputs_and_outputs(auditor, zone_with_op
     inputs, outputs = re.findall(r'<ul class="lots">(.*?)</ul>', figure, re.S)
     assert ">RAW</a><br>100 KGM" in inputs and ">PART</a><br>40 KGM" in outputs
     assert "<strong>PR-1</strong>" in figure
+
+
+def test_findings_are_assigned_in_bulk_and_the_queue_filters_by_assignee(auditor, zone_with_operators):
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="aud2", role="AUDITOR", password=PASSWORD, zone_codes=["ZFX"], actor="t")
+        session.commit()
+    queue = auditor.get("/discrepancies")
+    ids = re.findall(r'name="ids" value="(\d+)"', queue.text)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', queue.text).group(1)
+    done = auditor.post(
+        "/discrepancies/assignments", data={"ids": ids[:2], "assignee": "aud2", "csrf_token": token, "back": "/x"}
+    )
+    assert done.status_code == 200 and "2 assigned to aud2" in done.text
+    mine = auditor.get("/discrepancies", params={"assignee": "aud2"})
+    assert sorted(re.findall(r'name="ids" value="(\d+)"', mine.text)) == sorted(ids[:2])
+    refused = auditor.post(
+        "/discrepancies/assignments", data={"ids": ids[:1], "assignee": "nobody-here", "csrf_token": token}
+    )
+    assert refused.status_code == 422 and "is not an auditor" in refused.text
+
+
+def test_the_queue_orders_newest_first_and_filters_by_day(auditor):
+    newest = re.findall(r'name="ids" value="(\d+)"', auditor.get("/discrepancies", params={"order": "newest"}).text)
+    assert newest == sorted(newest, key=int, reverse=True)
+    assert "No discrepancy matches" in auditor.get("/discrepancies", params={"since": "2999-01-01"}).text
+    assert auditor.get("/discrepancies", params={"since": "yesterday"}).status_code == 422
