@@ -39,9 +39,19 @@ def page(browser: Browser, site: str) -> Iterator[Page]:
     context.close()
 
 
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
 def shot(page: Page, name: str, backend: str) -> None:
+    """Save the page as a screenshot, and check it against WCAG 2.1 A and AA with axe-core."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / f"{name}-{backend}.png", full_page=True)
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}))
+            .violations.map(v => `${v.id} (${v.nodes.length}): ${v.help} — ${v.nodes[0].target}`)"""
+    )
+    assert violations == [], f"{name}: {violations}"
 
 
 def log_in(page: Page, name: str) -> None:
