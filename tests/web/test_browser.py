@@ -87,6 +87,23 @@ def test_an_operator_reads_the_row_errors_of_a_bad_file_then_sends_a_good_one(pa
     page.goto("/lots")
     expect(page.get_by_role("link", name="LOT-W", exact=True)).to_be_visible()
     expect(page.get_by_text("CHARLIE3")).to_have_count(0)
+    shot(page, "operator-lots", backend(world))
+
+
+def test_an_operator_answers_a_question_from_customs_with_a_document(page: Page, world: World, tmp_path):
+    log_in(page, "op.alpha")
+    page.get_by_role("link", name="Questions from customs").click()
+    expect(page.locator("#rows tbody tr")).to_have_count(1)
+    shot(page, "operator-questions", backend(world))
+    page.locator("#rows tbody tr").first.get_by_role("link").first.click()
+    note = tmp_path / "weighbridge.pdf"
+    note.write_bytes(b"%PDF-1.4 weighbridge ticket")
+    page.get_by_label("Explanation").fill("10 kg of moisture lost in storage; ticket attached")
+    page.get_by_label("Supporting document (optional)").set_input_files(str(note))
+    page.get_by_role("button", name="Send answer").click()
+    expect(page.locator("#flash")).to_contain_text("Answer sent to customs")
+    expect(page.get_by_role("link", name="weighbridge.pdf")).to_be_visible()
+    shot(page, "operator-answered", backend(world))
 
 
 def test_an_auditor_filters_the_queue_opens_a_finding_and_decides_it(page: Page, world: World):
