@@ -22,8 +22,9 @@ from ftz.errors import Conflict, InvalidInput, NotFound
 from ftz.ingest import blobs
 from ftz.zones.models import Operator, Zone
 
-# What a decision may set; CLOSED is the runs' to set, when the data no longer supports a finding.
-DECISIONS = (Status.OPEN, Status.UNDER_REVIEW, Status.ESCALATED, Status.JUSTIFIED, Status.VIOLATION)
+# What a decision may set. An auditor's CLOSED stays closed whatever later runs find; a run
+# closes a finding the data no longer supports, and reopens it if it comes back.
+DECISIONS = (Status.OPEN, Status.UNDER_REVIEW, Status.ESCALATED, Status.JUSTIFIED, Status.VIOLATION, Status.CLOSED)
 
 
 @dataclass
@@ -190,8 +191,8 @@ def decide(session: Session, *, caller: Caller, discrepancy_id: int, status: str
     except ValueError:
         raise InvalidInput(f'"{status}" is not a status') from None
     if new not in DECISIONS:
-        raise InvalidInput(f"a decision sets one of {', '.join(DECISIONS)}; runs close discrepancies")
-    if discrepancy.status == Status.CLOSED:
+        raise InvalidInput(f"a decision sets one of {', '.join(DECISIONS)}")
+    if discrepancy.status == Status.CLOSED and discrepancy.closed_run is not None:
         raise Conflict(f"discrepancy {discrepancy.id} was closed by run {discrepancy.closed_run}: nothing to decide")
     old = discrepancy.status
     note = DiscrepancyNote(

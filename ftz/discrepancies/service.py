@@ -248,7 +248,13 @@ def _record(
     (within the run's scope: an incremental run speaks only for the lots it recomputed).
 
     Written with bulk statements: a run may touch tens of thousands of findings."""
-    columns = (Discrepancy.id, Discrepancy.fingerprint, Discrepancy.status, Discrepancy.operator_id)
+    columns = (
+        Discrepancy.id,
+        Discrepancy.fingerprint,
+        Discrepancy.status,
+        Discrepancy.operator_id,
+        Discrepancy.closed_run,
+    )
     query = select(*columns, Discrepancy.lot_ref, Discrepancy.customs_ref).where(Discrepancy.status != Status.CLOSED)
     if zone_id is not None:
         query = query.where(Discrepancy.zone_id == zone_id)
@@ -268,8 +274,14 @@ def _record(
             )
         record.seen_again += len(carried)
         known = {f: d for f, d in known.items() if f in inside}
-    reopen = select(*columns).where(Discrepancy.status == Status.CLOSED, Discrepancy.closed_run.is_not(None))
-    closed = {row.fingerprint: row for row in session.execute(reopen)}
+    # closed ones that come back: reopened if a run had closed them; an auditor's closing stays
+    wanted = list(findings["fingerprint"])
+    closed = {}
+    for chunk in range(0, len(wanted), 10_000):
+        back = select(*columns).where(
+            Discrepancy.status == Status.CLOSED, Discrepancy.fingerprint.in_(wanted[chunk : chunk + 10_000])
+        )
+        closed |= {row.fingerprint: row for row in session.execute(back)}
     now = utcnow()
     bind = session.get_bind()
     tiers = destination_tiers(reference.destinations(bind)).to_dict("index")
@@ -283,7 +295,7 @@ def _record(
             continue
         # facts refresh; the status an auditor set stays, unless a run had closed it
         values |= {"id": existing.id, "last_seen_run": record.id}
-        if existing.status == Status.CLOSED:  # closed by a run, and back in the data
+        if existing.status == Status.CLOSED and existing.closed_run is not None:  # a run's closing, undone
             values |= {"status": Status.OPEN, "closed_run": None, "close_reason": None}
         refreshed.append(values)
     seen = set(findings["fingerprint"])
