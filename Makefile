@@ -48,8 +48,10 @@ serve: setup
 run: demo
 	@FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz lots --summary
 	@FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz reconcile
-	@echo "Demo accounts (password: $(DEMO_PASSWORD)): admin, auditor, op101. Serve the API: make serve"
 	@echo "The demo zone is in $(DEMO_DB): FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz --help"
+	@echo "Serving it at http://127.0.0.1:8000 (Ctrl-C stops). Accounts, password $(DEMO_PASSWORD):"
+	@echo "  admin (ADMIN), auditor (AUDITOR, zone ZDM), op101 (OPERATOR of OP101)"
+	@FTZ_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/ftz serve
 
 # The suite runs on SQLite and on PostgreSQL (started here if it is not running).
 # The browser tests drive Debian's Chromium (installed here where missing); screenshots go to var/screenshots.
