@@ -91,7 +91,7 @@ async def assign(request: Request, db: DbDep, caller: WebCallerDep):
 
 
 @router.get("/discrepancies/{discrepancy_id}")
-def finding(request: Request, discrepancy_id: RecordId, db: DbDep, caller: WebCallerDep):
+def finding(request: Request, discrepancy_id: RecordId, db: DbDep, caller: WebCallerDep, engine: EngineDep):
     discrepancy = review.get(db, caller=caller, discrepancy_id=discrepancy_id)
     d = review.public(db, [discrepancy])[0]
     lineage = lots.get_lineage(db, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref,
@@ -99,6 +99,9 @@ def finding(request: Request, discrepancy_id: RecordId, db: DbDep, caller: WebCa
     context = {
         "d": d,
         "lineage": lineage,
+        "history_of_lot": lots.get_history(engine, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref)
+        if d.lot_ref and lots.has_lot(db, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref)
+        else None,
         "notes": review.get_notes(db, caller=caller, discrepancy_id=discrepancy_id),
         "history": review.get_history(db, caller=caller, discrepancy_id=discrepancy_id),
         "decisions": review.DECISIONS,

@@ -118,6 +118,10 @@ def test_an_auditor_filters_the_queue_opens_a_finding_and_decides_it(page: Page,
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(LOTS["ALPHA1"])
     shot(page, "auditor-queue", backend(world))
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
+    expect(rows.first).to_be_visible()
+    shot(page, "auditor-queue-tablet", backend(world))
+    page.set_viewport_size({"width": 1280, "height": 900})
     rows.first.get_by_role("link").first.click()
     expect(page.get_by_role("heading", name="Quantity mismatch")).to_be_visible()
     shot(page, "auditor-finding", backend(world))
