@@ -8,7 +8,7 @@ so that its existence does not leak.
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlmodel import Session
 
 from ftz.auth.models import Role, TokenScope
@@ -88,8 +88,8 @@ def visible(caller: Caller, model) -> ColumnElement[bool]:
         return columns.zone_id.in_(zones)
     if "operator_id" in columns:
         return columns.operator_id.in_(select(Operator.id).where(Operator.zone_id.in_(zones)))
-    if "zone_code" in columns:
-        return columns.zone_code.in_(select(Zone.code).where(Zone.id.in_(zones)))
+    if "zone_code" in columns:  # runs: of their zones, or of every zone (which covers theirs)
+        return or_(columns.zone_code.is_(None), columns.zone_code.in_(select(Zone.code).where(Zone.id.in_(zones))))
     return false()
 
 
