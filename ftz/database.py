@@ -15,6 +15,8 @@ from ftz.config import get_settings
 # Quantities and values are stored as integer millionths: SQLite has no exact decimal
 # type, and integers sum exactly on both databases and load fastest.
 SCALE = 1_000_000
+# Record ids are 32-bit integers on PostgreSQL: anything larger names no record.
+MAX_ID = 2**31 - 1
 
 
 class Quantity(TypeDecorator[Decimal]):

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from ftz.auth import service as accounts
 from ftz.auth.scope import Caller
 from ftz.config import Settings, get_settings
-from ftz.database import get_engine
+from ftz.database import MAX_ID, get_engine
 from ftz.errors import Forbidden, Unauthorized
 
 SESSION_COOKIE = "ftz_session"
@@ -134,8 +134,6 @@ def engine() -> Engine:
     return get_engine()
 
 
-# Record ids are 32-bit integers on PostgreSQL: anything larger names no record.
-MAX_ID = 2**31 - 1
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id", examples=[42])]
 DbDep = Annotated[Session, Depends(get_db)]
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -2,12 +2,13 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Index
 from sqlmodel import Column, Field, SQLModel
 
-from ftz.database import UTCDateTime, utcnow
+from ftz.database import MAX_ID, UTCDateTime, utcnow
 
 
 class RunOutcome(StrEnum):
@@ -190,7 +191,7 @@ class DecisionCreate(SQLModel):
 class AssignmentCreate(SQLModel):
     model_config = {"json_schema_extra": {"examples": [{"ids": [17, 18], "assignee": "auditor.khan"}]}}
 
-    ids: list[int] = Field(min_length=1, max_length=500)
+    ids: list[Annotated[int, PydanticField(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=500)
     assignee: str | None = Field(default=None, max_length=100, description="An auditor's account; null to unassign")
 
 

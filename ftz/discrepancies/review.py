@@ -15,7 +15,7 @@ from ftz.audit import service as audit
 from ftz.auth.models import AuditorZone, Role, User
 from ftz.auth.scope import Caller, Permission, get_visible, visible
 from ftz.config import get_settings
-from ftz.database import utcnow
+from ftz.database import MAX_ID, utcnow
 from ftz.discrepancies import service as runs
 from ftz.discrepancies.models import Discrepancy, DiscrepancyNote, DiscrepancyPublic, NoteKind, Run, Status
 from ftz.errors import Conflict, InvalidInput, NotFound
@@ -88,6 +88,9 @@ def get_all(
 def assign(session: Session, *, caller: Caller, ids: list[int], assignee: str | None) -> list[Discrepancy]:
     """Give discrepancies to an auditor (or take them back); each assignment is audited."""
     caller.require(Permission.INVESTIGATE)
+    beyond = [i for i in ids if not 1 <= i <= MAX_ID]
+    if beyond:
+        raise NotFound(f"no discrepancy {beyond[0]}")
     found = [get(session, caller=caller, discrepancy_id=i) for i in dict.fromkeys(ids)]
     if assignee:
         account = session.execute(select(User).where(User.name == assignee)).scalar_one_or_none()

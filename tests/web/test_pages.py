@@ -130,3 +130,9 @@ def test_the_queue_orders_newest_first_and_filters_by_day(auditor):
     assert newest == sorted(newest, key=int, reverse=True)
     assert "No discrepancy matches" in auditor.get("/discrepancies", params={"since": "2999-01-01"}).text
     assert auditor.get("/discrepancies", params={"since": "yesterday"}).status_code == 422
+
+
+def test_an_id_no_database_could_hold_is_simply_not_found(auditor):
+    token = re.search(r'name="csrf_token" value="([^"]+)"', auditor.get("/discrepancies").text).group(1)
+    response = auditor.post("/discrepancies/assignments", data={"ids": ["9223372036854775808"], "csrf_token": token})
+    assert response.status_code == 404 and "no discrepancy 9223372036854775808" in response.text
