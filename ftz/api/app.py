@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ftz.api import accounts, discrepancies, lots, problems, uploads
@@ -43,14 +43,38 @@ rejected upload `errors`, one per row and column.
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Refuse to serve a database whose schema is not the one this version expects."""
-    engine = get_engine()
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    if current != head:
-        raise RuntimeError(f"the database schema is at {current}, this version needs {head}: run `ftz db upgrade`")
+    problem = schema_problem()
+    if problem:
+        raise RuntimeError(problem)
     secret_key()  # created now rather than by the first login
     yield
+
+
+def schema_problem() -> str | None:
+    """Why the database cannot serve this version (unreachable, or schema not at head), or None."""
+    engine = get_engine()
+    try:
+        head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except Exception as exc:  # any failure to reach the database means not ready
+        return f"the database cannot be reached: {type(exc).__name__}"
+    if current != head:
+        return f"the database schema is at {current}, this version needs {head}: run `ftz db upgrade`"
+    return None
+
+
+def healthz() -> JSONResponse:
+    """The process is up (for a liveness probe)."""
+    return JSONResponse({"status": "ok"})
+
+
+def readyz() -> JSONResponse:
+    """The process can serve: the database is reachable and its schema is this version's."""
+    problem = schema_problem()
+    if problem:
+        return JSONResponse({"status": "unavailable", "detail": problem}, status_code=503)
+    return JSONResponse({"status": "ready"})
 
 
 def _htmx() -> FileResponse:
@@ -78,6 +102,8 @@ def create_app() -> FastAPI:
     for module in (views, web_uploads, web_lots, web_review):
         app.include_router(module.router)
     app.add_api_route("/static/htmx.min.js", _htmx, include_in_schema=False)
+    app.add_api_route("/healthz", healthz, include_in_schema=False)
+    app.add_api_route("/readyz", readyz, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.middleware("http")
