@@ -5,12 +5,9 @@ import io
 import json
 
 from openpyxl import Workbook
-from sqlalchemy import select
 from sqlmodel import Session
 
-from ftz.discrepancies import service
-from ftz.zones import service as zones
-from ftz.zones.models import Zone
+from ftz.discrepancies import review, service
 
 FIELDS = [
     "id", "kind", "zone_code", "operator_code", "lot_ref", "customs_ref", "process_ref", "strategic",
@@ -20,31 +17,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def rows(session: Session, *, include_closed: bool = False) -> list[dict]:
-    """The discrepancies as plain records, codes instead of ids."""
-    operators = {o.id: o for o in zones.get_all_operators(session)}
-    zone_codes = dict(session.execute(select(Zone.id, Zone.code)).all())
-    out = []
-    for d in service.get_all(session, include_closed=include_closed):
-        out.append(
-            {
-                "id": d.id,
-                "kind": d.kind,
-                "zone_code": zone_codes.get(d.zone_id),
-                "operator_code": operators[d.operator_id].code,
-                "lot_ref": d.lot_ref,
-                "customs_ref": d.customs_ref,
-                "process_ref": d.process_ref,
-                "strategic": d.strategic,
-                "control_codes": [c for c in d.control_codes.split(",") if c],
-                "severity": d.severity,
-                "risk_score": d.risk_score,
-                "evidence": d.evidence,
-                "status": d.status,
-                "first_seen_run": d.first_seen_run,
-                "last_seen_run": d.last_seen_run,
-            }
-        )
-    return out
+    """The discrepancies as plain records of the contract's fields, codes instead of ids."""
+    found = review.public(session, service.get_all(session, include_closed=include_closed))
+    return [d.model_dump(include=set(FIELDS)) for d in found]
 
 
 def to_json(records: list[dict]) -> str:
@@ -80,10 +55,11 @@ def _flat(record: dict) -> dict:
     flat["control_codes"] = ",".join(record["control_codes"])
     flat["evidence"] = json.dumps(record["evidence"], ensure_ascii=False)
     flat["strategic"] = "true" if record["strategic"] else "false"
-    return {k: _safe(v) for k, v in flat.items()}
+    return {k: safe_cell(v) for k, v in flat.items()}
 
 
-def _safe(value):
+def safe_cell(value):
+    """A cell a spreadsheet shows as text, never runs as a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return "" if value is None else value

@@ -3,6 +3,7 @@ the caller's scope."""
 
 import base64
 import binascii
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -20,6 +21,8 @@ from ftz.discrepancies import service as runs
 from ftz.discrepancies.models import Discrepancy, DiscrepancyNote, DiscrepancyPublic, NoteKind, Run, Status
 from ftz.errors import Conflict, InvalidInput, NotFound
 from ftz.ingest import blobs
+from ftz.ingest.checks import has_control
+from ftz.ledger import lots
 from ftz.zones.models import Operator, Zone
 
 # What a decision may set. An auditor's CLOSED stays closed whatever later runs find; a run
@@ -88,10 +91,16 @@ def get_all(
 def assign(session: Session, *, caller: Caller, ids: list[int], assignee: str | None) -> list[Discrepancy]:
     """Give discrepancies to an auditor (or take them back); each assignment is audited."""
     caller.require(Permission.INVESTIGATE)
-    beyond = [i for i in ids if not 1 <= i <= MAX_ID]
+    wanted = list(dict.fromkeys(ids))
+    beyond = [i for i in wanted if not 1 <= i <= MAX_ID]
     if beyond:
         raise NotFound(f"no discrepancy {beyond[0]}")
-    found = [get(session, caller=caller, discrepancy_id=i) for i in dict.fromkeys(ids)]
+    query = select(Discrepancy).where(Discrepancy.id.in_(wanted), visible(caller, Discrepancy))
+    by_id = {d.id: d for d in session.execute(query).scalars()}
+    missing = [i for i in wanted if i not in by_id]
+    if missing:
+        raise NotFound(f"no discrepancy {missing[0]}")
+    found = [by_id[i] for i in wanted]
     if assignee:
         account = session.execute(select(User).where(User.name == assignee)).scalar_one_or_none()
         if account is None or not account.active or account.role not in (Role.AUDITOR, Role.ADMIN):
@@ -131,6 +140,27 @@ def get(session: Session, *, caller: Caller, discrepancy_id: int) -> Discrepancy
     """One discrepancy the caller may see (else not found)."""
     caller.require(Permission.READ)
     return get_visible(session, caller, Discrepancy, discrepancy_id, what="discrepancy")
+
+
+def get_finding(session: Session, engine: Engine, *, caller: Caller, discrepancy_id: int) -> dict:
+    """A discrepancy with all an auditor reads beside it: notes, its audit events, the lot's
+    timeline (if the operator booked the lot) and the processing lineage."""
+    d = public(session, [get(session, caller=caller, discrepancy_id=discrepancy_id)])[0]
+    history_of_lot = None
+    # customs may name a lot the operator never booked: then there is no timeline
+    with suppress(NotFound):
+        if d.lot_ref:
+            history_of_lot = lots.get_history(engine, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref)
+    return {
+        "d": d,
+        "history_of_lot": history_of_lot,
+        "lineage": lots.get_lineage(
+            session, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref, process_ref=d.process_ref
+        ),
+        "notes": get_notes(session, caller=caller, discrepancy_id=discrepancy_id),
+        "history": get_history(session, caller=caller, discrepancy_id=discrepancy_id),
+        "decisions": DECISIONS,
+    }
 
 
 def get_notes(session: Session, *, caller: Caller, discrepancy_id: int) -> list[DiscrepancyNote]:
@@ -231,7 +261,7 @@ def _text(body: str) -> str:
         raise InvalidInput("the text is empty")
     if len(body) > 5000:
         raise InvalidInput("the text is longer than 5,000 characters")
-    if any(ord(c) < 32 and c not in "\n\r\t" for c in body):
+    if has_control(body):
         raise InvalidInput("the text contains a control character")
     return body
 

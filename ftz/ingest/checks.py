@@ -5,6 +5,7 @@ and, for each invalid row, the reason, written so that "row N, column: " can pre
 Reasons are only built for the invalid rows, so a clean file pays nothing for them.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -55,11 +56,20 @@ def _nonempty(values: pd.Series) -> pd.Series:
     return values.where(values != "")
 
 
+# Characters no text field may hold (tab, line feed and carriage return are fine).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control(text: str) -> bool:
+    """Whether a text holds a control character (NUL and the like)."""
+    return CONTROL.search(text) is not None
+
+
 def text(cells: pd.Series, max_length: int) -> Checked:
     """Free text, trimmed; empty becomes missing."""
     values = cells.str.strip()
     long = values.str.len() > max_length
-    control = values.str.contains("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", regex=True)
+    control = values.str.contains(CONTROL.pattern, regex=True)
 
     def reason(bad_raw: pd.Series) -> pd.Series:
         reasons = pd.Series(f"is longer than {max_length} characters", index=bad_raw.index, dtype="object")

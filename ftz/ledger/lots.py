@@ -85,13 +85,6 @@ def get_history(engine: Engine, *, caller: Caller, operator_code: str, lot_ref: 
     return history
 
 
-def has_lot(session: Session, *, caller: Caller, operator_code: str, lot_ref: str) -> bool:
-    """Whether the operator has booked anything on the lot (customs may name lots it never booked)."""
-    operator = operator_in_scope(session, caller, operator_code)
-    query = select(Movement.id).where(Movement.operator_id == operator.id, Movement.lot_ref == lot_ref).limit(1)
-    return session.execute(query).first() is not None
-
-
 def record_count(session: Session, *, caller: Caller, count_in: StockCountCreate) -> StockCountPublic:
     """Record what customs found on hand; the next run compares it with the book balance."""
     caller.require(Permission.INVESTIGATE)

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKeyConstraint, Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from ftz.database import Quantity, UTCDateTime, utcnow
+from ftz.ingest.checks import has_control
 
 
 class MovementType(StrEnum):
@@ -232,7 +233,7 @@ class StockCountCreate(SQLModel):
     @field_validator("operator_code", "lot_ref", "unit", "note")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
-        if value is not None and any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+        if value is not None and has_control(value):
             raise ValueError("contains a control character")
         return value
 

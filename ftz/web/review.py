@@ -92,20 +92,7 @@ async def assign(request: Request, db: DbDep, caller: WebCallerDep):
 
 @router.get("/discrepancies/{discrepancy_id}")
 def finding(request: Request, discrepancy_id: RecordId, db: DbDep, caller: WebCallerDep, engine: EngineDep):
-    discrepancy = review.get(db, caller=caller, discrepancy_id=discrepancy_id)
-    d = review.public(db, [discrepancy])[0]
-    lineage = lots.get_lineage(db, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref,
-                               process_ref=d.process_ref)  # fmt: skip
-    context = {
-        "d": d,
-        "lineage": lineage,
-        "history_of_lot": lots.get_history(engine, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref)
-        if d.lot_ref and lots.has_lot(db, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref)
-        else None,
-        "notes": review.get_notes(db, caller=caller, discrepancy_id=discrepancy_id),
-        "history": review.get_history(db, caller=caller, discrepancy_id=discrepancy_id),
-        "decisions": review.DECISIONS,
-    }
+    context = review.get_finding(db, engine, caller=caller, discrepancy_id=discrepancy_id)
     return render(request, "discrepancies/finding.html", context)
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from ftz.api.deps import DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
 from ftz.auth.models import Role
+from ftz.discrepancies.export import safe_cell
 from ftz.errors import InvalidInput
 from ftz.ingest import service as ingest
 from ftz.web.pages import flash, render
@@ -48,7 +49,7 @@ def errors_csv(upload_id: RecordId, db: DbDep, caller: WebCallerDep):
     writer = csv.writer(buffer)
     writer.writerow(["row", "column", "message"])
     for error in upload.errors:
-        writer.writerow([error["row"], error["column"], _safe(error["message"])])
+        writer.writerow([error["row"], error["column"], safe_cell(error["message"])])
     name = f"upload-{upload.id}-errors.csv"
     return Response(
         buffer.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
@@ -59,8 +60,3 @@ def errors_csv(upload_id: RecordId, db: DbDep, caller: WebCallerDep):
 def original(upload_id: RecordId, db: DbDep, caller: WebCallerDep):
     path, upload = ingest.get_file(db, caller=caller, upload_id=upload_id)
     return FileResponse(path, media_type="application/octet-stream", filename=upload.filename)
-
-
-def _safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
