@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,29 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     # Per-zone overrides, by zone code.
     zones: dict[str, ZoneSettings] = {}
+
+    # The nightly reconciliation: a crontab line (minute hour day month weekday, weekdays as
+    # in cron: 0 or 7 is Sunday; a sixth field in front gives seconds), in each zone's time
+    # zone unless schedule_timezone names one for all.
+    schedule: str = "0 2 * * *"
+    schedule_timezone: str | None = None
+    # A night whose run was missed (process down) is still run within this many hours of
+    # its time; nights missed in a row give one run, for the latest.
+    misfire_grace_hours: float = 23
+    # A run still working after this long is stopped and marked TIMED_OUT.
+    run_time_limit_minutes: float = 240
+    # SQLite's run lock is a lease renewed while a run works; a dead holder's lease is
+    # free after this long (at once, when the holder was a process on the same machine).
+    run_lease_seconds: float = 60
+    # The UI and `ftz runs` warn when the last successful run is older than this.
+    stale_run_hours: float = 24
+    # `ftz serve` also runs the scheduler in its process (for a one-machine install).
+    with_scheduler: bool = False
+    # Logs: "text" for people, "json" (one object per line) for collectors.
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    # If set, /metrics asks for "Authorization: Bearer <this>"; if not, it is open, like /healthz.
+    metrics_token: str | None = None
 
     def zone(self, code: str) -> ZoneSettings:
         """The settings of one zone (the defaults where it has no override)."""

@@ -10,6 +10,7 @@ MODULES = (
     "ftz.discrepancies.models",
     "ftz.auth.models",
     "ftz.audit.models",
+    "ftz.scheduler.models",
 )
 
 

@@ -20,6 +20,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("FTZ_TEST_DATABASE_URL
 TABLES = [
     "discrepancy_note", "discrepancy", "run", "movement", "customs_entry", "stock_count", "upload", "api_token",
     "login_session", "login_attempt", "auditor_zone", "user_account", "audit_event", "operator", "zone",
+    "apscheduler_jobs",
 ]  # fmt: skip
 
 
@@ -80,6 +81,7 @@ def _empty(engine: Engine) -> None:
                 for table in TABLES:
                     conn.execute(text(f"DELETE FROM {table}"))
         conn.execute(text("UPDATE audit_head SET seq = 0, hash = :genesis"), {"genesis": "0" * 64})
+        conn.execute(text("UPDATE run_lease SET holder = NULL, expires_at = NULL"))
 
 
 @contextmanager

@@ -4,18 +4,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from ftz.api import accounts, discrepancies, lots, problems, uploads
+from ftz.api import accounts, discrepancies, lots, metrics, problems, uploads
 from ftz.api.deps import secret_key
 from ftz.config import get_settings
 from ftz.database import get_engine
+from ftz.discrepancies import service as runs
 from ftz.errors import NotFound, TooLarge
-from ftz.migrations import alembic_config
+from ftz.migrations import schema_problem
 from ftz.web import lots as web_lots
 from ftz.web import review as web_review
 from ftz.web import uploads as web_uploads
@@ -42,26 +41,23 @@ rejected upload `errors`, one per row and column.
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Refuse to serve a database whose schema is not the one this version expects."""
-    problem = schema_problem()
+    """Refuse to serve a database whose schema is not the one this version expects; mark the
+    runs a dead process left RUNNING; with FTZ_WITH_SCHEDULER, schedule the nightly runs too."""
+    engine = get_engine()
+    problem = schema_problem(engine)
     if problem:
         raise RuntimeError(problem)
     secret_key()  # created now rather than by the first login
+    scheduler = None
+    if get_settings().with_scheduler:
+        from ftz.scheduler import service as schedule
+
+        scheduler = schedule.start(engine)  # marks abandoned runs itself
+    else:
+        runs.mark_abandoned(engine)
     yield
-
-
-def schema_problem() -> str | None:
-    """Why the database cannot serve this version (unreachable, or schema not at head), or None."""
-    engine = get_engine()
-    try:
-        head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-        with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
-    except Exception as exc:  # any failure to reach the database means not ready
-        return f"the database cannot be reached: {type(exc).__name__}"
-    if current != head:
-        return f"the database schema is at {current}, this version needs {head}: run `ftz db upgrade`"
-    return None
+    if scheduler is not None:
+        scheduler.shutdown(wait=True)  # a run in progress finishes before the process ends
 
 
 def healthz() -> JSONResponse:
@@ -71,7 +67,7 @@ def healthz() -> JSONResponse:
 
 def readyz() -> JSONResponse:
     """The process can serve: the database is reachable and its schema is this version's."""
-    problem = schema_problem()
+    problem = schema_problem(get_engine())
     if problem:
         return JSONResponse({"status": "unavailable", "detail": problem}, status_code=503)
     return JSONResponse({"status": "ready"})
@@ -99,7 +95,7 @@ def create_app() -> FastAPI:
     for module in (uploads, lots, discrepancies, accounts):
         api.include_router(module.router)
     app.include_router(api)
-    for module in (views, web_uploads, web_lots, web_review):
+    for module in (views, web_uploads, web_lots, web_review, metrics):
         app.include_router(module.router)
     app.add_api_route("/static/htmx.min.js", _htmx, include_in_schema=False)
     app.add_api_route("/healthz", healthz, include_in_schema=False)

@@ -143,8 +143,24 @@ def get_run(run_id: RecordId, db: DbDep, caller: CallerDep):
     response_model=RunPublic,
     summary="Start a reconciliation run; poll /runs/{id} for its outcome",
     tags=["runs"],
+    responses={
+        409: {
+            "description": "A run is in progress (one at a time, scheduled or not): try again when it has finished",
+            "content": {
+                "application/problem+json": {
+                    "example": {
+                        "type": "about:blank",
+                        "title": "Conflict",
+                        "status": 409,
+                        "detail": "a reconciliation is in progress (run 41, started 2026-11-24 02:00:00 UTC "
+                        "by scheduler on ftz-1:4121): try again when it has finished",
+                    }
+                }
+            },
+        }
+    },
 )
 def start_run(body: RunCreate, caller: CallerDep, engine: EngineDep, background: BackgroundTasks):
-    record = review.start_run(engine, caller=caller, as_of=body.as_of, zone_code=body.zone_code, full=body.full)
-    background.add_task(runs.execute_in_background, engine, record)
-    return record
+    started = review.start_run(engine, caller=caller, as_of=body.as_of, zone_code=body.zone_code, full=body.full)
+    background.add_task(runs.execute_in_background, engine, started)
+    return started.run

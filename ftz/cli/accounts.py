@@ -1,5 +1,4 @@
-"""``ftz user``, ``ftz token``, ``ftz audit`` and ``ftz serve``: accounts, tokens, the audit
-trail and the web application."""
+"""``ftz user``, ``ftz token`` and ``ftz audit``: accounts, tokens and the audit trail."""
 
 import sys
 from typing import Annotated
@@ -96,14 +95,3 @@ def audit_verify() -> None:
     if not result.intact:
         fail(f"audit trail broken at event {result.broken_at}: {result.reason} ({result.events:,} intact before it)")
     typer.echo(f"audit trail intact: {result.events:,} events")
-
-
-@command
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-) -> None:
-    """The web application: the API under /api/v1, its OpenAPI description at /openapi.json."""
-    import uvicorn
-
-    uvicorn.run("ftz.api.app:create_app", factory=True, host=host, port=port, proxy_headers=True)

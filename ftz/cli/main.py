@@ -1,17 +1,16 @@
 """The ``ftz`` command: parse arguments, call one service, print the outcome."""
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ftz.cli.accounts import audit_app, serve, token_app, user_app
-from ftz.cli.common import command, fail, sender
+from ftz.cli import runs
+from ftz.cli.accounts import audit_app, token_app, user_app
+from ftz.cli.common import command, fail, parse_time, sender
 from ftz.database import get_engine, session_scope
 from ftz.discrepancies import export
-from ftz.discrepancies import service as discrepancies
 from ftz.ingest import service as ingest
 from ftz.ingest.pipeline import ImportReport
 from ftz.ledger import service as ledger
@@ -36,7 +35,10 @@ app.add_typer(discrepancies_app, name="discrepancies")
 app.add_typer(user_app, name="user", no_args_is_help=True)
 app.add_typer(token_app, name="token", no_args_is_help=True)
 app.add_typer(audit_app, name="audit", no_args_is_help=True)
-app.command("serve")(serve)
+app.command("serve")(runs.serve)
+app.command("reconcile")(runs.reconcile)
+app.command("runs")(runs.runs)
+app.command("scheduler")(runs.scheduler)
 
 
 @db_app.command("upgrade")
@@ -174,7 +176,7 @@ def lots(
     with session_scope() as session:
         operators = {o.id: o.code for o in zones.get_all_operators(session)}
         operator_id = zones.get_operator_or_raise(session, code=operator.strip().upper()).id if operator else None
-    moment = _parse_time(as_of) if as_of else None
+    moment = parse_time(as_of) if as_of else None
     balances = ledger.get_lot_balances(get_engine(), operator_id=operator_id, as_of=moment)
     balances["operator"] = balances["operator_id"].map(operators)
     if strategic:
@@ -202,26 +204,6 @@ def lots(
         )
 
 
-@app.command("reconcile")
-@command
-def reconcile(
-    as_of: Annotated[str, typer.Option(help="Reconcile the ledger as it stood at this date or date-time (UTC).")] = "",
-    zone: Annotated[str, typer.Option(help="Only this zone.")] = "",
-    full: Annotated[bool, typer.Option("--full", help="Recompute every lot.")] = False,
-) -> None:
-    """Run a reconciliation and print its counts."""
-    moment = _parse_time(as_of) if as_of else None
-    record = discrepancies.run(get_engine(), as_of=moment, zone_code=zone or None, full=full)
-    total = sum(record.counts.values())
-    how = "full" if record.full else "incremental"
-    typer.echo(
-        f"run {record.id} ({how}, {record.lots} lots): {total} discrepancies ({record.new} new, "
-        f"{record.seen_again} seen again, {record.closed} closed as no longer supported)"
-    )
-    for kind, count in sorted(record.counts.items()):
-        typer.echo(f"  {kind:<24} {count:>6}")
-
-
 @discrepancies_app.command("export")
 @command
 def discrepancies_export(
@@ -240,14 +222,6 @@ def discrepancies_export(
     else:
         out.write_text(content, encoding="utf-8")
         typer.echo(f"{len(records)} discrepancies written to {out}", err=True)
-
-
-def _parse_time(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f'"{value}" is not an ISO 8601 date or date-time')
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _print_report(report: ImportReport) -> None:

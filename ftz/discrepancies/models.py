@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Index
+from sqlalchemy import JSON, Index, text
 from sqlmodel import Column, Field, SQLModel
 
 from ftz.database import MAX_ID, UTCDateTime, utcnow
@@ -14,7 +14,9 @@ from ftz.database import MAX_ID, UTCDateTime, utcnow
 class RunOutcome(StrEnum):
     RUNNING = "RUNNING"
     SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
+    FAILED = "FAILED"  # raised an error; the findings stay as the run before left them
+    TIMED_OUT = "TIMED_OUT"  # stopped past its time limit; findings as before
+    ABANDONED = "ABANDONED"  # its process died (killed, power lost); marked by the next run to start
 
 
 class Status(StrEnum):
@@ -28,6 +30,19 @@ class Status(StrEnum):
 
 class Run(SQLModel, table=True):
     """One reconciliation: its scope, when it ran, what it found, which lists it used."""
+
+    # One run per scheduled night and zone, however many schedulers fired it; an abandoned
+    # run leaves its night free to be run again.
+    __table_args__ = (
+        Index(
+            "uq_run_scheduled",
+            "zone_code",
+            "scheduled_for",
+            unique=True,
+            postgresql_where=text("outcome <> 'ABANDONED'"),
+            sqlite_where=text("outcome <> 'ABANDONED'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     started_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
@@ -46,6 +61,21 @@ class Run(SQLModel, table=True):
     seen: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     lots: int | None = None  # lots recomputed (every lot in scope for a full run)
     error: str | None = Field(default=None, max_length=2000)
+    started_by: str = Field(default="system", max_length=200)
+    # The night a scheduled run is for (its cron fire time); None for runs started by hand.
+    scheduled_for: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    worker: str | None = Field(default=None, max_length=300)  # host and process id that ran it
+
+
+class RunLease(SQLModel, table=True):
+    """The run lock on SQLite (PostgreSQL uses an advisory lock): one row, held by one process
+    at a time, renewed while it works, free for the taking once it has expired."""
+
+    __tablename__ = "run_lease"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str | None = Field(default=None, max_length=300)  # host, process id and a random token
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
 
 class Discrepancy(SQLModel, table=True):
@@ -211,7 +241,8 @@ class RunPublic(SQLModel):
                     "id": 5, "started_at": "2026-11-24T02:00:00Z", "finished_at": "2026-11-24T02:00:41Z",
                     "as_of": None, "zone_code": None, "full": False, "outcome": "SUCCEEDED",
                     "counts": {"QUANTITY_MISMATCH": 2}, "new": 1, "seen_again": 12, "closed": 0, "lots": 31,
-                    "error": None,
+                    "error": None, "started_by": "scheduler", "scheduled_for": "2026-11-24T02:00:00Z",
+                    "worker": "ftz-1:4121",
                 }
             ]
         }
@@ -230,3 +261,6 @@ class RunPublic(SQLModel):
     closed: int
     lots: int | None
     error: str | None
+    started_by: str
+    scheduled_for: datetime | None
+    worker: str | None

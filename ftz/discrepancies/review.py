@@ -310,8 +310,11 @@ def get_run(session: Session, *, caller: Caller, run_id: int) -> Run:
     return get_visible(session, caller, Run, run_id, what="run")
 
 
-def start_run(engine: Engine, *, caller: Caller, as_of: datetime | None, zone_code: str | None, full: bool) -> Run:
-    """Record a run the caller starts; an auditor limited to zones runs one of them, never all."""
+def start_run(
+    engine: Engine, *, caller: Caller, as_of: datetime | None, zone_code: str | None, full: bool
+) -> runs.Started:
+    """Record a run the caller starts (``RunInProgress`` if one is working); an auditor limited
+    to zones runs one of them, never all."""
     caller.require(Permission.INVESTIGATE)
     if not caller.sees_everything:
         with Session(engine) as session:

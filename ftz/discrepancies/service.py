@@ -2,28 +2,47 @@
 
 import json
 import logging
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, select, text, update
 from sqlmodel import Session
 
 from ftz.audit import service as audit
 from ftz.config import ZoneSettings, get_settings
-from ftz.database import from_millionths, utcnow
+from ftz.database import utcnow
+from ftz.discrepancies import findings
+from ftz.discrepancies.lock import RunInProgress, RunLock, worker
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
+from ftz.errors import Conflict, FtzError
 from ftz.ledger.scope import changed
 from ftz.ledger.service import customs_frame, movements_frame
+from ftz.logs import run_context
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
 from ftz.zones import service as zones
 from reconciliation.engine import Inputs, reconcile
 from reconciliation.quantities import Tolerances
-from reconciliation.risk import destination_tiers
 
 log = logging.getLogger("ftz.runs")
 COUNT_COLUMNS = ["count_id", "operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
+
+
+@dataclass
+class Started:
+    """A run recorded as RUNNING, and the run lock it holds until ``execute`` has finished it."""
+
+    run: Run
+    lock: RunLock
+
+
+class TimedOut(FtzError):
+    """A run went past its time limit and was stopped."""
+
+
+class AlreadyRun(Conflict):
+    """The scheduled night asked for was run already (by this or another scheduler)."""
 
 
 def run(
@@ -33,13 +52,19 @@ def run(
     zone_code: str | None = None,
     full: bool = False,
     started_by: str = "system",
+    wait: float = 0,
+    scheduled_for: datetime | None = None,
 ) -> Run:
     """Reconcile (a zone, or all) as of a moment, and record the findings in one transaction.
 
     Incremental unless ``full``: after a successful run of the same scope with the same lists,
     only the lots (and declarations) touched since, and all that a finding ties to them, are
-    recomputed."""
-    return execute(engine, start(engine, as_of=as_of, zone_code=zone_code, full=full, started_by=started_by))
+    recomputed. Waits up to ``wait`` seconds for a run in progress, then raises ``RunInProgress``."""
+    started = start(
+        engine, as_of=as_of, zone_code=zone_code, full=full, started_by=started_by, wait=wait,
+        scheduled_for=scheduled_for,
+    )  # fmt: skip
+    return execute(engine, started)
 
 
 def start(
@@ -49,60 +74,178 @@ def start(
     zone_code: str | None = None,
     full: bool = False,
     started_by: str = "system",
-) -> Run:
-    """Record a run as RUNNING (visible while it works); ``execute`` does the work."""
+    wait: float = 0,
+    scheduled_for: datetime | None = None,
+) -> Started:
+    """Take the run lock, mark the runs whose process died, and record this run as RUNNING
+    (visible while it works); ``execute`` does the work and gives the lock back."""
     zone_code = zone_code.strip().upper() if zone_code else None
     zone_id = _zone_id(engine, zone_code)
-    versions = {kind.value: reference.version_in_force(engine, kind) for kind in ListKind}
-    with Session(engine, expire_on_commit=False) as session:
-        record = Run(as_of=as_of, zone_code=zone_code, full=full or as_of is not None, reference_versions=versions)
-        session.add(record)
-        session.flush()
-        details = {"as_of": as_of, "full": full}
-        audit.record(session, actor=started_by, action="run.started", subject=f"run:{record.id}", zone_id=zone_id,
-                     details=details)  # fmt: skip
-        session.commit()
-    return record
-
-
-def execute(engine: Engine, record: Run) -> Run:
-    """Do the work of a started run; on failure the run is marked FAILED and findings stay as they were."""
+    lock = RunLock(engine).acquire(wait=wait)
     try:
-        zone_id = _zone_id(engine, record.zone_code)
-        previous = None if record.full else _previous(engine, record.zone_code, record.reference_versions)
-        record.full = previous is None
-        record.seen = _visible(engine)  # before reading: what commits meanwhile is read again next time
-        scope = _changed_scope(engine, previous.seen) if previous is not None else None
-        inputs = read_inputs(engine, as_of=record.as_of, zone_id=zone_id, scope=scope)
-        record.lots = int(inputs.movements[["operator_id", "lot_ref"]].drop_duplicates().shape[0])
-        findings = pd.concat([reconcile(part) for part in by_zone(engine, inputs)], ignore_index=True)
+        abandon(engine)  # we hold the lock: a run still RUNNING has lost its process
+        versions = {kind.value: reference.version_in_force(engine, kind) for kind in ListKind}
         with Session(engine, expire_on_commit=False) as session:
-            _record(session, record, findings, zone_id, scope)
-            audit.record(session, actor="system", action="run.succeeded", subject=f"run:{record.id}",
-                         zone_id=zone_id, details={"new": record.new, "closed": record.closed})  # fmt: skip
+            if scheduled_for is not None:
+                _refuse_if_run(session, zone_code, scheduled_for)
+            record = Run(
+                as_of=as_of, zone_code=zone_code, full=full or as_of is not None, reference_versions=versions,
+                started_by=started_by, scheduled_for=scheduled_for, worker=worker(),
+            )  # fmt: skip
+            session.add(record)
+            session.flush()
+            details = {"as_of": as_of, "full": full, "scheduled_for": scheduled_for}
+            audit.record(session, actor=started_by, action="run.started", subject=f"run:{record.id}", zone_id=zone_id,
+                         details=details)  # fmt: skip
             session.commit()
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        with Session(engine, expire_on_commit=False) as session:
-            session.execute(
-                update(Run)
-                .where(Run.id == record.id)
-                .values(outcome=RunOutcome.FAILED, finished_at=utcnow(), error=error)
-            )
-            audit.record(session, actor="system", action="run.failed", subject=f"run:{record.id}",
-                         details={"error": error})  # fmt: skip
-            session.commit()
-        record.outcome, record.error = RunOutcome.FAILED, error
+    except BaseException:
+        lock.release()
         raise
+    return Started(record, lock)
+
+
+def execute(engine: Engine, started: Started) -> Run:
+    """Do the work of a started run, then give the lock back. On an error or past the time
+    limit the run is marked FAILED or TIMED_OUT and the findings stay as they were."""
+    record, lock = started.run, started.lock
+    with run_context(record.id):
+        try:
+            log.info("run started by %s: zone %s, %s", record.started_by, record.zone_code or "(all)",
+                     "full" if record.full else "incremental if possible")  # fmt: skip
+            zone_id = _zone_id(engine, record.zone_code)
+            previous = None if record.full else _previous(engine, record.zone_code, record.reference_versions)
+            record.full = previous is None
+            record.seen = _visible(engine)  # before reading: what commits meanwhile is read again next time
+            scope = _changed_scope(engine, previous.seen) if previous is not None else None
+            inputs = read_inputs(engine, as_of=record.as_of, zone_id=zone_id, scope=scope)
+            record.lots = int(inputs.movements[["operator_id", "lot_ref"]].drop_duplicates().shape[0])
+            how = "full" if record.full else "incremental"
+            log.info("read %d movements and %d customs items: %d lots, %s", len(inputs.movements),
+                     len(inputs.entries), record.lots, how)  # fmt: skip
+            parts = []
+            for part in by_zone(engine, inputs):
+                _check(record, lock)
+                parts.append(reconcile(part))
+            found = pd.concat(parts, ignore_index=True)
+            _check(record, lock)
+            with Session(engine, expire_on_commit=False) as session:
+                _limit_statements(session, record)
+                findings.write(session, record, found, zone_id, scope)
+                record.outcome, record.finished_at = RunOutcome.SUCCEEDED, utcnow()
+                session.add(record)
+                audit.record(session, actor="system", action="run.succeeded", subject=f"run:{record.id}",
+                             zone_id=zone_id, details={"new": record.new, "closed": record.closed})  # fmt: skip
+                session.commit()
+            log.info("run succeeded in %.1f s: %s findings (%s new, %s seen again, %s closed)",
+                     _seconds(record), f"{len(found):,}", record.new, record.seen_again, record.closed)  # fmt: skip
+        except Exception as exc:
+            timed_out = _timed_out(exc)
+            error = _limit_reason(record) if timed_out else f"{type(exc).__name__}: {exc}"[:2000]
+            _finish(engine, record, RunOutcome.TIMED_OUT if timed_out else RunOutcome.FAILED, error)
+            log.error("run %s after %.1f s: %s", record.outcome, _seconds(record), error)
+            if timed_out and not isinstance(exc, TimedOut):
+                raise TimedOut(error) from exc  # a statement PostgreSQL cancelled at the limit
+            raise
+        finally:
+            lock.release()
     return record
 
 
-def execute_in_background(engine: Engine, record: Run) -> None:
+def execute_in_background(engine: Engine, started: Started) -> None:
     """``execute`` for a background task: a failure is on the run (FAILED, with its error) and in the log."""
     try:
-        execute(engine, record)
+        execute(engine, started)
     except Exception:
-        log.exception("run %s failed", record.id)
+        log.exception("run %s did not succeed", started.run.id)
+
+
+def abandon(engine: Engine) -> list[int]:
+    """Mark every RUNNING run ABANDONED. Only for a holder of the run lock: then no run is working."""
+    now = utcnow()
+    reason = "its process ended before it finished (killed, crashed or lost power); the findings are as before it"
+    with Session(engine) as session:
+        ids = list(session.execute(select(Run.id).where(Run.outcome == RunOutcome.RUNNING)).scalars())
+        if not ids:
+            return []
+        session.execute(
+            update(Run).where(Run.id.in_(ids)).values(outcome=RunOutcome.ABANDONED, finished_at=now, error=reason)
+        )
+        for run_id in ids:
+            audit.record(session, actor="system", action="run.abandoned", subject=f"run:{run_id}",
+                         details={"reason": reason})  # fmt: skip
+        session.commit()
+    for run_id in ids:
+        log.warning("run %s marked ABANDONED: %s", run_id, reason)
+    return ids
+
+
+def mark_abandoned(engine: Engine) -> list[int]:
+    """At a process's start: mark the runs whose process died, unless a run is working now."""
+    try:
+        lock = RunLock(engine).acquire()
+    except RunInProgress:
+        return []
+    with lock:
+        return abandon(engine)
+
+
+def _refuse_if_run(session: Session, zone_code: str | None, slot: datetime) -> None:
+    """Raise ``AlreadyRun`` if the scheduled night was run (an abandoned run does not count)."""
+    done = session.execute(
+        select(Run).where(
+            Run.scheduled_for == slot,
+            Run.zone_code.is_(None) if zone_code is None else Run.zone_code == zone_code,
+            Run.outcome != RunOutcome.ABANDONED,
+        )
+    ).scalar_one_or_none()
+    if done is not None:
+        raise AlreadyRun(
+            f"the run scheduled for {slot.isoformat()} (zone {zone_code or '(all)'}) was done by run {done.id} "
+            f"({done.outcome}, {done.worker or 'unknown worker'})"
+        )
+
+
+def _check(record: Run, lock: RunLock) -> None:
+    """Between steps: stop if the lock was lost (another run may start) or the time limit passed."""
+    if not lock.held():
+        raise RuntimeError("the run lock was lost (database connection or lease); stopped so as not to run twice")
+    if utcnow() > record.started_at + timedelta(minutes=get_settings().run_time_limit_minutes):
+        raise TimedOut(_limit_reason(record))
+
+
+def _limit_statements(session: Session, record: Run) -> None:
+    """On PostgreSQL, let no statement of the writing transaction outlive the run's time limit."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    left = record.started_at + timedelta(minutes=get_settings().run_time_limit_minutes) - utcnow()
+    milliseconds = max(int(left.total_seconds() * 1000), 1)
+    session.execute(text(f"SET LOCAL statement_timeout = {milliseconds}"))
+
+
+def _timed_out(exc: Exception) -> bool:
+    """Past the limit: our own check, or PostgreSQL cancelling a statement (SQLSTATE 57014)."""
+    return isinstance(exc, TimedOut) or getattr(getattr(exc, "orig", None), "sqlstate", None) == "57014"
+
+
+def _limit_reason(record: Run) -> str:
+    minutes = get_settings().run_time_limit_minutes
+    return f"run {record.id} stopped: past its time limit of {minutes:g} minutes (FTZ_RUN_TIME_LIMIT_MINUTES)"
+
+
+def _finish(engine: Engine, record: Run, outcome: RunOutcome, error: str) -> None:
+    """Record how a run ended without success; its findings were never touched."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.execute(
+            update(Run).where(Run.id == record.id).values(outcome=outcome, finished_at=utcnow(), error=error)
+        )
+        audit.record(session, actor="system", action=f"run.{outcome.lower()}", subject=f"run:{record.id}",
+                     details={"error": error})  # fmt: skip
+        session.commit()
+    record.outcome, record.error, record.finished_at = outcome, error, utcnow()
+
+
+def _seconds(record: Run) -> float:
+    return (utcnow() - record.started_at).total_seconds()
 
 
 def read_inputs(
@@ -239,153 +382,3 @@ def _changed_scope(engine: Engine, seen: dict) -> tuple[pd.DataFrame, set[str]]:
             ids = set(conn.execute(text(f"SELECT id FROM {table} WHERE id >= :low"), {"low": low}).scalars())
             new[name] = {i for i in ids if i > seen[name]["max"]} | (ids & set(gaps))
     return changed(engine, uploads=new["uploads"], counts=new["counts"])
-
-
-def _record(
-    session: Session, record: Run, findings: pd.DataFrame, zone_id: int | None, scope: tuple | None = None
-) -> None:
-    """Insert new findings, refresh those seen again, close those the data no longer supports
-    (within the run's scope: an incremental run speaks only for the lots it recomputed).
-
-    Written with bulk statements: a run may touch tens of thousands of findings."""
-    columns = (
-        Discrepancy.id,
-        Discrepancy.fingerprint,
-        Discrepancy.status,
-        Discrepancy.operator_id,
-        Discrepancy.closed_run,
-    )
-    query = select(*columns, Discrepancy.lot_ref, Discrepancy.customs_ref).where(Discrepancy.status != Status.CLOSED)
-    if zone_id is not None:
-        query = query.where(Discrepancy.zone_id == zone_id)
-    known = {row.fingerprint: row for row in session.execute(query)}
-    if scope is not None:
-        lots, declarations = scope
-        keys = set(zip(lots["operator_id"], lots["lot_ref"], strict=True))
-        inside = {f for f, d in known.items() if (d.operator_id, d.lot_ref) in keys or d.customs_ref in declarations}
-        carried = [d.id for f, d in known.items() if f not in inside]
-        # their records did not change, so they are still supported: one statement for all
-        for chunk in range(0, len(carried), 10_000):
-            session.execute(
-                update(Discrepancy)
-                .where(Discrepancy.id.in_(carried[chunk : chunk + 10_000]))
-                .values(last_seen_run=record.id)
-                .execution_options(synchronize_session=False)
-            )
-        record.seen_again += len(carried)
-        known = {f: d for f, d in known.items() if f in inside}
-    # closed ones that come back: reopened if a run had closed them; an auditor's closing stays
-    wanted = list(findings["fingerprint"])
-    closed = {}
-    for chunk in range(0, len(wanted), 10_000):
-        back = select(*columns).where(
-            Discrepancy.status == Status.CLOSED, Discrepancy.fingerprint.in_(wanted[chunk : chunk + 10_000])
-        )
-        closed |= {row.fingerprint: row for row in session.execute(back)}
-    now = utcnow()
-    bind = session.get_bind()
-    tiers = destination_tiers(reference.destinations(bind)).to_dict("index")
-    hs = reference.hs_nomenclature(bind).set_index("code")["description"].to_dict()
-    added, refreshed = [], []
-    for row in findings.to_dict("records"):
-        values = _values(row, tiers, hs, record.reference_versions)
-        existing = known.get(row["fingerprint"]) or closed.get(row["fingerprint"])
-        if existing is None:
-            added.append(values | {"first_seen_run": record.id, "last_seen_run": record.id, "created_at": now})
-            continue
-        # facts refresh; the status an auditor set stays, unless a run had closed it
-        values |= {"id": existing.id, "last_seen_run": record.id}
-        if existing.status == Status.CLOSED and existing.closed_run is not None:  # a run's closing, undone
-            values |= {"status": Status.OPEN, "closed_run": None, "close_reason": None}
-        refreshed.append(values)
-    seen = set(findings["fingerprint"])
-    gone = [d.id for f, d in known.items() if f not in seen and d.status == Status.OPEN]
-    for chunk in range(0, len(added), 5_000):
-        session.execute(insert(Discrepancy), [v | {"updated_at": now} for v in added[chunk : chunk + 5_000]])
-    for group in _by_keys(refreshed):
-        session.execute(update(Discrepancy), [v | {"updated_at": now} for v in group])
-    for chunk in range(0, len(gone), 10_000):
-        session.execute(
-            update(Discrepancy)
-            .where(Discrepancy.id.in_(gone[chunk : chunk + 10_000]))
-            .values(
-                status=Status.CLOSED,
-                closed_run=record.id,
-                updated_at=now,
-                close_reason=f"no longer supported by the data (run {record.id})",
-            )
-            .execution_options(synchronize_session=False)
-        )
-    record.new += len(added)
-    record.seen_again += len(refreshed)
-    record.closed += len(gone)
-    record.counts = {str(k): int(v) for k, v in findings["kind"].value_counts().items()}
-    record.outcome, record.finished_at = RunOutcome.SUCCEEDED, utcnow()
-    session.add(record)
-
-
-def _by_keys(rows: list[dict]) -> list[list[dict]]:
-    """Rows grouped by their set of keys: a bulk update sets the same columns on every row."""
-    groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
-    return list(groups.values())
-
-
-def _values(row: dict, tiers: dict, hs: dict, versions: dict) -> dict:
-    """The stored columns of a finding, with its evidence written for an auditor."""
-    destination = row.get("destination")
-    destination = destination if isinstance(destination, str) else None
-    evidence = {
-        "rule": row["detail"],
-        "expected": _quantity(row["expected"]),
-        "found": _quantity(row["found"]),
-        "tolerance": _quantity(row["tolerance"]),
-        "unit": row["unit"] if isinstance(row["unit"], str) else None,
-        "records": row["records"] if isinstance(row["records"], str) else None,
-        "strategic": {
-            "basis": row["basis"],
-            "control_codes": row["control_codes"],
-            "inherited_from": row["inherited_from"],
-            "may_be_controlled": row["may_be_codes"],
-            "controls_version": versions.get(ListKind.CONTROLS),
-        },
-        "destination": {
-            "country": destination,
-            "tier": tiers.get(destination, {}).get("tier"),
-            "reasons": tiers.get(destination, {}).get("reasons"),
-            "list_version": versions.get(ListKind.DESTINATIONS),
-        },
-        "risk": {"score": int(row["risk_score"]), "components": row["components"]},
-    }
-    for side in ("expected", "found"):
-        code = evidence[side]
-        if isinstance(code, str) and row["kind"] == "CLASSIFICATION_MISMATCH":
-            evidence[f"{side}_description"] = hs.get(code[:6])
-    return {
-        "fingerprint": row["fingerprint"],
-        "kind": row["kind"],
-        "zone_id": int(row["zone_id"]),
-        "operator_id": int(row["operator_id"]),
-        "lot_ref": _text(row["lot_ref"]),
-        "customs_ref": _text(row["customs_ref"]),
-        "process_ref": _text(row["process_ref"]),
-        "strategic": bool(row["strategic"]),
-        "control_codes": row["control_codes"],
-        "severity": row["severity"],
-        "risk_score": int(row["risk_score"]),
-        "evidence": json.loads(json.dumps(evidence, default=str)),
-    }
-
-
-def _quantity(value):
-    """Millionths as a decimal text; other values (codes, times) as they are."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(from_millionths(round(value)))
-    return str(value)
-
-
-def _text(value) -> str | None:
-    return value if isinstance(value, str) and value else None

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 
@@ -18,3 +20,16 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or migrate the schema of ``engine``'s database to ``revision``."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why the database cannot serve this version (unreachable, or schema not at head), or None."""
+    try:
+        head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except Exception as exc:  # any failure to reach the database means not ready
+        return f"the database cannot be reached: {type(exc).__name__}"
+    if current != head:
+        return f"the database schema is at {current}, this version needs {head}: run `ftz db upgrade`"
+    return None

@@ -155,9 +155,9 @@ def start_run(
     zone: Annotated[str, Form(max_length=32)] = "",
     full: Annotated[bool, Form()] = False,
 ):
-    record = review.start_run(engine, caller=caller, as_of=None, zone_code=zone or None, full=full)
-    background.add_task(runs.execute_in_background, engine, record)
-    return flash(RedirectResponse("/runs", status_code=303), f"Run {record.id} started")
+    started = review.start_run(engine, caller=caller, as_of=None, zone_code=zone or None, full=full)
+    background.add_task(runs.execute_in_background, engine, started)
+    return flash(RedirectResponse("/runs", status_code=303), f"Run {started.run.id} started")
 
 
 @router.post("/counts")

@@ -83,3 +83,7 @@ def create_operator(session: Session, *, operator_in: OperatorBase, zone_code: s
 
 def get_all_operators(session: Session) -> list[Operator]:
     return list(session.exec(select(Operator).order_by(Operator.code)))
+
+
+def get_all_zones(session: Session) -> list[Zone]:
+    return list(session.exec(select(Zone).order_by(Zone.code)))

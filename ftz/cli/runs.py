@@ -1,0 +1,100 @@
+"""``ftz reconcile``, ``ftz runs``, ``ftz scheduler`` and ``ftz serve``: runs by hand, their
+history, and the long-running processes (the nightly scheduler, the web application)."""
+
+import os
+from typing import Annotated
+
+import typer
+
+from ftz import logs
+from ftz.cli.common import command, fail, parse_time, sender
+from ftz.config import get_settings
+from ftz.database import get_engine, session_scope
+from ftz.discrepancies import health
+from ftz.discrepancies import service as discrepancies
+from ftz.migrations import schema_problem
+
+
+@command
+def reconcile(
+    as_of: Annotated[str, typer.Option(help="Reconcile the ledger as it stood at this date or date-time (UTC).")] = "",
+    zone: Annotated[str, typer.Option(help="Only this zone.")] = "",
+    full: Annotated[bool, typer.Option("--full", help="Recompute every lot.")] = False,
+    wait: Annotated[
+        float, typer.Option(help="Minutes to wait for a run in progress (default: report it and exit non-zero).")
+    ] = 0,
+) -> None:
+    """Run a reconciliation and print its counts."""
+    logs.configure()
+    moment = parse_time(as_of) if as_of else None
+    record = discrepancies.run(
+        get_engine(), as_of=moment, zone_code=zone or None, full=full, started_by=sender(), wait=wait * 60
+    )
+    total = sum(record.counts.values())
+    how = "full" if record.full else "incremental"
+    typer.echo(
+        f"run {record.id} ({how}, {record.lots} lots): {total} discrepancies ({record.new} new, "
+        f"{record.seen_again} seen again, {record.closed} closed as no longer supported)"
+    )
+    for kind, count in sorted(record.counts.items()):
+        typer.echo(f"  {kind:<24} {count:>6}")
+
+
+@command
+def runs(
+    limit: Annotated[int, typer.Option(help="How many runs to list, newest first.")] = 20,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit non-zero when the last successful run is too old (for monitoring).")
+    ] = False,
+) -> None:
+    """The last successful run (with a warning when it is over a day old), the next scheduled runs, and recent runs."""
+    with session_scope() as session:
+        fresh = health.freshness(session)
+        upcoming = health.scheduled(session)
+        recent = discrepancies.get_all_runs(session)[:limit]
+    typer.echo(("WARNING: " if fresh.stale else "") + fresh.message)
+    for job, at in upcoming:
+        typer.echo(f"next: {job} at {at:%Y-%m-%d %H:%M:%S} UTC")
+    if not upcoming:
+        typer.echo("next: nothing scheduled (is `ftz scheduler` or `ftz serve --with-scheduler` running?)")
+    header = f"{'run':>5} {'started (UTC)':<19} {'seconds':>8} {'zone':<8} {'outcome':<10} {'by':<16}"
+    typer.echo(header + " findings / error")
+    for run in recent:
+        seconds = f"{(run.finished_at - run.started_at).total_seconds():.1f}" if run.finished_at else ""
+        what = run.error or f"{sum(run.counts.values())} ({run.new} new, {run.closed} closed)"
+        typer.echo(
+            f"{run.id:>5} {run.started_at:%Y-%m-%d %H:%M:%S} {seconds:>8} {run.zone_code or '(all)':<8} "
+            f"{run.outcome:<10} {run.started_by[:16]:<16} {what[:100]}"
+        )
+    if check and fresh.stale:
+        fail(fresh.message)
+
+
+@command
+def scheduler() -> None:
+    """The nightly reconciliation scheduler, in the foreground (stops on SIGTERM or Ctrl-C)."""
+    from ftz.scheduler import service as schedule
+
+    logs.configure()
+    problem = schema_problem(get_engine())
+    if problem:
+        fail(problem)
+    schedule.run_in_foreground(get_engine())
+
+
+@command
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    with_scheduler: Annotated[
+        bool, typer.Option("--with-scheduler", help="Also run the nightly scheduler in this process (one machine).")
+    ] = False,
+) -> None:
+    """The web application: the API under /api/v1, its OpenAPI description at /openapi.json."""
+    import uvicorn
+
+    if with_scheduler:
+        os.environ["FTZ_WITH_SCHEDULER"] = "true"  # read by the application's start-up
+        get_settings.cache_clear()
+    logs.configure()
+    uvicorn.run("ftz.api.app:create_app", factory=True, host=host, port=port, proxy_headers=True, log_config=None)

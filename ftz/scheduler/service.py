@@ -1,0 +1,122 @@
+"""Starting and stopping the scheduler: its job store, one job per zone, and what a start catches up."""
+
+import logging
+import signal
+import threading
+from datetime import UTC
+
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from ftz.database import utcnow
+from ftz.discrepancies import service as runs
+from ftz.discrepancies.models import Run, RunOutcome
+from ftz.scheduler.jobs import nightly
+from ftz.scheduler.schedule import grace, night, zone_trigger
+from ftz.zones import service as zones
+
+log = logging.getLogger("ftz.scheduler")
+SYNC_MINUTES = 5  # how soon a newly registered zone gets its nightly job
+
+
+def job_id(zone_code: str) -> str:
+    return f"nightly:{zone_code}"
+
+
+def create(engine: Engine) -> BackgroundScheduler:
+    """A scheduler whose nightly jobs live in the application database (table apscheduler_jobs)."""
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine), "memory": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(4)},
+        timezone=UTC,
+    )
+    scheduler.add_listener(_missed, EVENT_JOB_MISSED)
+    return scheduler
+
+
+def start(engine: Engine) -> BackgroundScheduler:
+    """Start scheduling: mark runs whose process died, make each zone's job, re-run a night
+    whose run was abandoned; nights missed while down are run once by the job store's own
+    catch-up (coalesced, within the misfire grace time)."""
+    abandoned = runs.mark_abandoned(engine)
+    scheduler = create(engine)
+    scheduler.start(paused=True)  # no job fires before the jobs are what the settings say
+    sync(scheduler, engine)
+    for zone_code in _abandoned_nights(engine):
+        log.warning("zone %s: the night's run was abandoned; running it again now", zone_code)
+        scheduler.modify_job(job_id(zone_code), next_run_time=utcnow())
+    scheduler.add_job(
+        sync, "interval", args=[scheduler, engine], minutes=SYNC_MINUTES, id="sync-zones", jobstore="memory",
+        replace_existing=True, coalesce=True, max_instances=1,
+    )  # fmt: skip
+    scheduler.resume()
+    for job in scheduler.get_jobs(jobstore="default"):
+        log.info("job %s: next run %s", job.id, job.next_run_time.isoformat() if job.next_run_time else "paused")
+    if abandoned:
+        log.info("marked %d abandoned runs", len(abandoned))
+    return scheduler
+
+
+def sync(scheduler: BackgroundScheduler, engine: Engine) -> None:
+    """One nightly job per registered zone. A job whose schedule is unchanged is kept as
+    stored, so that a night missed while no scheduler was up still comes due."""
+    with Session(engine) as session:
+        wanted = {zone.code: zone_trigger(zone.timezone) for zone in zones.get_all_zones(session)}
+    stored = {job.id: job for job in scheduler.get_jobs(jobstore="default")}
+    options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": int(grace().total_seconds())}
+    for code, cron in wanted.items():
+        job = stored.get(job_id(code))
+        if job is not None and _same(job.trigger, cron) and job.func is nightly:
+            if any(getattr(job, key) != value for key, value in options.items()):
+                scheduler.modify_job(job.id, **options)
+            continue
+        scheduler.add_job(nightly, cron, args=[code], id=job_id(code), name=f"reconcile zone {code}",
+                          replace_existing=True, **options)  # fmt: skip
+        log.info("zone %s: nightly job %s (%s)", code, "rescheduled" if job else "added", cron)
+    for gone in set(stored) - {job_id(code) for code in wanted}:
+        scheduler.remove_job(gone)
+
+
+def _same(a, b) -> bool:
+    return str(a) == str(b) and str(a.timezone) == str(b.timezone)
+
+
+def _abandoned_nights(engine: Engine) -> list[str]:
+    """Zones whose latest night (within the grace time) has only abandoned runs."""
+    now = utcnow()
+    found = []
+    with Session(engine) as session:
+        for zone in zones.get_all_zones(session):
+            slot = night(zone_trigger(zone.timezone), now)
+            if slot is None:
+                continue
+            outcomes = set(
+                session.execute(select(Run.outcome).where(Run.zone_code == zone.code, Run.scheduled_for == slot))
+                .scalars()
+            )  # fmt: skip
+            if outcomes == {RunOutcome.ABANDONED}:
+                found.append(zone.code)
+    return found
+
+
+def _missed(event: JobExecutionEvent) -> None:
+    log.error("job %s missed its run of %s: later than the grace time (FTZ_MISFIRE_GRACE_HOURS)",
+              event.job_id, event.scheduled_run_time)  # fmt: skip
+
+
+def run_in_foreground(engine: Engine) -> None:
+    """``ftz scheduler``: schedule until SIGTERM or SIGINT, then let a run in progress finish."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler = start(engine)
+    log.info("scheduler started")
+    while not stop.wait(1):  # a timed wait lets the signal handler run promptly
+        pass
+    log.info("scheduler stopping; a run in progress is let finish")
+    scheduler.shutdown(wait=True)
