@@ -24,9 +24,9 @@ class Freshness:
     @property
     def message(self) -> str:
         if self.last is None:
-            return "no reconciliation has succeeded yet: discrepancies are not being found"
+            return "No reconciliation has succeeded yet: discrepancies are not being found"
         when = self.last.finished_at.strftime("%Y-%m-%d %H:%M UTC")
-        text = f"last successful reconciliation: run {self.last.id}, finished {when} ({_ago(self.age)} ago)"
+        text = f"Last successful reconciliation: run {self.last.id}, finished {when} ({_ago(self.age)} ago)"
         if self.stale:
             hours = get_settings().stale_run_hours
             return f"{text}: older than {hours:g} hours, discrepancies may be out of date"

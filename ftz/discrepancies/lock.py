@@ -14,8 +14,10 @@ import socket
 import threading
 import time
 from datetime import timedelta
+from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy import Connection, Engine, create_engine, select, text, update
+from sqlalchemy.pool import NullPool
 
 from ftz.config import get_settings
 from ftz.database import utcnow
@@ -104,7 +106,7 @@ class RunLock:
 
     def _try(self) -> bool:
         if self._postgres:
-            conn = self.engine.connect()
+            conn = _unpooled(self.engine).connect()
             got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
             conn.commit()  # the lock belongs to the session, not to a transaction left open
             if got:
@@ -153,6 +155,13 @@ class RunLock:
                 log.error("the run lease was taken by another process: this run stops at its next step")
                 self._lost.set()
                 return
+
+
+@lru_cache
+def _unpooled(engine: Engine) -> Engine:
+    """The lock's connections are never pooled: one dropped without a release ends its session,
+    and the lock with it, rather than going back to the pool still holding the lock."""
+    return create_engine(engine.url, poolclass=NullPool)
 
 
 def _dead_here(holder: str) -> bool:

@@ -17,8 +17,9 @@ from ftz.auth.models import AuditorZone, Role, User
 from ftz.auth.scope import Caller, Permission, get_visible, visible
 from ftz.config import get_settings
 from ftz.database import MAX_ID, utcnow
+from ftz.discrepancies import health
 from ftz.discrepancies import service as runs
-from ftz.discrepancies.models import Discrepancy, DiscrepancyNote, DiscrepancyPublic, NoteKind, Run, Status
+from ftz.discrepancies.models import Discrepancy, DiscrepancyNote, DiscrepancyPublic, NoteKind, Run, RunOutcome, Status
 from ftz.errors import Conflict, InvalidInput, NotFound
 from ftz.ingest import blobs
 from ftz.ingest.checks import has_control
@@ -305,6 +306,18 @@ def get_runs(session: Session, *, caller: Caller, limit: int = 50) -> list[Run]:
     return list(session.execute(query).scalars())
 
 
+def runs_overview(session: Session, *, caller: Caller, limit: int = 50) -> dict:
+    """The runs page: recent runs, whether one is working, the last success and its age, the
+    next scheduled runs."""
+    recent = get_runs(session, caller=caller, limit=limit)
+    return {
+        "runs": recent,
+        "running": any(r.outcome == RunOutcome.RUNNING for r in recent),
+        "freshness": health.freshness(session),
+        "scheduled": health.scheduled(session),
+    }
+
+
 def get_run(session: Session, *, caller: Caller, run_id: int) -> Run:
     caller.require(Permission.REVIEW)
     return get_visible(session, caller, Run, run_id, what="run")
@@ -354,4 +367,5 @@ def summary(session: Session, *, caller: Caller) -> dict:
         "strategic": public(session, list(strategic)),
         "trend": [(r.id, sum(r.counts.values())) for r in succeeded],
         "last_run": recent[-1] if recent else None,
+        "freshness": health.freshness(session),
     }

@@ -47,8 +47,8 @@ def start(engine: Engine) -> BackgroundScheduler:
     scheduler = create(engine)
     scheduler.start(paused=True)  # no job fires before the jobs are what the settings say
     sync(scheduler, engine)
-    for zone_code in _abandoned_nights(engine):
-        log.warning("zone %s: the night's run was abandoned; running it again now", zone_code)
+    for zone_code in _unfinished_nights(engine):
+        log.warning("zone %s: last night's run did not finish (abandoned, or never started); running it now", zone_code)
         scheduler.modify_job(job_id(zone_code), next_run_time=utcnow())
     scheduler.add_job(
         sync, "interval", args=[scheduler, engine], minutes=SYNC_MINUTES, id="sync-zones", jobstore="memory",
@@ -57,8 +57,7 @@ def start(engine: Engine) -> BackgroundScheduler:
     scheduler.resume()
     for job in scheduler.get_jobs(jobstore="default"):
         log.info("job %s: next run %s", job.id, job.next_run_time.isoformat() if job.next_run_time else "paused")
-    if abandoned:
-        log.info("marked %d abandoned runs", len(abandoned))
+    log.info("scheduler started%s", f" (marked {len(abandoned)} abandoned runs)" if abandoned else "")
     return scheduler
 
 
@@ -86,8 +85,9 @@ def _same(a, b) -> bool:
     return str(a) == str(b) and str(a.timezone) == str(b.timezone)
 
 
-def _abandoned_nights(engine: Engine) -> list[str]:
-    """Zones whose latest night (within the grace time) has only abandoned runs."""
+def _unfinished_nights(engine: Engine) -> list[str]:
+    """Zones already on the schedule whose latest night (within the grace time) has no run
+    but abandoned ones: its process died, or a stop came just as the night fell due."""
     now = utcnow()
     found = []
     with Session(engine) as session:
@@ -95,11 +95,12 @@ def _abandoned_nights(engine: Engine) -> list[str]:
             slot = night(zone_trigger(zone.timezone), now)
             if slot is None:
                 continue
-            outcomes = set(
-                session.execute(select(Run.outcome).where(Run.zone_code == zone.code, Run.scheduled_for == slot))
-                .scalars()
-            )  # fmt: skip
-            if outcomes == {RunOutcome.ABANDONED}:
+            scheduled = select(Run.outcome, Run.scheduled_for).where(
+                Run.zone_code == zone.code, Run.scheduled_for.is_not(None), Run.scheduled_for <= slot
+            )
+            rows = session.execute(scheduled).all()
+            tonight = {outcome for outcome, at in rows if at == slot}
+            if rows and tonight <= {RunOutcome.ABANDONED}:
                 found.append(zone.code)
     return found
 

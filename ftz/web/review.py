@@ -142,9 +142,7 @@ def attachment(discrepancy_id: RecordId, note_id: RecordId, db: DbDep, caller: W
 
 @router.get("/runs")
 def runs_page(request: Request, db: DbDep, caller: WebCallerDep):
-    recent = review.get_runs(db, caller=caller, limit=50)
-    running = any(r.outcome == "RUNNING" for r in recent)
-    return render(request, "discrepancies/runs.html", {"runs": recent, "running": running}, block="table")
+    return render(request, "discrepancies/runs.html", review.runs_overview(db, caller=caller), block="table")
 
 
 @router.post("/runs")

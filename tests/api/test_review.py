@@ -7,6 +7,7 @@ from sqlmodel import Session
 from ftz.api.app import create_app
 from ftz.auth import service as accounts
 from ftz.discrepancies import service as runs
+from ftz.discrepancies.lock import RunLock
 from tests.helpers import admission, customs_item, import_customs, import_movements, removal, write_csv
 
 PASSWORD = "correct horse battery staple"
@@ -142,3 +143,11 @@ def test_an_operator_answers_with_a_document_that_customs_can_download(auditor, 
     note = auditor.get(f"/api/v1/discrepancies/{target}").json()["notes"][-1]
     document = auditor.get(f"/api/v1/discrepancies/{target}/notes/{note['id']}/attachment")
     assert document.content == b"%PDF-1.4 return note"
+
+
+def test_a_run_cannot_start_while_another_is_in_progress(auditor, zone_with_operators):
+    with RunLock(zone_with_operators).acquire():
+        refused = auditor.post("/api/v1/runs", json={"zone_code": "ZFX"})
+    assert refused.status_code == 409 and refused.headers["content-type"].startswith("application/problem+json")
+    assert "a reconciliation is in progress" in refused.json()["detail"]
+    assert [r["id"] for r in auditor.get("/api/v1/runs").json()] == [1]
