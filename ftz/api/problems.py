@@ -95,7 +95,7 @@ def register(app: FastAPI) -> None:
 
 def is_api(request: Request) -> bool:
     """Machines get problem details; browsers get pages."""
-    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+    return request.url.path.startswith("/api/") or request.url.path in ("/openapi.json", "/metrics")
 
 
 def page_error(request: Request, exc: FtzError) -> Response:

@@ -3,15 +3,20 @@
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import update
 from sqlmodel import Session
 
 from ftz.api.app import create_app
 from ftz.auth import service as accounts
+from ftz.database import utcnow
 from ftz.discrepancies import service as runs
+from ftz.discrepancies.lock import RunLock
+from ftz.discrepancies.models import Run
 from tests.helpers import admission, customs_item, import_customs, import_movements, write_csv
 
 PASSWORD = "correct horse battery staple"
@@ -136,3 +141,22 @@ def test_an_id_no_database_could_hold_is_simply_not_found(auditor):
     token = re.search(r'name="csrf_token" value="([^"]+)"', auditor.get("/discrepancies").text).group(1)
     response = auditor.post("/discrepancies/assignments", data={"ids": ["9223372036854775808"], "csrf_token": token})
     assert response.status_code == 404 and "no discrepancy 9223372036854775808" in response.text
+
+
+def test_the_dashboard_and_runs_page_warn_when_the_last_success_is_over_a_day_old(auditor, zone_with_operators):
+    for path in ("/", "/runs"):
+        assert "Last successful reconciliation: run 1" in auditor.get(path).text
+        assert 'class="warning"' not in auditor.get(path).text
+    with zone_with_operators.begin() as conn:
+        conn.execute(update(Run).values(finished_at=utcnow() - timedelta(hours=30)))
+    for path in ("/", "/runs"):
+        warning = re.search(r'<p class="warning"[^>]*>(.*?)</p>', auditor.get(path).text, re.S)
+        assert warning and "older than 24 hours" in warning.group(1) and "(30 h ago)" in warning.group(1)
+
+
+def test_a_run_started_from_the_page_while_one_is_in_progress_says_so(auditor, zone_with_operators):
+    token = re.search(r'name="csrf_token" value="([^"]+)"', auditor.get("/runs").text).group(1)
+    with RunLock(zone_with_operators).acquire():
+        answer = auditor.post("/runs", data={"csrf_token": token}, headers={"HX-Request": "true"})
+    assert answer.status_code == 409 and answer.headers["HX-Retarget"] == "#flash"
+    assert "a reconciliation is in progress" in answer.text
