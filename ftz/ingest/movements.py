@@ -31,6 +31,9 @@ class MovementsImport:
         self.timezone = timezone
         self.subheadings = subheadings
         self.accept_unknown_hs = accept_unknown_hs
+        # Seen while staging, so that cross-row queries that can find nothing are skipped.
+        self._refs: list[pd.Series] = []
+        self._lot_units: list[pd.DataFrame] = []
 
     def timezones(self, cells: pd.DataFrame, header: HeaderCheck) -> str:
         return self.timezone
@@ -62,14 +65,32 @@ class MovementsImport:
             ),
         ]
         unknown, warnings = unknown_hs(frame["hs_code"], self.subheadings, self.accept_unknown_hs)
+        self._note(frame)
         return [*errors, unknown], [warnings]
+
+    def _note(self, frame: pd.DataFrame) -> None:
+        """Remember the chunk's refs and (lot, unit) pairs: does any ref repeat, any lot change unit?"""
+        self._refs.append(frame["movement_ref"].dropna())
+        self._lot_units.append(frame[["lot_ref", "unit"]].dropna().drop_duplicates())
+
+    def _repeated_ref(self) -> bool:
+        """Whether some movement_ref is on two rows of the file."""
+        return bool(self._refs) and bool(pd.concat(self._refs, ignore_index=True).duplicated().any())
+
+    def _mixed_units(self) -> bool:
+        """Whether some lot of the file comes in more than one unit."""
+        if not self._lot_units:
+            return False
+        pairs = pd.concat(self._lot_units, ignore_index=True).drop_duplicates()
+        return bool(pairs["lot_ref"].duplicated().any())
 
     def cross_check(self, conn: Connection) -> list[RowError]:
         """Duplicates in the file, conflicts with what is recorded, corrections, units per lot."""
-        staging.index(conn, STAGE, ("movement_ref",), ("lot_ref",))
+        staging.index(conn, STAGE, ("movement_ref",), ("lot_ref",), analyze=("corrects_ref", "unit"))
         op = {"op": self.operator_id}
         errors: list[RowError] = []
-        for row in staging.fetch(conn, _DUPLICATES).itertuples():
+        duplicates = staging.fetch(conn, _DUPLICATES) if self._repeated_ref() else pd.DataFrame()
+        for row in duplicates.itertuples():
             errors.append(RowError(row.row_no, "movement_ref", f'"{row.movement_ref}" is also on row {row.first_row}'))
         for row in staging.fetch(conn, _CONFLICTS.format(recorded=_recorded(conn.dialect.name)), **op).itertuples():
             errors.append(
@@ -91,7 +112,9 @@ class MovementsImport:
                     f'"{row.corrects_ref}" is already corrected by "{row.corrected_by}"; correct that one instead',
                 )
             )
-        for row in staging.fetch(conn, _LOT_UNITS, **op).itertuples():
+        # a lot's unit can clash only with another unit in the file, or with one recorded before
+        clashes = self._mixed_units() or conn.execute(text(_ANY_LOT_RECORDED), op).first() is not None
+        for row in (staging.fetch(conn, _LOT_UNITS, **op) if clashes else pd.DataFrame()).itertuples():
             if _DIMENSION.get(row.unit) != _DIMENSION.get(row.lot_unit):
                 errors.append(
                     RowError(
@@ -130,6 +153,10 @@ def _lock_key(kind: str, ident: int) -> int:
 
 _ANY_RECORDED = f"""
 SELECT 1 FROM {STAGE} s JOIN movement m ON m.operator_id = :op AND m.movement_ref = s.movement_ref LIMIT 1
+"""
+
+_ANY_LOT_RECORDED = f"""
+SELECT 1 FROM {STAGE} s JOIN movement m ON m.operator_id = :op AND m.lot_ref = s.lot_ref LIMIT 1
 """
 
 _DUPLICATES = f"""

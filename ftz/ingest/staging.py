@@ -39,12 +39,16 @@ def load(conn: Connection, table: str, frame: pd.DataFrame, columns: dict[str, s
         _executemany(conn, table, frame, columns)
 
 
-def index(conn: Connection, table: str, *column_sets: tuple[str, ...]) -> None:
-    """Index the staging table once loaded, for the cross-row queries."""
+def index(conn: Connection, table: str, *column_sets: tuple[str, ...], analyze: tuple[str, ...] = ()) -> None:
+    """Index the staging table once loaded, for the cross-row queries (which also filter on
+    the ``analyze`` columns)."""
     for n, cols in enumerate(column_sets):
         conn.exec_driver_sql(f"CREATE INDEX ix_{table}_{n} ON {table} ({', '.join(cols)})")
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"ANALYZE {table}")  # temporary tables get no statistics otherwise
+        # temporary tables get no statistics otherwise; the row count and the indexed columns'
+        # are what the cross-row queries are planned from
+        columns = ", ".join(dict.fromkeys([*(c for cols in column_sets for c in cols), *analyze]))
+        conn.exec_driver_sql(f"ANALYZE {table} ({columns})")
 
 
 def _copy(conn: Connection, table: str, frame: pd.DataFrame, columns: dict[str, str]) -> None:

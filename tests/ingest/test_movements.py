@@ -3,8 +3,12 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
+from ftz.config import get_settings
 from ftz.ingest.models import Upload
 from ftz.ledger.models import Movement
 from tests.helpers import admission, import_movements, messages, removal, stored, write_csv
@@ -176,3 +180,42 @@ def test_each_operator_keeps_its_own_refs(zone_with_operators, tmp_path):
     with Session(zone_with_operators) as session:
         owners = sorted(m.operator_id for m in session.exec(select(Movement)))
     assert len(set(owners)) == 2
+
+
+def test_the_database_keeps_each_movement_with_its_upload_s_operator(zone_with_operators, tmp_path):
+    engine = zone_with_operators
+    assert import_movements(engine, write_csv(tmp_path / "m.csv", [admission()])).accepted
+    copy = (
+        "INSERT INTO movement (upload_id, operator_id, row_no, movement_ref, movement_type, occurred_at, lot_ref, "
+        "hs_code, quantity, unit, recorded_at) SELECT upload_id, {operator}, 9, 'M9', movement_type, occurred_at, "
+        "lot_ref, hs_code, quantity, unit, recorded_at FROM movement"
+    )
+    with engine.begin() as conn:  # the upload's own operator: accepted
+        conn.execute(text(copy.format(operator="operator_id")))
+    another = "(SELECT id FROM operator WHERE code = 'OP002')"
+    for statement in (
+        copy.format(operator=another),
+        f"UPDATE movement SET operator_id = {another}",
+        f"UPDATE upload SET operator_id = {another}",
+        "DELETE FROM upload",
+    ):
+        with pytest.raises(DBAPIError, match="must belong to the operator of the upload"), engine.begin() as conn:
+            conn.execute(text(statement))
+    with Session(engine) as session:
+        assert len(session.exec(select(Movement)).all()) == 2
+
+
+def test_a_ref_repeated_in_a_later_chunk_and_a_unit_clash_within_one_file_are_refused(
+    zone_with_operators, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("FTZ_IMPORT_CHUNK_ROWS", "2")  # rows 2-3, 4-5, 6: the repeats fall in other chunks
+    get_settings.cache_clear()
+    rows = [
+        admission("M1", lot="NEW1"), admission("M2", lot="NEW2"), admission("M3", lot="NEW3"),
+        removal("M4", lot="NEW1", unit="NAR", quantity="4"), removal("M1", lot="NEW2", quantity="1"),
+    ]  # fmt: skip
+    report = import_movements(zone_with_operators, write_csv(tmp_path / "a.csv", rows))
+    assert messages(report) == [
+        "row 5, unit: NAR (count) cannot be converted to KGM (mass), the unit lot NEW1 is booked in",
+        'row 6, movement_ref: "M1" is also on row 2',
+    ]
