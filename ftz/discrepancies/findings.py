@@ -3,7 +3,7 @@
 import json
 
 import pandas as pd
-from sqlalchemy import insert, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlmodel import Session
 
 from ftz.database import from_millionths, utcnow
@@ -14,7 +14,13 @@ from reconciliation.risk import destination_tiers
 
 
 def write(
-    session: Session, record: Run, findings: pd.DataFrame, zone_id: int | None, scope: tuple | None = None
+    session: Session,
+    record: Run,
+    findings: pd.DataFrame,
+    zone_id: int | None,
+    scope: tuple | None = None,
+    *,
+    engine: Engine,
 ) -> None:
     """Insert new findings, refresh those seen again, close those the data no longer supports
     (within the run's scope: an incremental run speaks only for the lots it recomputed).
@@ -55,9 +61,8 @@ def write(
         )
         closed |= {row.fingerprint: row for row in session.execute(back)}
     now = utcnow()
-    bind = session.get_bind()
-    tiers = destination_tiers(reference.destinations(bind)).to_dict("index")
-    hs = reference.hs_nomenclature(bind).set_index("code")["description"].to_dict()
+    tiers = destination_tiers(reference.destinations(engine)).to_dict("index")
+    hs = reference.hs_nomenclature(engine).set_index("code")["description"].to_dict()
     added, refreshed = [], []
     for row in findings.to_dict("records"):
         values = _values(row, tiers, hs, record.reference_versions)

@@ -17,12 +17,13 @@ from datetime import timedelta
 from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, create_engine, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from ftz.config import get_settings
 from ftz.database import utcnow
 from ftz.discrepancies.models import Run, RunLease, RunOutcome
-from ftz.errors import Conflict
+from ftz.errors import Conflict, FtzError
 
 log = logging.getLogger("ftz.runs")
 LEASE = "reconciliation"
@@ -33,6 +34,10 @@ POLL_SECONDS = 0.5
 
 class RunInProgress(Conflict):
     """Another reconciliation holds the run lock."""
+
+
+class LockLost(FtzError):
+    """The run lock was lost while a run worked (connection dropped, lease expired)."""
 
 
 def worker() -> str:
@@ -46,7 +51,8 @@ class RunLock:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.holder = f"{worker()}:{secrets.token_hex(4)}"
-        self._conn: Connection | None = None  # PostgreSQL: the session that holds the lock
+        self._conn: Connection | None = None  # PostgreSQL: the session that holds (or asks for) the lock
+        self._held = False
         self._renewer: threading.Thread | None = None
         self._stop = threading.Event()
         self._lost = threading.Event()
@@ -60,6 +66,7 @@ class RunLock:
         deadline = time.monotonic() + wait
         while not self._try():
             if time.monotonic() >= deadline:
+                self.release()
                 raise RunInProgress(in_progress(self.engine))
             time.sleep(POLL_SECONDS)
         return self
@@ -67,7 +74,7 @@ class RunLock:
     def held(self) -> bool:
         """Whether this process still holds the lock (a lease can be lost; a connection can drop)."""
         if self._postgres:
-            if self._conn is None:
+            if self._conn is None or not self._held:
                 return False
             try:
                 self._conn.execute(text("SELECT 1"))
@@ -80,10 +87,12 @@ class RunLock:
     def release(self) -> None:
         """Give the lock up (safe to call twice)."""
         if self._postgres and self._conn is not None:
-            conn, self._conn = self._conn, None
+            conn, held, self._conn, self._held = self._conn, self._held, None, False
             try:
-                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
-                conn.commit()
+                if held:
+                    conn.rollback()  # a failed write may have left its transaction open
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+                    conn.commit()
                 conn.close()
             except Exception:
                 conn.invalidate()  # the server ends the session, and the lock with it
@@ -105,15 +114,21 @@ class RunLock:
         self.release()
 
     def _try(self) -> bool:
-        if self._postgres:
-            conn = _unpooled(self.engine).connect()
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
-            conn.commit()  # the lock belongs to the session, not to a transaction left open
-            if got:
-                self._conn = conn
-            else:
-                conn.close()
-            return bool(got)
+        try:
+            return self._try_postgres() if self._postgres else self._try_lease()
+        except OperationalError as exc:  # the database busy or unreachable for a moment: not taken
+            log.warning("the run lock could not be asked for: %s", str(exc.orig).strip().splitlines()[0])
+            return False
+
+    def _try_postgres(self) -> bool:
+        if self._conn is None:  # one connection for all the tries of a wait
+            self._conn = _unpooled(self.engine).connect()
+        got = self._conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
+        self._conn.commit()  # the lock belongs to the session, not to a transaction left open
+        self._held = bool(got)
+        return self._held
+
+    def _try_lease(self) -> bool:
         if not self._take_lease():
             return False
         self._stop.clear()
@@ -121,6 +136,23 @@ class RunLock:
         self._renewer = threading.Thread(target=self._renew, name="run-lease", daemon=True)
         self._renewer.start()
         return True
+
+    def connection(self) -> Connection | None:
+        """PostgreSQL: the connection holding the lock. A run writes its findings on it, so
+        that they commit only while the lock is still held."""
+        return self._conn if self._postgres and self._held else None
+
+    def confirm(self, conn: Connection) -> None:
+        """SQLite: in the run's writing transaction, check the lease is still ours (and extend it)."""
+        if self._postgres:
+            return
+        renewed = conn.execute(
+            update(RunLease)
+            .where(RunLease.name == LEASE, RunLease.holder == self.holder)
+            .values(expires_at=utcnow() + timedelta(seconds=get_settings().run_lease_seconds))
+        ).rowcount
+        if renewed != 1:
+            raise LockLost("the run lease was taken by another process: nothing of this run is written")
 
     def _take_lease(self) -> bool:
         seconds = get_settings().run_lease_seconds
@@ -161,7 +193,13 @@ class RunLock:
 def _unpooled(engine: Engine) -> Engine:
     """The lock's connections are never pooled: one dropped without a release ends its session,
     and the lock with it, rather than going back to the pool still holding the lock."""
-    return create_engine(engine.url, poolclass=NullPool)
+    # TCP keepalives: when the holder's machine dies without closing the connection (power
+    # lost, network cut), the server ends its session, and frees the lock, within about a
+    # minute instead of the system's default of two hours.
+    # (The server's settings watch the client; libpq's own watch the server.)
+    server = "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3"
+    client = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+    return create_engine(engine.url, poolclass=NullPool, connect_args=client | {"options": server})
 
 
 def _dead_here(holder: str) -> bool:

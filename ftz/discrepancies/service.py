@@ -2,6 +2,7 @@
 
 import json
 import logging
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -13,7 +14,7 @@ from ftz.audit import service as audit
 from ftz.config import ZoneSettings, get_settings
 from ftz.database import utcnow
 from ftz.discrepancies import findings
-from ftz.discrepancies.lock import RunInProgress, RunLock, worker
+from ftz.discrepancies.lock import LockLost, RunInProgress, RunLock, worker
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
 from ftz.errors import Conflict, FtzError
 from ftz.ledger.scope import changed
@@ -122,17 +123,21 @@ def execute(engine: Engine, started: Started) -> Run:
             how = "full" if record.full else "incremental"
             log.info("read %d movements and %d customs items: %d lots, %s", len(inputs.movements),
                      len(inputs.entries), record.lots, how)  # fmt: skip
+            _check(record, lock)
             parts = []
             for part in by_zone(engine, inputs):
                 _check(record, lock)
                 parts.append(reconcile(part))
             found = pd.concat(parts, ignore_index=True)
             _check(record, lock)
-            with Session(engine, expire_on_commit=False) as session:
+            # On PostgreSQL the findings are written on the lock's own connection: they commit
+            # only while the lock is held. On SQLite the lease is confirmed inside the transaction.
+            with Session(lock.connection() or engine, expire_on_commit=False) as session:
                 _limit_statements(session, record)
-                findings.write(session, record, found, zone_id, scope)
-                record.outcome, record.finished_at = RunOutcome.SUCCEEDED, utcnow()
-                session.add(record)
+                lock.confirm(session.connection())
+                findings.write(session, record, found, zone_id, scope, engine=engine)
+                record.finished_at = utcnow()
+                _set_outcome(session, record, RunOutcome.SUCCEEDED)
                 audit.record(session, actor="system", action="run.succeeded", subject=f"run:{record.id}",
                              zone_id=zone_id, details={"new": record.new, "closed": record.closed})  # fmt: skip
                 session.commit()
@@ -141,8 +146,12 @@ def execute(engine: Engine, started: Started) -> Run:
         except Exception as exc:
             timed_out = _timed_out(exc)
             error = _limit_reason(record) if timed_out else f"{type(exc).__name__}: {exc}"[:2000]
-            _finish(engine, record, RunOutcome.TIMED_OUT if timed_out else RunOutcome.FAILED, error)
-            log.error("run %s after %.1f s: %s", record.outcome, _seconds(record), error)
+            log.error("run %s after %.1f s: %s", "TIMED_OUT" if timed_out else "FAILED", _seconds(record), error,
+                      exc_info=not timed_out)  # fmt: skip
+            try:
+                _finish(engine, record, RunOutcome.TIMED_OUT if timed_out else RunOutcome.FAILED, error)
+            except Exception:
+                log.exception("the run's outcome could not be recorded; the next run marks it ABANDONED")
             if timed_out and not isinstance(exc, TimedOut):
                 raise TimedOut(error) from exc  # a statement PostgreSQL cancelled at the limit
             raise
@@ -153,10 +162,24 @@ def execute(engine: Engine, started: Started) -> Run:
 
 def execute_in_background(engine: Engine, started: Started) -> None:
     """``execute`` for a background task: a failure is on the run (FAILED, with its error) and in the log."""
-    try:
+    with suppress(Exception):  # execute has logged it, with the run id, and recorded it on the run
         execute(engine, started)
-    except Exception:
-        log.exception("run %s did not succeed", started.run.id)
+
+
+def _set_outcome(session: Session, record: Run, outcome: RunOutcome) -> None:
+    """Write the run's figures and outcome, if it is still RUNNING: a run another process
+    found abandoned (its lock lost) does not come back to life."""
+    values = {
+        "outcome": outcome, "finished_at": record.finished_at, "full": record.full, "seen": record.seen,
+        "lots": record.lots, "new": record.new, "seen_again": record.seen_again, "closed": record.closed,
+        "counts": record.counts,
+    }  # fmt: skip
+    done = session.execute(
+        update(Run).where(Run.id == record.id, Run.outcome == RunOutcome.RUNNING).values(**values)
+    ).rowcount
+    if done != 1:
+        raise LockLost(f"run {record.id} was marked ended by another process meanwhile: its findings are not written")
+    record.outcome = outcome
 
 
 def abandon(engine: Engine) -> list[int]:
@@ -175,7 +198,8 @@ def abandon(engine: Engine) -> list[int]:
                          details={"reason": reason})  # fmt: skip
         session.commit()
     for run_id in ids:
-        log.warning("run %s marked ABANDONED: %s", run_id, reason)
+        with run_context(run_id):
+            log.warning("run %s marked ABANDONED: %s", run_id, reason)
     return ids
 
 
@@ -208,7 +232,7 @@ def _refuse_if_run(session: Session, zone_code: str | None, slot: datetime) -> N
 def _check(record: Run, lock: RunLock) -> None:
     """Between steps: stop if the lock was lost (another run may start) or the time limit passed."""
     if not lock.held():
-        raise RuntimeError("the run lock was lost (database connection or lease); stopped so as not to run twice")
+        raise LockLost("the run lock was lost (database connection or lease); stopped so as not to run twice")
     if utcnow() > record.started_at + timedelta(minutes=get_settings().run_time_limit_minutes):
         raise TimedOut(_limit_reason(record))
 
@@ -236,7 +260,9 @@ def _finish(engine: Engine, record: Run, outcome: RunOutcome, error: str) -> Non
     """Record how a run ended without success; its findings were never touched."""
     with Session(engine, expire_on_commit=False) as session:
         session.execute(
-            update(Run).where(Run.id == record.id).values(outcome=outcome, finished_at=utcnow(), error=error)
+            update(Run)
+            .where(Run.id == record.id, Run.outcome == RunOutcome.RUNNING)
+            .values(outcome=outcome, finished_at=utcnow(), error=error)
         )
         audit.record(session, actor="system", action=f"run.{outcome.lower()}", subject=f"run:{record.id}",
                      details={"error": error})  # fmt: skip

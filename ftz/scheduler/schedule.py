@@ -25,6 +25,9 @@ def trigger(expression: str, timezone: str) -> CronTrigger:
         )
     second = fields.pop(0) if len(fields) == 6 else "0"
     minute, hour, day, month, weekday = fields
+    if day != "*" and weekday != "*":
+        # cron runs on either; APScheduler 3 only on both: refused rather than read otherwise
+        raise InvalidInput(f'FTZ_SCHEDULE "{expression}": restrict the day of the month or the weekday, not both')
     try:
         return CronTrigger(
             second=second, minute=minute, hour=hour, day=day, month=month, day_of_week=_weekdays(weekday),
@@ -74,9 +77,18 @@ def grace() -> timedelta:
 def night(cron: CronTrigger, now: datetime) -> datetime | None:
     """The latest time ``cron`` fired at or before ``now`` and within the grace time, in UTC:
     the night a run starting now is for (however many nights before it were missed)."""
-    latest = None
+    fired: list[datetime] = []
     moment = cron.get_next_fire_time(None, now - grace())
     while moment is not None and moment <= now:
-        latest = moment
-        moment = cron.get_next_fire_time(moment, moment + timedelta(microseconds=1))
-    return latest.astimezone(UTC) if latest is not None else None
+        fired.append(moment)
+        # stepped on in UTC: in local time, the hour a clock goes back would never be left
+        after = moment.astimezone(UTC) + timedelta(seconds=1)
+        moment = cron.get_next_fire_time(moment, after)
+        if moment is not None and moment.astimezone(UTC) < after:
+            moment = cron.get_next_fire_time(None, after)
+    if not fired:
+        return None
+    # The hour a clock goes back is lived twice: a time in it fires twice, for one night.
+    if len(fired) > 1 and fired[-1].replace(tzinfo=None) == fired[-2].replace(tzinfo=None):
+        return fired[-2].astimezone(UTC)
+    return fired[-1].astimezone(UTC)

@@ -21,7 +21,8 @@ from ftz.scheduler.schedule import grace, night, zone_trigger
 from ftz.zones import service as zones
 
 log = logging.getLogger("ftz.scheduler")
-SYNC_MINUTES = 5  # how soon a newly registered zone gets its nightly job
+SYNC_MINUTES = 5  # how soon a new zone gets its job, and a dead process's run is found
+MAX_ATTEMPTS = 3  # a night whose run keeps dying (out of memory, say) is not tried forever
 
 
 def job_id(zone_code: str) -> str:
@@ -40,25 +41,32 @@ def create(engine: Engine) -> BackgroundScheduler:
 
 
 def start(engine: Engine) -> BackgroundScheduler:
-    """Start scheduling: mark runs whose process died, make each zone's job, re-run a night
-    whose run was abandoned; nights missed while down are run once by the job store's own
-    catch-up (coalesced, within the misfire grace time)."""
-    abandoned = runs.mark_abandoned(engine)
+    """Start scheduling: make each zone's job, mark runs whose process died and run their
+    night again; nights missed while down are run once by the job store's own catch-up
+    (coalesced, within the misfire grace time)."""
     scheduler = create(engine)
     scheduler.start(paused=True)  # no job fires before the jobs are what the settings say
-    sync(scheduler, engine)
-    for zone_code in _unfinished_nights(engine):
-        log.warning("zone %s: last night's run did not finish (abandoned, or never started); running it now", zone_code)
-        scheduler.modify_job(job_id(zone_code), next_run_time=utcnow())
+    maintain(scheduler, engine)
     scheduler.add_job(
-        sync, "interval", args=[scheduler, engine], minutes=SYNC_MINUTES, id="sync-zones", jobstore="memory",
-        replace_existing=True, coalesce=True, max_instances=1,
+        maintain, "interval", args=[scheduler, engine], minutes=SYNC_MINUTES, id="maintain", jobstore="memory",
+        replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=None,
     )  # fmt: skip
     scheduler.resume()
     for job in scheduler.get_jobs(jobstore="default"):
         log.info("job %s: next run %s", job.id, job.next_run_time.isoformat() if job.next_run_time else "paused")
-    log.info("scheduler started%s", f" (marked {len(abandoned)} abandoned runs)" if abandoned else "")
+    log.info("scheduler started")
     return scheduler
+
+
+def maintain(scheduler: BackgroundScheduler, engine: Engine) -> None:
+    """At start and every few minutes: one job per zone; when no run is working, runs left
+    RUNNING by a dead process marked ABANDONED and their night run again."""
+    sync(scheduler, engine)
+    runs.mark_abandoned(engine)
+    for zone_code in _unfinished_nights(engine):
+        log.warning("zone %s: the night's run did not finish (abandoned, or due as a scheduler stopped); "
+                    "running it now", zone_code)  # fmt: skip
+        scheduler.modify_job(job_id(zone_code), next_run_time=utcnow())
 
 
 def sync(scheduler: BackgroundScheduler, engine: Engine) -> None:
@@ -87,7 +95,8 @@ def _same(a, b) -> bool:
 
 def _unfinished_nights(engine: Engine) -> list[str]:
     """Zones already on the schedule whose latest night (within the grace time) has no run
-    but abandoned ones: its process died, or a stop came just as the night fell due."""
+    but abandoned ones (fewer than MAX_ATTEMPTS): its process died, or a stop came just as the
+    night fell due."""
     now = utcnow()
     found = []
     with Session(engine) as session:
@@ -99,9 +108,14 @@ def _unfinished_nights(engine: Engine) -> list[str]:
                 Run.zone_code == zone.code, Run.scheduled_for.is_not(None), Run.scheduled_for <= slot
             )
             rows = session.execute(scheduled).all()
-            tonight = {outcome for outcome, at in rows if at == slot}
-            if rows and tonight <= {RunOutcome.ABANDONED}:
-                found.append(zone.code)
+            tonight = [outcome for outcome, at in rows if at == slot]
+            if not rows or set(tonight) - {RunOutcome.ABANDONED}:
+                continue
+            if len(tonight) >= MAX_ATTEMPTS:
+                log.error("zone %s: the night of %s was abandoned %d times; not trying it again",
+                          zone.code, slot.isoformat(), len(tonight))  # fmt: skip
+                continue
+            found.append(zone.code)
     return found
 
 

@@ -1,5 +1,6 @@
 """The scheduler as an administrator runs it: processes that race, die and come back, and nights missed."""
 
+import logging
 import signal
 import socket
 from datetime import UTC, datetime, timedelta
@@ -110,10 +111,13 @@ def test_a_run_killed_mid_way_leaves_the_findings_before_it_and_is_run_again(zon
     assert (check.new, check.closed) == (0, 0)  # the run again found all there was
 
 
-def test_a_missed_week_gives_one_catch_up_run(zone, monkeypatch):
+def test_a_missed_week_gives_one_catch_up_run(zone, monkeypatch, caplog):
+    caplog.set_level(logging.INFO)
     last_night = (datetime.now(UTC) - timedelta(hours=1)).replace(second=0, microsecond=0)
     monkeypatch.setenv("FTZ_SCHEDULE", f"{last_night.minute} {last_night.hour} * * *")
     monkeypatch.setenv("FTZ_SCHEDULE_TIMEZONE", "UTC")
+    # a grace time longer than the week: every missed night is still due, and coalescing makes them one
+    monkeypatch.setenv("FTZ_MISFIRE_GRACE_HOURS", str(8 * 24))
     get_settings.cache_clear()
     # The scheduler was last up a week ago: its stored job is still due for the night a week back.
     down = schedule.create(zone)
@@ -134,6 +138,9 @@ def test_a_missed_week_gives_one_catch_up_run(zone, monkeypatch):
         scheduler.shutdown()
     assert [(r.outcome, r.scheduled_for) for r in runs(zone)] == [("SUCCEEDED", last_night)]
     assert job.next_run_time == last_night + timedelta(days=1)  # nothing more is due
+    # the job itself ran once: the seven nights before were not each tried and found done
+    assert [r for r in caplog.records if r.getMessage().startswith("nothing to do")] == []
+    assert len([r for r in caplog.records if r.getMessage().startswith("Running job")]) == 1
 
 
 def test_the_web_process_with_its_scheduler_runs_the_night_and_its_metrics_show_it(zone, processes, soon):
@@ -158,3 +165,23 @@ def test_the_web_process_with_its_scheduler_runs_the_night_and_its_metrics_show_
         stored = len(session.execute(select(Discrepancy)).all())
     exported = sum(v for (name, _), v in samples.items() if name == "ftz_discrepancies_open")
     assert exported == stored > 0
+
+
+def test_a_run_whose_dead_process_still_held_the_lock_is_found_and_run_again_once_the_lock_is_free(zone, monkeypatch):
+    last_night = (datetime.now(UTC) - timedelta(hours=1)).replace(second=0, microsecond=0)
+    monkeypatch.setenv("FTZ_SCHEDULE", f"{last_night.minute} {last_night.hour} * * *")
+    monkeypatch.setenv("FTZ_SCHEDULE_TIMEZONE", "UTC")
+    get_settings.cache_clear()
+    service.run(zone, zone_code="ZFX", started_by="scheduler", scheduled_for=last_night - timedelta(days=1))
+    dead = service.start(zone, zone_code="ZFX", started_by="scheduler", scheduled_for=last_night)
+    # The process died, but the database has not noticed yet: the lock is still held.
+    scheduler = schedule.start(zone)
+    try:
+        assert [r.outcome for r in runs(zone)] == ["SUCCEEDED", "RUNNING"]
+        dead.lock.release()  # the server ends the dead session
+        schedule.maintain(scheduler, zone)  # what the scheduler does every few minutes
+        wait_for(lambda: len(runs(zone)) == 3 and runs(zone)[-1].finished_at, 60, "the night run again")
+    finally:
+        scheduler.shutdown()
+    outcomes = [(r.outcome, r.scheduled_for) for r in runs(zone)][1:]
+    assert outcomes == [("ABANDONED", last_night), ("SUCCEEDED", last_night)]

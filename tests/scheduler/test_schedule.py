@@ -59,3 +59,17 @@ def test_a_run_started_late_is_for_the_latest_night_within_the_grace_time():
     assert night(cron, datetime(2026, 11, 24, 2, 0, 1, tzinfo=UTC)) == datetime(2026, 11, 24, 2, tzinfo=UTC)
     # past the grace time (23 hours by default) there is no night to run any more
     assert night(cron, datetime(2026, 11, 25, 1, 30, tzinfo=UTC)) is None
+
+
+def test_the_night_the_clock_goes_back_is_one_night_though_its_hour_fires_twice():
+    cron = trigger("0 2 * * *", "Europe/Paris")  # 02:00 is lived twice on 31 October 2027
+    first = datetime(2027, 10, 31, 0, tzinfo=UTC)  # 02:00 summer time
+    assert night(cron, datetime(2027, 10, 31, 0, 30, tzinfo=UTC)) == first
+    assert night(cron, datetime(2027, 10, 31, 1, 30, tzinfo=UTC)) == first  # after the second 02:00
+    assert night(cron, datetime(2027, 11, 1, 1, 30, tzinfo=UTC)) == datetime(2027, 11, 1, 1, tzinfo=UTC)
+
+
+def test_a_schedule_restricting_both_day_and_weekday_is_refused():
+    # cron runs on either, APScheduler 3 only on both: no reading would be safe
+    with pytest.raises(InvalidInput, match="the day of the month or the weekday, not both"):
+        trigger("0 2 1 * 1", "UTC")
