@@ -2,9 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     reference_dir: Path = Path(__file__).resolve().parents[1] / "fixtures" / "reference"
     # Rows one upload may hold (files past it are refused whole, with 413 on the API).
     upload_max_rows: int = 5_000_000
+    # PostgreSQL memory for one import's sort and checks (a million rows need about 256MB
+    # to stay out of temporary files).
+    import_work_mem: Annotated[str, StringConstraints(pattern=r"^\d+(kB|MB|GB)$")] = "256MB"
     # Signs session cookies and CSRF tokens. Unset: a random key kept in data_dir/secret_key.
     secret_key: str | None = None
     session_hours: float = 12

@@ -108,8 +108,9 @@ def run(
             ).scalar_one()
             importer.lock(conn)
             if conn.dialect.name == "postgresql":
-                # the final insert sorts the file's rows: in memory, not in temporary files
-                conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+                # the final insert sorts the file's rows and hands them all to the ownership
+                # trigger: in memory, not in temporary files
+                conn.exec_driver_sql(f"SET LOCAL work_mem = '{settings.import_work_mem}'")
             staging.create(conn, STAGE, importer.columns)
             report.rows_total, chunk_errors, report.warnings = _stage(conn, importer, reader, header, progress)
             report.errors += [RowError(e.row_no, "(row)", e.message) for e in reader.structural_errors]
