@@ -54,6 +54,14 @@ class Collector:
             yield GaugeMetricFamily(
                 "ftz_last_successful_run_age_seconds", "Seconds since the last successful run", value=time.time() - at
             )
+        zones = GaugeMetricFamily(
+            "ftz_zone_last_successful_run_age_seconds",
+            "Seconds since a zone was last reconciled successfully (a run of the zone, or of every zone)",
+            labels=["zone"],
+        )
+        for zone, finished in figures.zone_last_success.items():
+            zones.add_metric([zone], time.time() - finished.timestamp())
+        yield zones
 
 
 def _buckets(values: list[float]) -> list[tuple[str, float]]:

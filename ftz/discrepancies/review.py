@@ -313,9 +313,14 @@ def runs_overview(session: Session, *, caller: Caller, limit: int = 50) -> dict:
     return {
         "runs": recent,
         "running": any(r.outcome == RunOutcome.RUNNING for r in recent),
-        "freshness": health.freshness(session),
+        "freshness": health.freshness(session, zones=_zone_codes(session, caller)),
         "scheduled": health.scheduled(session),
     }
+
+
+def _zone_codes(session: Session, caller: Caller) -> set[str]:
+    """The codes of the zones a caller may see."""
+    return set(session.execute(select(Zone.code).where(visible(caller, Zone))).scalars())
 
 
 def get_run(session: Session, *, caller: Caller, run_id: int) -> Run:
@@ -331,7 +336,7 @@ def start_run(
     caller.require(Permission.INVESTIGATE)
     if not caller.sees_everything:
         with Session(engine) as session:
-            codes = set(session.execute(select(Zone.code).where(visible(caller, Zone))).scalars())
+            codes = _zone_codes(session, caller)
         if not zone_code or zone_code.strip().upper() not in codes:
             raise NotFound(f"no zone {zone_code or '(all)'} among this account's zones: name one of them")
     return runs.start(engine, as_of=as_of, zone_code=zone_code, full=full, started_by=caller.name)
@@ -367,5 +372,5 @@ def summary(session: Session, *, caller: Caller) -> dict:
         "strategic": public(session, list(strategic)),
         "trend": [(r.id, sum(r.counts.values())) for r in succeeded],
         "last_run": recent[-1] if recent else None,
-        "freshness": health.freshness(session),
+        "freshness": health.freshness(session, zones=_zone_codes(session, caller)),
     }

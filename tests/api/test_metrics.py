@@ -44,6 +44,7 @@ def test_metrics_count_runs_by_outcome_and_findings_by_kind(engine, tmp_path, mo
         stored = Counter((d.kind, d.severity) for d in session.execute(select(Discrepancy)).scalars())
     assert open_ == {(("kind", k), ("severity", s)): n for (k, s), n in stored.items()} and sum(stored.values()) == 2
     assert 0 <= after[("ftz_last_successful_run_age_seconds", ())] < 60
+    assert 0 <= after[("ftz_zone_last_successful_run_age_seconds", (("zone", "ZFX"),))] < 60
 
 
 def test_metrics_ask_for_the_token_when_one_is_set(engine, monkeypatch):

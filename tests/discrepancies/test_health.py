@@ -2,6 +2,7 @@
 
 from datetime import UTC, timedelta
 
+import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
@@ -54,3 +55,16 @@ def test_runs_shows_the_next_scheduled_night_of_each_zone(engine, tmp_path):
     assert (at.hour, at.minute, str(at.tzinfo)) == (2, 0, "Asia/Dubai")
     result = runner.invoke(app, ["runs"])
     assert f"next: nightly:ZFX at {at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" in result.stdout
+
+
+def test_runs_warns_about_a_zone_whose_own_runs_keep_failing_while_another_s_succeed(engine, tmp_path, monkeypatch):
+    two_lots(engine, tmp_path)  # zone ZFX
+    assert runner.invoke(app, ["zone", "add", "ZFY", "--name", "Y", "--country", "AE"]).exit_code == 0
+    service.run(engine, zone_code="ZFX")
+    monkeypatch.setattr(service, "reconcile", lambda _inputs: (_ for _ in ()).throw(RuntimeError("disk full")))
+    with pytest.raises(RuntimeError):
+        service.run(engine, zone_code="ZFY")
+    result = runner.invoke(app, ["runs", "--check"])
+    assert result.exit_code == 1
+    assert result.stdout.startswith("WARNING: Last successful reconciliation: run 1")
+    assert "zones not reconciled for over 24 hours: ZFY" in result.stdout.splitlines()[0]

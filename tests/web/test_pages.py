@@ -10,9 +10,11 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlmodel import Session
+from typer.testing import CliRunner
 
 from ftz.api.app import create_app
 from ftz.auth import service as accounts
+from ftz.cli.main import app
 from ftz.database import utcnow
 from ftz.discrepancies import service as runs
 from ftz.discrepancies.lock import RunLock
@@ -20,6 +22,7 @@ from ftz.discrepancies.models import Run
 from tests.helpers import admission, customs_item, import_customs, import_movements, write_csv
 
 PASSWORD = "correct horse battery staple"
+runner = CliRunner()
 
 
 @pytest.fixture
@@ -160,3 +163,18 @@ def test_a_run_started_from_the_page_while_one_is_in_progress_says_so(auditor, z
         answer = auditor.post("/runs", data={"csrf_token": token}, headers={"HX-Request": "true"})
     assert answer.status_code == 409 and answer.headers["HX-Retarget"] == "#flash"
     assert "a reconciliation is in progress" in answer.text
+
+
+def test_the_warning_names_a_zone_left_behind_only_to_auditors_of_that_zone(auditor, zone_with_operators):
+    assert runner.invoke(app, ["zone", "add", "ZFY", "--name", "Y", "--country", "AE"]).exit_code == 0
+    page = auditor.get("/").text
+    warning = re.search(r'<p class="warning"[^>]*>(.*?)</p>', page, re.S)
+    assert warning and "zones not reconciled for over 24 hours: ZFY" in warning.group(1), page[:3000]
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="aud.x", role="AUDITOR", password=PASSWORD, zone_codes=["ZFX"], actor="t")
+        session.commit()
+    with TestClient(create_app()) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        client.post("/login", data={"name": "aud.x", "password": PASSWORD, "csrf_token": token})
+        page = client.get("/").text
+    assert "Last successful reconciliation: run 1" in page and "ZFY" not in page
