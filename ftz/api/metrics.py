@@ -60,7 +60,8 @@ class Collector:
             labels=["zone"],
         )
         for zone, finished in figures.zone_last_success.items():
-            zones.add_metric([zone], time.time() - finished.timestamp())
+            if finished is not None:
+                zones.add_metric([zone], time.time() - finished.timestamp())
         yield zones
 
 

@@ -51,7 +51,7 @@ def runs(
     with session_scope() as session:
         fresh = health.freshness(session)
         upcoming = health.scheduled(session)
-        recent = discrepancies.get_all_runs(session)[:limit]
+        recent = discrepancies.get_all_runs(session, limit=limit)
     typer.echo(("WARNING: " if fresh.stale else "") + fresh.message)
     for job, at in upcoming:
         typer.echo(f"next: {job} at {at:%Y-%m-%d %H:%M:%S} UTC")

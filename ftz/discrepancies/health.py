@@ -20,8 +20,12 @@ class Freshness:
 
     last: Run | None
     age: timedelta | None
-    stale: bool
     behind: list[str] = field(default_factory=list)  # zones not reconciled successfully within the limit
+
+    @property
+    def stale(self) -> bool:
+        limit = timedelta(hours=get_settings().stale_run_hours)
+        return self.last is None or self.age > limit or bool(self.behind)
 
     @property
     def message(self) -> str:
@@ -41,28 +45,40 @@ def freshness(session: Session, *, now: datetime | None = None, zones: set[str] 
     success (a run of the zone, or of every zone) is older than FTZ_STALE_RUN_HOURS."""
     now = now or utcnow()
     limit = timedelta(hours=get_settings().stale_run_hours)
-    behind = []
-    for zone in session.execute(select(Zone).order_by(Zone.code)).scalars():
-        if zones is not None and zone.code not in zones:
-            continue
-        zone_last = _last_success(session, zone)
-        if zone_last is None or now - zone_last.finished_at > limit:
-            behind.append(zone.code)
-    last = _last_success(session, None)
-    if last is None:
-        return Freshness(None, None, True, behind)
-    age = now - last.finished_at
-    return Freshness(last, age, age > limit or bool(behind), behind)
+    behind = [
+        code
+        for code, last in zone_successes(session).items()
+        if (zones is None or code in zones) and (last is None or now - last > limit)
+    ]
+    last = session.execute(
+        select(Run).where(Run.outcome == RunOutcome.SUCCEEDED).order_by(Run.finished_at.desc()).limit(1)
+    ).scalar_one_or_none()
+    return Freshness(last, now - last.finished_at if last else None, behind)
 
 
-def _last_success(session: Session, zone: Zone | None) -> Run | None:
-    """The last successful run of a zone (its own, or one over every zone started once the
-    zone was registered); without a zone, of any scope."""
-    query = select(Run).where(Run.outcome == RunOutcome.SUCCEEDED)
-    if zone is not None:
-        over_all = Run.zone_code.is_(None) & (Run.started_at >= zone.created_at)
-        query = query.where(over_all | (Run.zone_code == zone.code))
-    return session.execute(query.order_by(Run.finished_at.desc()).limit(1)).scalar_one_or_none()
+def zone_successes(session: Session) -> dict[str, datetime | None]:
+    """When each zone was last reconciled successfully: by a run of its own, or by a run over
+    every zone started once the zone was registered (None: never)."""
+    succeeded = Run.outcome == RunOutcome.SUCCEEDED
+    own = dict(
+        session.execute(
+            select(Run.zone_code, func.max(Run.finished_at))  # max keeps the column's UTC type
+            .where(succeeded, Run.zone_code.is_not(None))
+            .group_by(Run.zone_code)
+        ).all()
+    )
+    everywhere = session.execute(
+        select(Run.started_at, Run.finished_at)
+        .where(succeeded, Run.zone_code.is_(None))
+        .order_by(Run.finished_at.desc())
+        .limit(1)
+    ).first()
+    found = {}
+    for code, created in session.execute(select(Zone.code, Zone.created_at).order_by(Zone.code)):
+        # the latest run over every zone started last too: if it predates the zone, all do
+        covering = everywhere.finished_at if everywhere and everywhere.started_at >= created else None
+        found[code] = max((t for t in (own.get(code), covering) if t is not None), default=None)
+    return found
 
 
 def scheduled(session: Session) -> list[tuple[str, datetime]]:
@@ -81,9 +97,8 @@ class Figures:
     durations: list[tuple[str, float]]  # (outcome, seconds) of every finished run
     open_findings: dict[tuple[str, str], int]  # (kind, severity) -> open discrepancies
     last_success: datetime | None
-    last_finish: datetime | None
     running: int
-    zone_last_success: dict[str, datetime]  # zone code -> its last success (its own run, or one of all zones)
+    zone_last_success: dict[str, datetime | None]  # see zone_successes
 
 
 def figures(session: Session) -> Figures:
@@ -103,13 +118,8 @@ def figures(session: Session) -> Figures:
         durations=[(o, max((f - s).total_seconds(), 0.0)) for o, s, f in finished],
         open_findings={(k, s): int(n) for k, s, n in findings},
         last_success=max(successes, default=None),
-        last_finish=max((f for _, _, f in finished), default=None),
         running=int(runs.get(RunOutcome.RUNNING, 0)),
-        zone_last_success={
-            zone.code: last.finished_at
-            for zone in session.execute(select(Zone).order_by(Zone.code)).scalars()
-            if (last := _last_success(session, zone)) is not None
-        },
+        zone_last_success=zone_successes(session),
     )
 
 

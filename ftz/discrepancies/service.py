@@ -350,8 +350,9 @@ def get_all(session: Session, *, include_closed: bool = False) -> list[Discrepan
     return list(session.execute(query).scalars())
 
 
-def get_all_runs(session: Session) -> list[Run]:
-    return list(session.execute(select(Run).order_by(Run.id.desc())).scalars())
+def get_all_runs(session: Session, *, limit: int | None = None) -> list[Run]:
+    """Runs, newest first."""
+    return list(session.execute(select(Run).order_by(Run.id.desc()).limit(limit)).scalars())
 
 
 def _zone_id(engine: Engine, zone_code: str | None) -> int | None:

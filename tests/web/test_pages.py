@@ -3,6 +3,8 @@
 import csv
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -37,11 +39,21 @@ def auditor(zone_with_operators, tmp_path):
     with Session(zone_with_operators) as session:
         accounts.create(session, name="aud", role="AUDITOR", password=PASSWORD, actor="t")
         session.commit()
-    with TestClient(create_app()) as client:
-        page = client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        client.post("/login", data={"name": "aud", "password": PASSWORD, "csrf_token": token})
+    with logged_in("aud") as client:
         yield client
+
+
+@contextmanager
+def logged_in(name: str) -> Iterator[TestClient]:
+    """A browser logged in through the login form."""
+    with TestClient(create_app()) as client:
+        client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": csrf(client.get("/login").text)})
+        yield client
+
+
+def csrf(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def test_the_queue_exports_as_csv_with_no_cell_a_formula(auditor):
@@ -69,7 +81,7 @@ def test_an_empty_filter_says_so(auditor):
 def test_a_decision_without_javascript_and_without_a_reason_is_refused_with_the_reason(auditor):
     page = auditor.get("/discrepancies")
     target = re.search(r'href="/discrepancies/(\d+)"', page.text).group(1)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', auditor.get(f"/discrepancies/{target}").text).group(1)
+    token = csrf(auditor.get(f"/discrepancies/{target}").text)
     refused = auditor.post(f"/discrepancies/{target}/decision", data={"status": "ESCALATED", "csrf_token": token})
     assert refused.status_code == 422 and "the text is empty" in refused.text
     done = auditor.post(
@@ -87,7 +99,7 @@ def test_a_page_without_a_session_sends_the_browser_to_login(zone_with_operators
 
 def test_a_count_recorded_from_the_lot_page_shows_in_its_timeline(auditor):
     page = auditor.get("/lots/OP001/LOT1")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    token = csrf(page.text)
     form = {"operator_code": "OP001", "lot_ref": "LOT1", "counted_at": "2026-11-02T09:30", "quantity": "85",
             "unit": "KGM", "note": "bay 4", "csrf_token": token}  # fmt: skip
     after = auditor.post("/counts", data=form)
@@ -120,7 +132,7 @@ def test_findings_are_assigned_in_bulk_and_the_queue_filters_by_assignee(auditor
         session.commit()
     queue = auditor.get("/discrepancies")
     ids = re.findall(r'name="ids" value="(\d+)"', queue.text)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', queue.text).group(1)
+    token = csrf(queue.text)
     done = auditor.post(
         "/discrepancies/assignments", data={"ids": ids[:2], "assignee": "aud2", "csrf_token": token, "back": "/x"}
     )
@@ -141,7 +153,7 @@ def test_the_queue_orders_newest_first_and_filters_by_day(auditor):
 
 
 def test_an_id_no_database_could_hold_is_simply_not_found(auditor):
-    token = re.search(r'name="csrf_token" value="([^"]+)"', auditor.get("/discrepancies").text).group(1)
+    token = csrf(auditor.get("/discrepancies").text)
     response = auditor.post("/discrepancies/assignments", data={"ids": ["9223372036854775808"], "csrf_token": token})
     assert response.status_code == 404 and "no discrepancy 9223372036854775808" in response.text
 
@@ -158,7 +170,7 @@ def test_the_dashboard_and_runs_page_warn_when_the_last_success_is_over_a_day_ol
 
 
 def test_a_run_started_from_the_page_while_one_is_in_progress_says_so(auditor, zone_with_operators):
-    token = re.search(r'name="csrf_token" value="([^"]+)"', auditor.get("/runs").text).group(1)
+    token = csrf(auditor.get("/runs").text)
     with RunLock(zone_with_operators).acquire():
         answer = auditor.post("/runs", data={"csrf_token": token}, headers={"HX-Request": "true"})
     assert answer.status_code == 409 and answer.headers["HX-Retarget"] == "#flash"
@@ -173,8 +185,6 @@ def test_the_warning_names_a_zone_left_behind_only_to_auditors_of_that_zone(audi
     with Session(zone_with_operators) as session:
         accounts.create(session, name="aud.x", role="AUDITOR", password=PASSWORD, zone_codes=["ZFX"], actor="t")
         session.commit()
-    with TestClient(create_app()) as client:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-        client.post("/login", data={"name": "aud.x", "password": PASSWORD, "csrf_token": token})
+    with logged_in("aud.x") as client:
         page = client.get("/").text
     assert "Last successful reconciliation: run 1" in page and "ZFY" not in page
