@@ -10,7 +10,7 @@ MODULES = (
     "ftz.discrepancies.models",
     "ftz.auth.models",
     "ftz.audit.models",
-    "ftz.scheduler.models",
+    "ftz.jobstore",
 )
 
 

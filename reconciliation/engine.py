@@ -17,6 +17,9 @@ from reconciliation.risk import score
 from reconciliation.strategic import correlate, strategic_status
 
 LOT = ["operator_id", "lot_ref"]
+# The rule families ``reconcile`` evaluates (see ``reconciliation.kinds``): a run closes only
+# findings of these, never those another family raised.
+SOURCES = ("reconciliation",)
 
 
 @dataclass
@@ -39,8 +42,8 @@ MOVEMENT_COLUMNS = [
     "unit", "customs_ref", "destination_country", "intended_destination", "control_code", "process_ref", "corrects_ref",
 ]  # fmt: skip
 ENTRY_COLUMNS = [
-    "id", "declaration_ref", "item_no", "version", "direction", "status", "lodged_at", "zone_id", "operator_id",
-    "lot_ref", "hs_code", "quantity", "unit", "destination_country", "control_code",
+    "id", "declaration_ref", "item_no", "version", "direction", "procedure", "status", "lodged_at", "zone_id",
+    "operator_id", "lot_ref", "hs_code", "quantity", "unit", "destination_country", "control_code",
 ]  # fmt: skip
 
 
@@ -75,6 +78,7 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
         rules.negative_balances(running, inputs.tolerances),
         rules.count_differences(running, _counts(moves, inputs.counts), inputs.tolerances),
         rules.processing_losses(moves, inputs.tolerances),
+        rules.write_offs(running, entries, inputs.tolerances),
         _intended_destination_changes(moves, entries, inputs.zones),
         _amended_destinations(checked(inputs.entries, ENTRY_COLUMNS, "entries"), matched),
     ]
@@ -90,6 +94,17 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
     findings["fingerprint"] = _fingerprints(findings)
     findings = findings.drop_duplicates("fingerprint")
     return score(findings, inputs.destinations).reset_index(drop=True)
+
+
+def lot_status(movements: pd.DataFrame, entries: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
+    """Strategic status of every lot of the given records (movements as stored, every customs
+    item version): the one definition the engine, the lot pages and the exports share."""
+    moves = current(checked(movements, MOVEMENT_COLUMNS, "movements"))
+    items = current_entries(checked(entries, ENTRY_COLUMNS, "entries"))
+    if moves.empty and items.empty:
+        return pd.DataFrame(columns=[*LOT, "strategic", "basis", "control_codes", "may_be_controlled", "may_be_codes",
+                                     "inherited_from"])  # fmt: skip
+    return _lot_status(moves, items, match(moves, items), controls)
 
 
 def _customs_time(moves: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
@@ -124,7 +139,8 @@ def _intended_destination_changes(moves: pd.DataFrame, entries: pd.DataFrame, zo
     """Goods admitted in transit for one country, removed abroad to another. Release for home
     use in the zone's own country is not a change."""
     admitted = moves[(moves["movement_type"] == "ADMISSION") & moves["intended_destination"].notna()]
-    intended = admitted.drop_duplicates(LOT)[[*LOT, "intended_destination"]]
+    admitted = admitted.assign(admitted_by=_record_names(admitted))
+    intended = admitted.drop_duplicates(LOT)[[*LOT, "intended_destination", "admitted_by"]]
     removals = moves[(moves["movement_type"] == "REMOVAL") & moves["destination_country"].notna()]
     pairs = removals.drop(columns="intended_destination").merge(intended, on=LOT).merge(zones, on="zone_id", how="left")
     changed = pairs[
@@ -139,6 +155,8 @@ def _intended_destination_changes(moves: pd.DataFrame, entries: pd.DataFrame, zo
         found=changed["destination_country"],
         destination=changed["destination_country"],
         records=changed["movement_ref"],
+        expected_from="admission " + changed["admitted_by"] + " (intended destination)",
+        found_from="removal " + _record_names(changed),
         detail="admitted in transit for one country (expected), removed to another (found)",
     )
 
@@ -154,7 +172,9 @@ def _amended_destinations(all_entries: pd.DataFrame, matched: pd.DataFrame) -> p
         ["declaration_ref", "item_no"]
     )
     items = items[changed.reindex(items.index, fill_value=False)].reset_index()
-    items = items.assign(first=first.reindex(pd.MultiIndex.from_frame(items[["declaration_ref", "item_no"]])).values)
+    keys = pd.MultiIndex.from_frame(items[["declaration_ref", "item_no"]])
+    first_version = removals.groupby(["declaration_ref", "item_no"])["version"].first()
+    items = items.assign(first=first.reindex(keys).values, first_version=first_version.reindex(keys).values)
     # an item without a lot takes the lot of the operator record it was matched to
     lots = matched[matched["side"] == "both"][["operator_id", "declaration", "lot_ref"]].drop_duplicates("declaration")
     items = items.merge(lots.rename(columns={"lot_ref": "matched_lot"}), left_on=["operator_id", "declaration_ref"],
@@ -168,6 +188,19 @@ def _amended_destinations(all_entries: pd.DataFrame, matched: pd.DataFrame) -> p
         found=items["destination_country"],
         destination=items["destination_country"],
         records=items["declaration_ref"] + "/" + items["item_no"].astype(str),
+        expected_from="customs "
+        + items["declaration_ref"]
+        + "/"
+        + items["item_no"].astype(str)
+        + " version "
+        + items["first_version"].astype(str),
+        found_from="customs "
+        + items["declaration_ref"]
+        + "/"
+        + items["item_no"].astype(str)
+        + " version "
+        + items["version"].astype(str)
+        + " (the later version)",
         detail="a later version of the declaration (found) names another destination than the first (expected)",
     )
 
@@ -193,7 +226,8 @@ def _strategic_reclassified(
 ) -> pd.DataFrame:
     """A lot strategic at admission that leaves, unprocessed, under a code that is not."""
     admitted = moves[moves["movement_type"].isin(["ADMISSION", "PRODUCE"])]
-    admitted = admitted.assign(hs6=admitted["hs_code"].str.slice(0, 6)).drop_duplicates(LOT)[[*LOT, "hs6"]]
+    admitted = admitted.assign(hs6=admitted["hs_code"].str.slice(0, 6), admitted_by=_record_names(admitted))
+    admitted = admitted.drop_duplicates(LOT)[[*LOT, "hs6", "admitted_by"]]
     own = status[status["strategic"]]
     removals = moves[moves["movement_type"] == "REMOVAL"]
     candidates = removals.merge(admitted, on=LOT).merge(own[[*LOT, "control_codes"]], on=LOT)
@@ -210,9 +244,18 @@ def _strategic_reclassified(
         found=hidden["hs_code"].str.slice(0, 6),
         destination=hidden["destination_country"],
         records=hidden["movement_ref"],
+        expected_from="admission " + hidden["admitted_by"],
+        found_from="removal " + _record_names(hidden),
         detail="a strategic lot admitted under one code (expected) leaves, unprocessed, under a non-strategic one"
         " (found)",
     )
+
+
+def _record_names(moves: pd.DataFrame) -> pd.Series:
+    """An operator record as an auditor looks it up: its declaration, and its own reference."""
+    own = moves["movement_ref"].astype("object")
+    declared = moves["customs_ref"].astype("object")
+    return (declared + " (" + own + ")").where(declared.notna(), own)
 
 
 def _unlotted_status(findings: pd.DataFrame, entries: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:

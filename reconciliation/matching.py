@@ -14,10 +14,18 @@ from reconciliation.quantities import to_base
 KEY = ["operator_id", "direction", "declaration", "lot_ref"]
 
 
+# A destruction under customs supervision is declared as a removal of procedure DESTRUCTION
+# and matched to the operator's DESTROY, never to a removal: its own direction here.
+DESTRUCTION = "DESTRUCTION"
+
+
 def operator_side(movements: pd.DataFrame) -> pd.DataFrame:
-    """Current ADMISSION and REMOVAL movements summed per key, in base units."""
-    rows = movements[movements["movement_type"].isin(["ADMISSION", "REMOVAL"]) & movements["customs_ref"].notna()]
-    rows = rows.assign(direction=rows["movement_type"], declaration=rows["customs_ref"])
+    """Current ADMISSION, REMOVAL and (declared) DESTROY movements summed per key, in base units."""
+    rows = movements[
+        movements["movement_type"].isin(["ADMISSION", "REMOVAL", "DESTROY"]) & movements["customs_ref"].notna()
+    ]
+    direction = rows["movement_type"].where(rows["movement_type"] != "DESTROY", DESTRUCTION)
+    rows = rows.assign(direction=direction, declaration=rows["customs_ref"])
     base, dims = to_base(rows["quantity"], rows["unit"])
     rows = rows.assign(qty=base, dimension=dims, hs6=rows["hs_code"].str.slice(0, 6))
     return (
@@ -39,6 +47,7 @@ def customs_side(entries: pd.DataFrame) -> pd.DataFrame:
     """Customs items in force, summed per key (the lot may be missing), in base units."""
     base, dims = to_base(entries["quantity"], entries["unit"])
     rows = entries.assign(
+        direction=entries["direction"].where(entries["procedure"] != DESTRUCTION, DESTRUCTION),
         qty=base,
         dimension=dims,
         hs6=entries["hs_code"].str.slice(0, 6),

@@ -2,35 +2,22 @@
 
 The score adds named components, each listed with its weight in the evidence, so an
 auditor sees why a finding ranks where it does. Severity follows the score, except that a
-finding on strategic goods that disappeared or changed class or destination is never
-below HIGH (contract section 4).
+finding on strategic goods of a kind the registry floors (goods that disappeared or changed
+class or destination, and every second-edition kind) is never below HIGH, and CRITICAL when
+they leave for an embargoed destination (contract sections 4 and 9).
 """
 
 import pandas as pd
 
-# What each kind says by itself: goods gone outranks paperwork.
-KIND_WEIGHT = {
-    "UNDECLARED_REMOVAL": 35,
-    "UNRECORDED_ADMISSION": 30,
-    "STOCK_SHORTAGE": 30,
-    "NEGATIVE_BALANCE": 30,
-    "CLASSIFICATION_MISMATCH": 30,
-    "DESTINATION_CHANGE": 30,
-    "PROCESSING_LOSS": 25,
-    "UNRECORDED_REMOVAL": 20,
-    "UNDECLARED_ADMISSION": 20,
-    "QUANTITY_MISMATCH": 15,
-    "STOCK_OVERAGE": 15,
-    "LATE_RECORD": 5,
-}
+from reconciliation.kinds import KINDS, QUANTITIES, STRATEGIC_FLOOR
+
+# What each kind says by itself (goods gone outranks paperwork): the registry's weights.
+KIND_WEIGHT = {name: kind.weight for name, kind in KINDS.items()}
+
 STRATEGIC_WEIGHT = 35
 MAY_BE_CONTROLLED_WEIGHT = 10
 TIER_WEIGHT = {"EMBARGOED": 25, "HIGH": 15, "ELEVATED": 8}
 SHARE_WEIGHT = 10  # the share of the goods at stake, up to this much
-DISAPPEARED_OR_CHANGED = {
-    "UNRECORDED_ADMISSION", "UNDECLARED_REMOVAL", "STOCK_SHORTAGE", "NEGATIVE_BALANCE",
-    "PROCESSING_LOSS", "CLASSIFICATION_MISMATCH", "DESTINATION_CHANGE",
-}  # fmt: skip
 SEVERITY = [(70, "CRITICAL"), (45, "HIGH"), (25, "MEDIUM"), (0, "LOW")]
 TIER_ORDER = {"EMBARGOED": 3, "HIGH": 2, "ELEVATED": 1}
 
@@ -53,8 +40,10 @@ def score(findings: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
     total = (kind + strategic + may_be.astype(int) + destination + share).clip(upper=100)
     out = findings.assign(risk_score=total, destination_tier=tier.fillna(""))
     out["severity"] = total.map(lambda s: next(name for floor, name in SEVERITY if s >= floor))
-    floor = out["strategic"] & out["kind"].isin(DISAPPEARED_OR_CHANGED) & out["severity"].isin(["LOW", "MEDIUM"])
+    floor = out["strategic"] & out["kind"].isin(STRATEGIC_FLOOR) & out["severity"].isin(["LOW", "MEDIUM"])
     out.loc[floor, "severity"] = "HIGH"
+    # strategic goods leaving for an embargoed destination: CRITICAL (contract section 9)
+    out.loc[out["strategic"] & out["kind"].isin(STRATEGIC_FLOOR) & (tier == "EMBARGOED"), "severity"] = "CRITICAL"
     components = pd.DataFrame(
         {
             "kind": kind,
@@ -71,10 +60,12 @@ def score(findings: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
 
 
 def _share(findings: pd.DataFrame) -> pd.Series:
-    """Up to SHARE_WEIGHT for the part of the expected quantity that is missing or extra."""
-    expected = pd.to_numeric(findings["expected"], errors="coerce")
-    found = pd.to_numeric(findings["found"], errors="coerce")
-    numeric = expected.notna() & found.notna()
+    """Up to SHARE_WEIGHT for the part of the expected quantity that is missing or extra; only
+    for kinds whose expected and found are quantities (never codes read as numbers)."""
+    quantities = findings["kind"].isin(QUANTITIES)
+    expected = pd.to_numeric(findings["expected"].where(quantities), errors="coerce")
+    found = pd.to_numeric(findings["found"].where(quantities), errors="coerce")
+    numeric = quantities & expected.notna() & found.notna()
     gap = (found - expected).abs()
     base = pd.concat([expected.abs(), found.abs()], axis=1).max(axis=1).where(lambda b: b > 0)
     share = (gap / base).fillna(0).clip(upper=1) * SHARE_WEIGHT

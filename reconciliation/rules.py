@@ -7,20 +7,26 @@ its tolerance in an auditor's words.
 
 import pandas as pd
 
+from reconciliation.kinds import QUANTITIES
 from reconciliation.ledger import EFFECT, in_lot_unit
+from reconciliation.matching import DESTRUCTION
 from reconciliation.quantities import BASE, Tolerances, to_base
 
 FINDING = [
     "kind", "operator_id", "zone_id", "lot_ref", "customs_ref", "process_ref", "extra",
-    "expected", "found", "tolerance", "unit", "destination", "records", "detail",
+    "expected", "found", "tolerance", "unit", "destination", "records", "detail", "expected_from", "found_from",
 ]  # fmt: skip
 
 
 def _finding(frame: pd.DataFrame, kind: str, **columns) -> pd.DataFrame:
+    """Rows of ``kind`` in the FINDING shape. ``expected_from`` and ``found_from`` name the
+    record each side's value comes from; only quantities carry a unit."""
     out = pd.DataFrame(index=frame.index)
     out["kind"] = kind
     for name in FINDING[1:]:
         out[name] = columns.get(name, frame.get(name))
+    if kind not in QUANTITIES:
+        out["unit"] = None
     return out[FINDING]
 
 
@@ -34,6 +40,7 @@ def unmatched(matched: pd.DataFrame) -> list[pd.DataFrame]:
         (ours, "REMOVAL", "UNDECLARED_REMOVAL", "o"),
         (theirs, "ADMISSION", "UNRECORDED_ADMISSION", "c"),
         (theirs, "REMOVAL", "UNRECORDED_REMOVAL", "c"),
+        (theirs, DESTRUCTION, "UNRECORDED_REMOVAL", "c"),  # a destruction declared, never booked
     ):
         rows = frame[frame["direction"] == direction]
         quantity = rows[f"{side}_qty"]
@@ -48,6 +55,8 @@ def unmatched(matched: pd.DataFrame) -> list[pd.DataFrame]:
                 unit=rows[f"{side}_dimension"].map(BASE),
                 destination=rows[f"{side}_destination"],
                 records=rows["o_refs"] if side == "o" else rows["c_items"],
+                expected_from="no customs item" if side == "o" else "customs " + rows["c_items"],
+                found_from="operator's records " + rows["o_refs"] if side == "o" else "no operator record",
                 detail="no customs item covers these operator records"
                 if side == "o"
                 else "the operator has no record of this customs item",
@@ -60,6 +69,7 @@ def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[p
     """Quantity, HS subheading, destination and recording delay of matched pairs."""
     both = matched[matched["side"] == "both"]
     records = both["o_refs"] + " | " + both["c_items"]
+    sides = {"expected_from": "customs " + both["c_items"], "found_from": "operator's records " + both["o_refs"]}
     same_dim = both["o_dimension"] == both["c_dimension"]
     quantity = both[~same_dim | tolerances.exceeded(both["c_qty"], both["o_qty"], both["o_dimension"])]
     hs = both[both["o_hs"] != both["c_hs"]]
@@ -78,6 +88,7 @@ def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[p
             unit=quantity["o_dimension"].map(BASE),
             destination=quantity["c_destination"],
             records=records[quantity.index],
+            **{k: v[quantity.index] for k, v in sides.items()},
             detail="customs declared (expected) and the operator booked (found) different quantities",
         ),
         _finding(
@@ -88,6 +99,7 @@ def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[p
             found=hs["o_hs"],
             destination=hs["c_destination"],
             records=records[hs.index],
+            **{k: v[hs.index] for k, v in sides.items()},
             detail="customs (expected) and the operator (found) give different HS subheadings",
         ),
         _finding(
@@ -98,6 +110,7 @@ def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[p
             found=moved["o_destination"],
             destination=moved["c_destination"],
             records=records[moved.index],
+            **{k: v[moved.index] for k, v in sides.items()},
             detail="customs (expected) and the operator (found) name different destinations for the removal",
         ),
         _finding(
@@ -108,6 +121,7 @@ def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[p
             found=late["o_at"].astype(str),
             tolerance=f"{tolerances.recording_delay_days:g} days",
             records=records[late.index],
+            **{k: v[late.index] for k, v in sides.items()},
             detail="the operator booked the movement long after customs lodged the declaration",
         ),
     ]
@@ -135,6 +149,8 @@ def negative_balances(running: pd.DataFrame, tolerances: Tolerances) -> pd.DataF
         found=worst["balance"],
         unit=worst["lot_unit"],
         records=worst["movement_ref"],
+        expected_from="nothing may leave a lot beyond what entered it",
+        found_from="book balance after " + worst["movement_ref"],
         detail="the lot's book balance fell below zero (found: the lowest balance, after the record named)",
     )
 
@@ -168,6 +184,8 @@ def count_differences(running: pd.DataFrame, counts: pd.DataFrame, tolerances: T
                 tolerance=tolerances.allowance(rows["expected"], rows["found"], rows["dimension"]),
                 unit=rows["base"],
                 records=rows["count_ref"],
+                expected_from="book balance at the count",
+                found_from="count " + rows["count_ref"],
                 detail="a count (found) differs from the book balance at that moment (expected)",
             )
         )
@@ -201,5 +219,44 @@ def processing_losses(movements: pd.DataFrame, tolerances: Tolerances) -> pd.Dat
         found=lost["outputs"],
         tolerance=tolerances.processing_loss * lost["inputs"],
         unit=lost["dimension"].map(BASE),
+        expected_from="inputs consumed by " + lost["process_ref"],
+        found_from="outputs and waste of " + lost["process_ref"],
         detail="inputs consumed (expected) against outputs produced and waste destroyed (found)",
+    )
+
+
+def write_offs(running: pd.DataFrame, entries: pd.DataFrame, tolerances: Tolerances) -> pd.DataFrame:
+    """Goods that left the books without leaving the zone under a declaration: a negative
+    ADJUST beyond the quantity tolerance of the lot's balance, or a DESTROY of goods not
+    produced by processing whose ``customs_ref`` names no customs item of procedure DESTRUCTION."""
+    lot = ["operator_id", "lot_ref"]
+    produced = running.loc[running["movement_type"] == "PRODUCE", lot].drop_duplicates()
+    supervised = entries.loc[entries["procedure"] == DESTRUCTION, ["operator_id", "declaration_ref"]]
+    supervised = supervised.drop_duplicates().rename(columns={"declaration_ref": "customs_ref"})
+    rows = running[running["movement_type"].isin(["ADJUST", "DESTROY"]) & (running["lot_quantity"] != 0)]
+    rows = rows.merge(produced.assign(produced=True), on=lot, how="left")
+    rows = rows.merge(supervised.assign(supervised=True), on=["operator_id", "customs_ref"], how="left")
+    before, dimension = to_base(rows["balance"] - rows["signed"], rows["lot_unit"])
+    after, _ = to_base(rows["balance"], rows["lot_unit"])
+    adjusted = (rows["movement_type"] == "ADJUST") & (rows["signed"] < 0)
+    adjusted &= tolerances.exceeded(before, after, dimension)
+    destroyed = (rows["movement_type"] == "DESTROY") & rows["process_ref"].isna()
+    destroyed &= rows["produced"].isna() & rows["supervised"].isna()
+    hit = adjusted | destroyed
+    rows = rows.assign(before=before, after=after, base=dimension.map(BASE))[hit]
+    return _finding(
+        rows,
+        "WRITE_OFF",
+        extra=rows["movement_ref"],
+        expected=rows["before"],
+        found=rows["after"],
+        tolerance=tolerances.allowance(rows["before"], rows["after"], dimension[hit]).where(
+            rows["movement_type"] == "ADJUST"
+        ),
+        unit=rows["base"],
+        records=rows["movement_ref"],
+        expected_from="book balance before " + rows["movement_ref"],
+        found_from="book balance after " + rows["movement_ref"],
+        detail="the lot's book balance before (expected) and after (found) goods were written off with no"
+        " declaration taking them out of the zone",
     )

@@ -18,9 +18,9 @@ from ftz.zones.models import OperatorBase, ZoneBase
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("FTZ_TEST_DATABASE_URL") else [])
 TABLES = [
-    "discrepancy_note", "discrepancy", "run", "movement", "customs_entry", "stock_count", "upload", "api_token",
-    "login_session", "login_attempt", "auditor_zone", "user_account", "audit_event", "operator", "zone",
-    "apscheduler_jobs",
+    "report_finding", "question", "discrepancy_note", "discrepancy", "run", "movement", "customs_entry",
+    "stock_count", "upload", "api_token", "login_session", "login_attempt", "auditor_zone", "user_account",
+    "audit_event", "operator", "zone", "apscheduler_jobs",
 ]  # fmt: skip
 
 

@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from ftz.api.deps import SESSION_COOKIE, CallerDep, DbDep, RecordId, expected_csrf, session_token, set_session_cookie
 from ftz.audit import service as audit
 from ftz.auth import service as accounts
 from ftz.auth.models import ApiTokenPublic
 from ftz.auth.scope import Permission
+from ftz.deps import SESSION_COOKIE, CallerDep, DbDep, RecordId, expected_csrf, session_token, set_session_cookie
 
 router = APIRouter(tags=["accounts"])
 

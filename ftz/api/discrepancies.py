@@ -1,4 +1,5 @@
-"""Discrepancies: find (filters, cursor pages), read with notes, comment, decide; and runs."""
+"""Discrepancies: find (filters, cursor pages), read with notes, comment, decide, ask the
+operator; and runs. An operator reads only the findings it was asked about, and only their facts."""
 
 import logging
 from datetime import date
@@ -8,17 +9,22 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
-from ftz.api.deps import CallerDep, DbDep, EngineDep, RecordId
-from ftz.discrepancies import review
+from ftz.deps import CallerDep, DbDep, EngineDep, RecordId
+from ftz.discrepancies import disclosure, reports, review
 from ftz.discrepancies import service as runs
 from ftz.discrepancies.models import (
     AssignmentCreate,
     CommentCreate,
     DecisionCreate,
-    DiscrepancyDetail,
+    DiscrepancyForCustoms,
+    DiscrepancyForOperator,
+    DiscrepancyForOperatorPage,
     DiscrepancyPage,
     DiscrepancyPublic,
     NotePublic,
+    QuestionAsked,
+    QuestionCreate,
+    ReportFindingPublic,
     RunCreate,
     RunPublic,
     Status,
@@ -28,7 +34,11 @@ router = APIRouter(tags=["discrepancies"])
 log = logging.getLogger("ftz.api")
 
 
-@router.get("/discrepancies", response_model=DiscrepancyPage, summary="Discrepancies, highest risk first")
+@router.get(
+    "/discrepancies",
+    response_model=DiscrepancyPage | DiscrepancyForOperatorPage,
+    summary="Discrepancies, highest risk first (to an operator: those it was asked about, facts only, newest first)",
+)
 def list_discrepancies(
     db: DbDep,
     caller: CallerDep,
@@ -49,8 +59,7 @@ def list_discrepancies(
     filters = review.Filters(
         kind, status, severity, zone, operator, lot_ref, strategic, include_closed, assignee, since, order
     )
-    items, next_cursor = review.get_all(db, caller=caller, filters=filters, cursor=cursor, limit=limit)
-    return DiscrepancyPage(items=review.public(db, items), next_cursor=next_cursor)
+    return disclosure.get_page(db, caller=caller, filters=filters, cursor=cursor, limit=limit)
 
 
 @router.post(
@@ -62,12 +71,40 @@ def assign(body: AssignmentCreate, db: DbDep, caller: CallerDep):
     return review.public(db, found)
 
 
-@router.get("/discrepancies/{discrepancy_id}", response_model=DiscrepancyDetail, summary="One discrepancy")
+@router.get(
+    "/discrepancies/{discrepancy_id}",
+    response_model=DiscrepancyForCustoms | DiscrepancyForOperator,
+    summary="One discrepancy (to an operator: its facts, the questions and its answers)",
+)
 def get_discrepancy(discrepancy_id: RecordId, db: DbDep, caller: CallerDep):
-    discrepancy = review.get(db, caller=caller, discrepancy_id=discrepancy_id)
-    notes = review.get_notes(db, caller=caller, discrepancy_id=discrepancy_id)
-    public = review.public(db, [discrepancy])[0]
-    return DiscrepancyDetail(**public.model_dump(), notes=[NotePublic.model_validate(n) for n in notes])
+    return disclosure.get_detail(db, caller=caller, discrepancy_id=discrepancy_id)
+
+
+@router.post(
+    "/discrepancies/{discrepancy_id}/questions",
+    status_code=201,
+    response_model=QuestionAsked,
+    summary="Ask the operator about a finding: from then on it sees the finding's facts, and answers",
+    responses={
+        409: {
+            "description": "A kind of finding that would tip off a suspect is never put to the operator",
+            "content": {
+                "application/problem+json": {
+                    "example": {
+                        "type": "about:blank",
+                        "title": "Conflict",
+                        "status": 409,
+                        "detail": "a DENIED_PARTY finding is never put to the operator: it would tip off a suspect",
+                    }
+                }
+            },
+        }
+    },
+)
+def ask(discrepancy_id: RecordId, body: QuestionCreate, db: DbDep, caller: CallerDep):
+    question = review.ask(db, caller=caller, discrepancy_id=discrepancy_id, question=body.question)
+    db.commit()
+    return question
 
 
 @router.post(
@@ -135,6 +172,16 @@ def list_runs(db: DbDep, caller: CallerDep, limit: Annotated[int, Query(ge=1, le
 @router.get("/runs/{run_id}", response_model=RunPublic, summary="One run and its status", tags=["runs"])
 def get_run(run_id: RecordId, db: DbDep, caller: CallerDep):
     return review.get_run(db, caller=caller, run_id=run_id)
+
+
+@router.get(
+    "/runs/{run_id}/report",
+    response_model=list[ReportFindingPublic],
+    summary="The findings of a run as of a past moment (a report: the live discrepancies are untouched)",
+    tags=["runs"],
+)
+def get_report(run_id: RecordId, db: DbDep, caller: CallerDep):
+    return reports.get_report(db, caller=caller, run_id=run_id)
 
 
 @router.post(

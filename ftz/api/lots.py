@@ -1,10 +1,10 @@
 """Lots with their balances and history; counts recorded by customs."""
 
-from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from ftz.api.deps import CallerDep, DbDep, EngineDep
+from ftz.deps import CallerDep, DbDep, EngineDep
 from ftz.ledger import lots
 from ftz.ledger.models import LotHistory, LotPublic, StockCountCreate, StockCountPublic
 
@@ -17,7 +17,13 @@ def list_lots(
     engine: EngineDep,
     operator: str | None = None,
     strategic: bool | None = None,
-    as_of: datetime | None = None,
+    as_of: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="Balances then (ISO 8601; without offset the zone's local time, a bare date the day's end)",
+        ),
+    ] = None,
 ):
     return lots.get_all(engine, caller=caller, operator_code=operator, strategic=strategic, as_of=as_of)
 

@@ -11,14 +11,14 @@ from fastapi.responses import FileResponse, JSONResponse
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from ftz.api.deps import MAX_ID, CallerDep, DbDep, EngineDep, RecordId
-from ftz.api.problems import problem
 from ftz.auth.scope import Permission
 from ftz.config import get_settings
+from ftz.deps import MAX_ID, CallerDep, DbDep, EngineDep, RecordId
 from ftz.errors import InvalidInput, TooLarge
 from ftz.ingest import service as ingest
 from ftz.ingest.models import Upload, UploadPublic
 from ftz.ingest.pipeline import ImportReport
+from ftz.problems import problem
 
 router = APIRouter(prefix="/uploads", tags=["uploads"])
 

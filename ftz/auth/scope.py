@@ -8,12 +8,13 @@ so that its existence does not leak.
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlmodel import Session
 
 from ftz.auth.models import Role, TokenScope
 from ftz.errors import Forbidden, NotFound
 from ftz.zones.models import Operator, Zone
+from reconciliation.kinds import NOT_ASKABLE
 
 
 class Permission(StrEnum):
@@ -73,7 +74,36 @@ def visible(caller: Caller, model) -> ColumnElement[bool]:
     if caller.sees_everything:
         return true()
     columns = model.__table__.c
+    # Findings, their notes and questions are known here by their tables, not their models, so
+    # that this module stays below every feature package that imports it.
+    tables = model.metadata.tables
+    if "discrepancy_id" in columns:  # notes and questions: those on the findings the caller sees
+        findings = tables["discrepancy"]
+        on_seen = columns.discrepancy_id.in_(select(findings.c.id).where(_visible_columns(caller, findings)))
+        if model.__table__.name == "discrepancy_note" and caller.role == Role.OPERATOR:
+            # an operator reads back its own answers, never customs' comments and decisions
+            return and_(on_seen, columns.kind == "ANSWER")
+        return on_seen
+    return _visible_columns(caller, model.__table__, model)
+
+
+def _visible_columns(caller: Caller, table, model=None) -> ColumnElement[bool]:
+    """``visible`` for a table (``model``, where there is one, names operators and zones)."""
+    if caller.sees_everything:
+        return true()
+    columns = table.c
     if caller.role == Role.OPERATOR:
+        if table.name == "discrepancy":
+            # Customs' risk assessment is confidential: an operator sees a finding only once
+            # an auditor has put it to it as a question, and never one of a kind that would
+            # tip off a suspect (whatever the table holds).
+            return and_(
+                columns.operator_id == caller.operator_id,
+                columns.kind.not_in(sorted(NOT_ASKABLE)),
+                columns.id.in_(select(table.metadata.tables["question"].c.discrepancy_id)),
+            )
+        if table.name == "report_finding":  # customs' reports of past moments: never an operator's
+            return false()
         if model is Operator:
             return columns.id == caller.operator_id
         if model is Zone:

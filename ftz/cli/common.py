@@ -3,7 +3,6 @@
 import functools
 import getpass
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -41,12 +40,3 @@ def sender() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
-
-
-def parse_time(value: str) -> datetime:
-    """An ISO 8601 date or date-time from the command line; UTC where it names no offset."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f'"{value}" is not an ISO 8601 date or date-time')
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

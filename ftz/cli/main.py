@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
+from ftz.auth.scope import SYSTEM
 from ftz.cli import runs
 from ftz.cli.accounts import audit_app, token_app, user_app
-from ftz.cli.common import command, fail, parse_time, sender
+from ftz.cli.common import command, fail, sender
 from ftz.database import get_engine, session_scope
 from ftz.discrepancies import export
 from ftz.ingest import service as ingest
@@ -168,15 +169,23 @@ def import_customs(
 @command
 def lots(
     operator: Annotated[str, typer.Option(help="Only this operator's lots.")] = "",
-    as_of: Annotated[str, typer.Option(help="Balances at this ISO 8601 date-time (UTC); default now.")] = "",
+    as_of: Annotated[
+        str,
+        typer.Option(
+            help="Balances at this ISO 8601 date or date-time (the zone's local time where it names no "
+            "offset; a bare date is the end of that day); default now."
+        ),
+    ] = "",
     strategic: Annotated[bool, typer.Option("--strategic", help="Only strategic lots.")] = False,
     summary: Annotated[bool, typer.Option("--summary", help="One line per operator instead of one per lot.")] = False,
 ) -> None:
     """Lots with their book balance, HS code and strategic status."""
     with session_scope() as session:
         operators = {o.id: o.code for o in zones.get_all_operators(session)}
-        operator_id = zones.get_operator_or_raise(session, code=operator.strip().upper()).id if operator else None
-    moment = parse_time(as_of) if as_of else None
+        chosen = zones.get_operator_or_raise(session, code=operator.strip().upper()) if operator else None
+        operator_id = chosen.id if chosen else None
+        zone_codes = [zones.get_zone_code(session, zone_id=chosen.zone_id)] if chosen else None
+        moment = zones.moment(session, value=as_of, zone_codes=zone_codes) if as_of else None
     balances = ledger.get_lot_balances(get_engine(), operator_id=operator_id, as_of=moment)
     balances["operator"] = balances["operator_id"].map(operators)
     if strategic:
@@ -210,13 +219,17 @@ def discrepancies_export(
     format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     out: Annotated[Path | None, typer.Option(help="Write to this file (default: standard output).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include closed discrepancies.")] = False,
+    run: Annotated[int | None, typer.Option(help="The report of this run as of a past moment instead.")] = None,
 ) -> None:
-    """Write the current discrepancies, every field of contract section 4."""
+    """Write the current discrepancies, every field of contract section 4 (or a past run's report)."""
     if format not in ("csv", "json"):
         fail(f'"{format}" is not a format: use csv or json')
     with session_scope() as session:
-        records = export.rows(session, include_closed=all_)
-    content = export.to_csv(records) if format == "csv" else export.to_json(records)
+        if run is None:
+            records, fields = export.rows(session, include_closed=all_), export.FIELDS
+        else:
+            records, fields = export.report_rows(session, caller=SYSTEM, run_id=run), export.REPORT_FIELDS
+    content = export.to_csv(records, fields) if format == "csv" else export.to_json(records)
     if out is None:
         typer.echo(content, nl=False)
     else:

@@ -2,42 +2,72 @@
 history, and the long-running processes (the nightly scheduler, the web application)."""
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ftz import logs
-from ftz.cli.common import command, fail, parse_time, sender
+from ftz.auth.scope import SYSTEM
+from ftz.cli.common import command, fail, sender
 from ftz.config import get_settings
 from ftz.database import get_engine, session_scope
-from ftz.discrepancies import health
+from ftz.discrepancies import export, health
 from ftz.discrepancies import service as discrepancies
 from ftz.migrations import schema_problem
+from ftz.zones import service as zones
 
 
 @command
 def reconcile(
-    as_of: Annotated[str, typer.Option(help="Reconcile the ledger as it stood at this date or date-time (UTC).")] = "",
+    as_of: Annotated[
+        str,
+        typer.Option(
+            help="Report what would have been found at this date or date-time (the zone's local time where it "
+            "names no offset; a bare date is the end of that day). The live findings are left as they are."
+        ),
+    ] = "",
     zone: Annotated[str, typer.Option(help="Only this zone.")] = "",
     full: Annotated[bool, typer.Option("--full", help="Recompute every lot.")] = False,
     wait: Annotated[
         float, typer.Option(help="Minutes to wait for a run in progress (default: report it and exit non-zero).")
     ] = 0,
+    out: Annotated[Path | None, typer.Option(help="With --as-of: write the report's findings to this file.")] = None,
+    format: Annotated[str, typer.Option("--format", help="With --out: csv or json.")] = "csv",
 ) -> None:
-    """Run a reconciliation and print its counts."""
+    """Run a reconciliation and print its counts (with --as-of: a report of a past moment)."""
     logs.configure()
-    moment = parse_time(as_of) if as_of else None
+    if format not in ("csv", "json"):
+        fail(f'"{format}" is not a format: use csv or json')
+    moment = None
+    if as_of:
+        with session_scope() as session:
+            moment = zones.moment(session, value=as_of, zone_codes=[zone] if zone else None)
     record = discrepancies.run(
         get_engine(), as_of=moment, zone_code=zone or None, full=full, started_by=sender(), wait=wait * 60
     )
     total = sum(record.counts.values())
-    how = "full" if record.full else "incremental"
-    typer.echo(
-        f"run {record.id} ({how}, {record.lots} lots): {total} discrepancies ({record.new} new, "
-        f"{record.seen_again} seen again, {record.closed} closed as no longer supported)"
-    )
+    if moment is not None:
+        typer.echo(
+            f"run {record.id} as of {moment:%Y-%m-%d %H:%M:%S} UTC ({record.lots} lots): {total} discrepancies would "
+            "have been found then (a report: the live findings are unchanged)"
+        )
+    else:
+        how = "full" if record.full else "incremental"
+        typer.echo(
+            f"run {record.id} ({how}, {record.lots} lots): {total} discrepancies ({record.new} new, "
+            f"{record.seen_again} seen again, {record.closed} closed as no longer supported)"
+        )
     for kind, count in sorted(record.counts.items()):
-        typer.echo(f"  {kind:<24} {count:>6}")
+        typer.echo(f"  {kind:<28} {count:>6}")
+    if out is not None:
+        if moment is None:
+            fail("--out writes the report of a run --as-of a past moment; `ftz discrepancies export` the live ones")
+        with session_scope() as session:
+            records = export.report_rows(session, caller=SYSTEM, run_id=record.id)
+        fields = export.REPORT_FIELDS
+        out.write_text(export.to_csv(records, fields) if format == "csv" else export.to_json(records), "utf-8")
+        typer.echo(f"{len(records)} findings of run {record.id} written to {out}", err=True)
 
 
 @command
@@ -62,6 +92,8 @@ def runs(
     for run in recent:
         seconds = f"{(run.finished_at - run.started_at).total_seconds():.1f}" if run.finished_at else ""
         what = run.error or f"{sum(run.counts.values())} ({run.new} new, {run.closed} closed)"
+        if run.as_of is not None and not run.error:
+            what = f"report as of {run.as_of:%Y-%m-%d %H:%M} UTC: {sum(run.counts.values())}"
         typer.echo(
             f"{run.id:>5} {run.started_at:%Y-%m-%d %H:%M:%S} {seconds:>8} {run.zone_code or '(all)':<8} "
             f"{run.outcome:<10} {run.started_by[:16]:<16} {what[:100]}"
@@ -97,4 +129,4 @@ def serve(
         os.environ["FTZ_WITH_SCHEDULER"] = "true"  # read by the application's start-up
         get_settings.cache_clear()
     logs.configure()
-    uvicorn.run("ftz.api.app:create_app", factory=True, host=host, port=port, proxy_headers=True, log_config=None)
+    uvicorn.run("ftz.app:create_app", factory=True, host=host, port=port, proxy_headers=True, log_config=None)

@@ -7,12 +7,15 @@ import json
 from openpyxl import Workbook
 from sqlmodel import Session
 
-from ftz.discrepancies import review, service
+from ftz.auth.scope import Caller
+from ftz.discrepancies import reports, review, service
 
 FIELDS = [
     "id", "kind", "zone_code", "operator_code", "lot_ref", "customs_ref", "process_ref", "strategic",
     "control_codes", "severity", "risk_score", "evidence", "status", "first_seen_run", "last_seen_run",
 ]  # fmt: skip
+# A run as of a past moment keeps a report: the same fields, less those of a live finding's life.
+REPORT_FIELDS = [f for f in FIELDS if f not in ("id", "status", "first_seen_run", "last_seen_run")]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -22,17 +25,23 @@ def rows(session: Session, *, include_closed: bool = False) -> list[dict]:
     return [d.model_dump(include=set(FIELDS)) for d in found]
 
 
+def report_rows(session: Session, *, caller: Caller, run_id: int) -> list[dict]:
+    """The findings a run as of a past moment reported, as plain records."""
+    found = reports.get_report(session, caller=caller, run_id=run_id)
+    return [r.model_dump(include=set(REPORT_FIELDS)) for r in found]
+
+
 def to_json(records: list[dict]) -> str:
     return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
 
 
-def to_csv(records: list[dict]) -> str:
+def to_csv(records: list[dict], fields: list[str] = FIELDS) -> str:
     """CSV a spreadsheet opens safely: no cell can start a formula."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow(_flat(record))
+        writer.writerow(_flat(record, fields))
     return buffer.getvalue()
 
 
@@ -49,9 +58,9 @@ def to_xlsx(records: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-def _flat(record: dict) -> dict:
+def _flat(record: dict, fields: list[str] = FIELDS) -> dict:
     """One row of the contract's fields, as plain safe cells."""
-    flat = {name: record.get(name) for name in FIELDS}
+    flat = {name: record.get(name) for name in fields}
     flat["control_codes"] = ",".join(record["control_codes"])
     flat["evidence"] = json.dumps(record["evidence"], ensure_ascii=False)
     flat["strategic"] = "true" if record["strategic"] else "false"

@@ -7,7 +7,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlmodel import Session
 
 from ftz.database import from_millionths, utcnow
-from ftz.discrepancies.models import Discrepancy, Run, Status
+from ftz.discrepancies.models import Discrepancy, ReportFinding, Run, Status
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
 from reconciliation.risk import destination_tiers
@@ -21,9 +21,11 @@ def write(
     scope: tuple | None = None,
     *,
     engine: Engine,
+    kinds: list[str],
 ) -> None:
     """Insert new findings, refresh those seen again, close those the data no longer supports
-    (within the run's scope: an incremental run speaks only for the lots it recomputed).
+    (within the run's scope: an incremental run speaks only for the lots it recomputed, and
+    only for the ``kinds`` its rules raise).
 
     Written with bulk statements: a run may touch tens of thousands of findings."""
     columns = (
@@ -33,7 +35,9 @@ def write(
         Discrepancy.operator_id,
         Discrepancy.closed_run,
     )
-    query = select(*columns, Discrepancy.lot_ref, Discrepancy.customs_ref).where(Discrepancy.status != Status.CLOSED)
+    query = select(*columns, Discrepancy.lot_ref, Discrepancy.customs_ref).where(
+        Discrepancy.status != Status.CLOSED, Discrepancy.kind.in_(kinds)
+    )
     if zone_id is not None:
         query = query.where(Discrepancy.zone_id == zone_id)
     known = {row.fingerprint: row for row in session.execute(query)}
@@ -99,6 +103,22 @@ def write(
     record.counts = {str(k): int(v) for k, v in findings["kind"].value_counts().items()}
 
 
+def write_report(session: Session, record: Run, findings: pd.DataFrame, *, engine: Engine) -> None:
+    """Keep a run as of a past moment as a report, apart from the live discrepancies."""
+    tiers = destination_tiers(reference.destinations(engine)).to_dict("index")
+    hs = reference.hs_nomenclature(engine).set_index("code")["description"].to_dict()
+    now = utcnow()
+    rows = []
+    for row in findings.to_dict("records"):
+        values = _values(row, tiers, hs, record.reference_versions)
+        del values["fingerprint"]
+        rows.append(values | {"run_id": record.id, "created_at": now})
+    for chunk in range(0, len(rows), 5_000):
+        session.execute(insert(ReportFinding), rows[chunk : chunk + 5_000])
+    record.new = len(rows)
+    record.counts = {str(k): int(v) for k, v in findings["kind"].value_counts().items()}
+
+
 def _by_keys(rows: list[dict]) -> list[list[dict]]:
     """Rows grouped by their set of keys: a bulk update sets the same columns on every row."""
     groups: dict[tuple, list[dict]] = {}
@@ -118,6 +138,8 @@ def _values(row: dict, tiers: dict, hs: dict, versions: dict) -> dict:
         "tolerance": _quantity(row["tolerance"]),
         "unit": row["unit"] if isinstance(row["unit"], str) else None,
         "records": row["records"] if isinstance(row["records"], str) else None,
+        "expected_from": _text(row.get("expected_from")),
+        "found_from": _text(row.get("found_from")),
         "strategic": {
             "basis": row["basis"],
             "control_codes": row["control_codes"],

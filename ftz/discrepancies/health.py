@@ -10,8 +10,11 @@ from sqlmodel import Session
 from ftz.config import get_settings
 from ftz.database import utcnow
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
-from ftz.scheduler.models import apscheduler_jobs
+from ftz.jobstore import apscheduler_jobs
 from ftz.zones.models import Zone
+
+# A run that reconciled today's ledger: a run as of a past moment is a report, not a reconciliation.
+LIVE_SUCCESS = (Run.outcome == RunOutcome.SUCCEEDED) & Run.as_of.is_(None)
 
 
 @dataclass
@@ -51,7 +54,7 @@ def freshness(session: Session, *, now: datetime | None = None, zones: set[str] 
         if (zones is None or code in zones) and (last is None or now - last > limit)
     ]
     last = session.execute(
-        select(Run).where(Run.outcome == RunOutcome.SUCCEEDED).order_by(Run.finished_at.desc()).limit(1)
+        select(Run).where(LIVE_SUCCESS).order_by(Run.finished_at.desc()).limit(1)
     ).scalar_one_or_none()
     return Freshness(last, now - last.finished_at if last else None, behind)
 
@@ -59,7 +62,7 @@ def freshness(session: Session, *, now: datetime | None = None, zones: set[str] 
 def zone_successes(session: Session) -> dict[str, datetime | None]:
     """When each zone was last reconciled successfully: by a run of its own, or by a run over
     every zone started once the zone was registered (None: never)."""
-    succeeded = Run.outcome == RunOutcome.SUCCEEDED
+    succeeded = LIVE_SUCCESS
     own = dict(
         session.execute(
             select(Run.zone_code, func.max(Run.finished_at))  # max keeps the column's UTC type
@@ -105,17 +108,17 @@ def figures(session: Session) -> Figures:
     """Run counts and durations, open findings per kind, the last success."""
     runs = dict(session.execute(select(Run.outcome, func.count()).group_by(Run.outcome)).all())
     finished = session.execute(
-        select(Run.outcome, Run.started_at, Run.finished_at).where(Run.finished_at.is_not(None))
+        select(Run.outcome, Run.started_at, Run.finished_at, Run.as_of).where(Run.finished_at.is_not(None))
     ).all()
     findings = session.execute(
         select(Discrepancy.kind, Discrepancy.severity, func.count())
         .where(Discrepancy.status != Status.CLOSED)
         .group_by(Discrepancy.kind, Discrepancy.severity)
     ).all()
-    successes = [f for o, _, f in finished if o == RunOutcome.SUCCEEDED]
+    successes = [f for o, _, f, as_of in finished if o == RunOutcome.SUCCEEDED and as_of is None]
     return Figures(
         runs={str(k): int(v) for k, v in runs.items()},
-        durations=[(o, max((f - s).total_seconds(), 0.0)) for o, s, f in finished],
+        durations=[(o, max((f - s).total_seconds(), 0.0)) for o, s, f, _ in finished],
         open_findings={(k, s): int(n) for k, s, n in findings},
         last_success=max(successes, default=None),
         running=int(runs.get(RunOutcome.RUNNING, 0)),

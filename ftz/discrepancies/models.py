@@ -5,10 +5,11 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Index, text
+from sqlalchemy import JSON, CheckConstraint, Index, text
 from sqlmodel import Column, Field, SQLModel
 
 from ftz.database import MAX_ID, UTCDateTime, utcnow
+from reconciliation.kinds import NAMES as KIND_NAMES
 
 
 class RunOutcome(StrEnum):
@@ -26,6 +27,21 @@ class Status(StrEnum):
     JUSTIFIED = "JUSTIFIED"
     VIOLATION = "VIOLATION"
     CLOSED = "CLOSED"
+
+
+SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+
+
+def _one_of(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+# What the database itself refuses: a kind, status or severity outside the registry.
+CHECKS = {
+    "ck_discrepancy_kind": _one_of("kind", KIND_NAMES),
+    "ck_discrepancy_status": _one_of("status", list(Status)),
+    "ck_discrepancy_severity": _one_of("severity", SEVERITIES),
+}
 
 
 class Run(SQLModel, table=True):
@@ -83,7 +99,10 @@ class Discrepancy(SQLModel, table=True):
 
     # The queue's order (highest risk, then newest, first), read backwards: a page is an
     # index range at any size.
-    __table_args__ = (Index("ix_discrepancy_queue", "risk_score", "id"),)
+    __table_args__ = (
+        Index("ix_discrepancy_queue", "risk_score", "id"),
+        *(CheckConstraint(condition, name=name) for name, condition in CHECKS.items()),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     fingerprint: str = Field(max_length=64, unique=True, index=True)
@@ -106,6 +125,28 @@ class Discrepancy(SQLModel, table=True):
     close_reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class ReportFinding(SQLModel, table=True):
+    """A finding of a run as of a past moment: a report of what would have been found then,
+    kept apart from the live discrepancies, which such a run never touches."""
+
+    __tablename__ = "report_finding"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    kind: str = Field(max_length=32)
+    zone_id: int = Field(foreign_key="zone.id")
+    operator_id: int = Field(foreign_key="operator.id")
+    lot_ref: str | None = Field(default=None, max_length=64)
+    customs_ref: str | None = Field(default=None, max_length=64)
+    process_ref: str | None = Field(default=None, max_length=64)
+    strategic: bool = False
+    control_codes: str = Field(default="", max_length=500)
+    severity: str = Field(max_length=16)
+    risk_score: int
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
 class NoteKind(StrEnum):
@@ -132,7 +173,23 @@ class DiscrepancyNote(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
-class DiscrepancyPublic(SQLModel):
+class FindingFacts(SQLModel):
+    """What a finding says, live or in a report: every fact of contract section 4 but its life."""
+
+    kind: str
+    zone_code: str
+    operator_code: str
+    lot_ref: str | None
+    customs_ref: str | None
+    process_ref: str | None
+    strategic: bool
+    control_codes: list[str]
+    severity: str
+    risk_score: int
+    evidence: dict[str, Any]
+
+
+class DiscrepancyPublic(FindingFacts):
     """A discrepancy with every field of contract section 4, codes instead of ids."""
 
     model_config = {
@@ -151,17 +208,6 @@ class DiscrepancyPublic(SQLModel):
     }  # fmt: skip
 
     id: int
-    kind: str
-    zone_code: str
-    operator_code: str
-    lot_ref: str | None
-    customs_ref: str | None
-    process_ref: str | None
-    strategic: bool
-    control_codes: list[str]
-    severity: str
-    risk_score: int
-    evidence: dict[str, Any]
     status: str
     first_seen_run: int
     last_seen_run: int
@@ -230,7 +276,12 @@ class RunCreate(SQLModel):
 
     zone_code: str | None = Field(default=None, max_length=32)
     full: bool = False
-    as_of: datetime | None = None
+    as_of: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Report what would have been found then (ISO 8601; without offset the zone's local time, a "
+        "bare date the end of that day); the live findings are left as they are",
+    )
 
 
 class RunPublic(SQLModel):
@@ -264,3 +315,128 @@ class RunPublic(SQLModel):
     started_by: str
     scheduled_for: datetime | None
     worker: str | None
+
+
+class Question(SQLModel, table=True):
+    """A question an auditor put to the operator about a finding: until one is asked, the
+    operator does not see the finding at all."""
+
+    __tablename__ = "question"
+
+    id: int | None = Field(default=None, primary_key=True)
+    discrepancy_id: int = Field(foreign_key="discrepancy.id", index=True)
+    asked_by: str = Field(max_length=200)
+    body: str = Field(max_length=5000)
+    asked_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class QuestionCreate(SQLModel):
+    model_config = {
+        "json_schema_extra": {"examples": [{"question": "Please send the weighbridge ticket of this admission."}]}
+    }
+
+    question: str = Field(min_length=1, max_length=5000)
+
+
+class QuestionPublic(SQLModel):
+    """A question as the operator reads it: what customs asked and when, not who asked."""
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {"id": 4, "body": "Please send the weighbridge ticket of this admission.",
+                 "asked_at": "2026-11-24T09:00:00Z"}
+            ]
+        },
+    }  # fmt: skip
+
+    id: int
+    body: str
+    asked_at: datetime
+
+
+class QuestionAsked(SQLModel):
+    """A question as customs reads it: with the auditor who asked it."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"id": 4, "body": "Please send the weighbridge ticket of this admission.",
+                 "asked_by": "auditor.khan", "asked_at": "2026-11-24T09:00:00Z"}
+            ]
+        }
+    }  # fmt: skip
+
+    id: int
+    body: str
+    asked_by: str
+    asked_at: datetime
+
+
+class AnswerPublic(SQLModel):
+    """An operator's answer, as the operator reads it back."""
+
+    model_config = {"extra": "forbid"}
+
+    id: int
+    author: str
+    body: str
+    attachment_name: str | None = None
+    created_at: datetime
+
+
+class DiscrepancyForOperator(SQLModel):
+    """A finding as the operator it was put to reads it: the facts, the questions and its own
+    answers. Never customs' assessment (risk, severity, the destination's risk, the strategic
+    basis), its comments and decisions, its own counts, or who works the finding."""
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "id": 17, "kind": "QUANTITY_MISMATCH", "label": "Quantities disagree", "operator_code": "OP102",
+                    "lot_ref": "L-V-0007", "customs_ref": "26AE0001", "process_ref": None, "expected": "100",
+                    "found": "90", "unit": "KGM", "tolerance": "0.5", "records": ["M-0192", "26AE0001/1"],
+                    "questions": [{"id": 4, "body": "Please send the weighbridge ticket of this admission.",
+                                   "asked_at": "2026-11-24T09:00:00Z"}],
+                    "answers": [],
+                }
+            ]
+        },
+    }  # fmt: skip
+
+    id: int
+    kind: str
+    label: str
+    operator_code: str
+    lot_ref: str | None
+    customs_ref: str | None
+    process_ref: str | None
+    expected: str | None = Field(description="What customs (or the books) say: a quantity, code, country or time")
+    found: str | None = Field(description="What the operator's records say")
+    unit: str | None
+    tolerance: str | None
+    records: list[str] = Field(description="The operator's own records and the customs items the finding names")
+    questions: list[QuestionPublic]
+    answers: list[AnswerPublic]
+
+
+class DiscrepancyForOperatorPage(SQLModel):
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"items": [], "next_cursor": "MDoxNw"}]}}
+
+    items: list[DiscrepancyForOperator]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page")
+
+
+class DiscrepancyForCustoms(DiscrepancyDetail):
+    """A discrepancy with its notes and the questions put to the operator."""
+
+    questions: list[QuestionAsked]
+
+
+class ReportFindingPublic(FindingFacts):
+    """A finding of a run as of a past moment (a report: it has no status or life of its own)."""
+
+    run_id: int

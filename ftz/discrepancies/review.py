@@ -1,10 +1,9 @@
-"""What auditors do with discrepancies: find them, read them, comment, decide. Always within
-the caller's scope."""
+"""What auditors do with discrepancies: find them, read them, comment, decide, ask the
+operator. Always within the caller's scope: an operator finds only what it was asked about."""
 
 import base64
 import binascii
-from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import BinaryIO
@@ -19,16 +18,25 @@ from ftz.config import get_settings
 from ftz.database import MAX_ID, utcnow
 from ftz.discrepancies import health
 from ftz.discrepancies import service as runs
-from ftz.discrepancies.models import Discrepancy, DiscrepancyNote, DiscrepancyPublic, NoteKind, Run, RunOutcome, Status
+from ftz.discrepancies.models import (
+    Discrepancy,
+    DiscrepancyNote,
+    DiscrepancyPublic,
+    NoteKind,
+    Question,
+    Run,
+    RunOutcome,
+    Status,
+)
 from ftz.errors import Conflict, InvalidInput, NotFound
 from ftz.ingest import blobs
 from ftz.ingest.checks import has_control
-from ftz.ledger import lots
 from ftz.zones.models import Operator, Zone
+from reconciliation.kinds import NOT_ASKABLE
 
-# What a decision may set. An auditor's CLOSED stays closed whatever later runs find; a run
-# closes a finding the data no longer supports, and reopens it if it comes back.
-DECISIONS = (Status.OPEN, Status.UNDER_REVIEW, Status.ESCALATED, Status.JUSTIFIED, Status.VIOLATION, Status.CLOSED)
+# What a decision may set: every status. An auditor's CLOSED stays closed whatever later runs
+# find; a run closes a finding the data no longer supports, and reopens it if it comes back.
+DECISIONS = tuple(Status)
 
 
 @dataclass
@@ -50,8 +58,10 @@ def get_all(
     session: Session, *, caller: Caller, filters: Filters, cursor: str | None = None, limit: int = 50
 ) -> tuple[list[Discrepancy], str | None]:
     """A page of discrepancies, highest risk (then newest) first, and the cursor of the next page (None at the end).
-    An operator sees those on its own records, to answer them."""
+    An operator sees those on its own records it was asked about, newest first."""
     caller.require(Permission.READ)
+    if caller.role == Role.OPERATOR:
+        filters = _operator_filters(filters)
     query = select(Discrepancy).where(visible(caller, Discrepancy))
     if filters.kind:
         query = query.where(Discrepancy.kind == filters.kind.upper())
@@ -86,7 +96,15 @@ def get_all(
     order = (Discrepancy.id.desc(),) if newest else (Discrepancy.risk_score.desc(), Discrepancy.id.desc())
     rows = list(session.execute(query.order_by(*order).limit(limit + 1)).scalars())
     page, more = rows[:limit], len(rows) > limit
-    return page, _encode(page[-1]) if more else None
+    return page, _encode(page[-1], newest=newest) if more else None
+
+
+def _operator_filters(filters: Filters) -> Filters:
+    """An operator's filters: none that would reveal customs' assessment of its findings
+    (severity, status, strategic, assignee, the order by risk); closed ones included."""
+    if filters.severity or filters.status or filters.strategic is not None or filters.assignee:
+        raise InvalidInput("an operator's findings are filtered by kind, lot and day only")
+    return replace(filters, include_closed=True, order="newest")
 
 
 def assign(session: Session, *, caller: Caller, ids: list[int], assignee: str | None) -> list[Discrepancy]:
@@ -127,7 +145,9 @@ def get_auditors(session: Session, *, caller: Caller) -> list[str]:
 
 
 def get_filtered(session: Session, *, caller: Caller, filters: Filters, most: int = 100_000) -> list[Discrepancy]:
-    """Every discrepancy the filters select (up to ``most``), in queue order, for an export."""
+    """Every discrepancy the filters select (up to ``most``), in queue order, for an export
+    (customs' own: it carries the risk assessment)."""
+    caller.require(Permission.REVIEW)
     found, cursor = [], None
     while len(found) < most:
         page, cursor = get_all(session, caller=caller, filters=filters, cursor=cursor, limit=5_000)
@@ -143,32 +163,34 @@ def get(session: Session, *, caller: Caller, discrepancy_id: int) -> Discrepancy
     return get_visible(session, caller, Discrepancy, discrepancy_id, what="discrepancy")
 
 
-def get_finding(session: Session, engine: Engine, *, caller: Caller, discrepancy_id: int) -> dict:
-    """A discrepancy with all an auditor reads beside it: notes, its audit events, the lot's
-    timeline (if the operator booked the lot) and the processing lineage."""
-    d = public(session, [get(session, caller=caller, discrepancy_id=discrepancy_id)])[0]
-    history_of_lot = None
-    # customs may name a lot the operator never booked: then there is no timeline
-    with suppress(NotFound):
-        if d.lot_ref:
-            history_of_lot = lots.get_history(engine, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref)
-    return {
-        "d": d,
-        "history_of_lot": history_of_lot,
-        "lineage": lots.get_lineage(
-            session, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref, process_ref=d.process_ref
-        ),
-        "notes": get_notes(session, caller=caller, discrepancy_id=discrepancy_id),
-        "history": get_history(session, caller=caller, discrepancy_id=discrepancy_id),
-        "decisions": DECISIONS,
-    }
-
-
 def get_notes(session: Session, *, caller: Caller, discrepancy_id: int) -> list[DiscrepancyNote]:
-    """Comments and decisions on a discrepancy, oldest first."""
+    """Comments, decisions and answers on a discrepancy, oldest first (an operator's answers only, to an operator)."""
     get(session, caller=caller, discrepancy_id=discrepancy_id)
-    query = select(DiscrepancyNote).where(DiscrepancyNote.discrepancy_id == discrepancy_id)
+    query = select(DiscrepancyNote).where(
+        DiscrepancyNote.discrepancy_id == discrepancy_id, visible(caller, DiscrepancyNote)
+    )
     return list(session.execute(query.order_by(DiscrepancyNote.id)).scalars())
+
+
+def get_questions(session: Session, *, caller: Caller, discrepancy_id: int) -> list[Question]:
+    """The questions put to the operator about a discrepancy, oldest first."""
+    get(session, caller=caller, discrepancy_id=discrepancy_id)
+    query = select(Question).where(Question.discrepancy_id == discrepancy_id, visible(caller, Question))
+    return list(session.execute(query.order_by(Question.id)).scalars())
+
+
+def ask(session: Session, *, caller: Caller, discrepancy_id: int, question: str) -> Question:
+    """Put a finding to its operator as a question: from then on the operator sees the
+    finding's facts (never customs' assessment) and answers it."""
+    caller.require(Permission.INVESTIGATE)
+    discrepancy = get(session, caller=caller, discrepancy_id=discrepancy_id)
+    if discrepancy.kind in NOT_ASKABLE:
+        raise Conflict(f"a {discrepancy.kind} finding is never put to the operator: it would tip off a suspect")
+    asked = Question(discrepancy_id=discrepancy.id, asked_by=caller.name, body=_text(question))
+    session.add(asked)
+    session.flush()
+    _audit(session, caller, "discrepancy.asked", discrepancy, {"question": asked.id, "body": asked.body})
+    return asked
 
 
 def comment(session: Session, *, caller: Caller, discrepancy_id: int, body: str) -> DiscrepancyNote:
@@ -190,8 +212,8 @@ def answer(
     body: str,
     attachment: tuple[str, BinaryIO] | None = None,
 ) -> DiscrepancyNote:
-    """The operator's explanation of a finding on its records, with a document if it has one
-    (kept by sha256, like uploads)."""
+    """The operator's explanation of a finding on its records it was asked about, with a
+    document if it has one (kept by sha256, like uploads)."""
     caller.require(Permission.ANSWER)
     discrepancy = get(session, caller=caller, discrepancy_id=discrepancy_id)
     note = DiscrepancyNote(discrepancy_id=discrepancy.id, kind=NoteKind.ANSWER, author=caller.name, body=_text(body))
@@ -210,7 +232,9 @@ def answer(
 def get_attachment(session: Session, *, caller: Caller, discrepancy_id: int, note_id: int) -> tuple[Path, str]:
     """Where a note's document is kept, and its name; for those who may see the discrepancy."""
     get(session, caller=caller, discrepancy_id=discrepancy_id)
-    note = session.get(DiscrepancyNote, note_id)
+    note = session.execute(
+        select(DiscrepancyNote).where(DiscrepancyNote.id == note_id, visible(caller, DiscrepancyNote))
+    ).scalar_one_or_none()
     if note is None or note.discrepancy_id != discrepancy_id or not note.attachment_sha256:
         raise NotFound(f"no document on note {note_id}")
     return blobs.blob_path(get_settings().data_dir, note.attachment_sha256), note.attachment_name
@@ -223,9 +247,7 @@ def decide(session: Session, *, caller: Caller, discrepancy_id: int, status: str
     try:
         new = Status(status.upper())
     except ValueError:
-        raise InvalidInput(f'"{status}" is not a status') from None
-    if new not in DECISIONS:
-        raise InvalidInput(f"a decision sets one of {', '.join(DECISIONS)}")
+        raise InvalidInput(f'"{status}" is not a status: a decision sets one of {", ".join(DECISIONS)}') from None
     if discrepancy.status == Status.CLOSED and discrepancy.closed_run is not None:
         raise Conflict(f"discrepancy {discrepancy.id} was closed by run {discrepancy.closed_run}: nothing to decide")
     old = discrepancy.status
@@ -267,8 +289,10 @@ def _text(body: str) -> str:
     return body
 
 
-def _encode(last: Discrepancy) -> str:
-    return base64.urlsafe_b64encode(f"{last.risk_score}:{last.id}".encode()).decode().rstrip("=")
+def _encode(last: Discrepancy, *, newest: bool) -> str:
+    # newest first needs only the id: the score stays out of a cursor an operator may be given
+    score = 0 if newest else last.risk_score
+    return base64.urlsafe_b64encode(f"{score}:{last.id}".encode()).decode().rstrip("=")
 
 
 def _decode(cursor: str) -> tuple[int, int]:
@@ -343,7 +367,8 @@ def start_run(
 
 
 def get_history(session: Session, *, caller: Caller, discrepancy_id: int) -> list:
-    """The audit events of a discrepancy (comments, decisions), oldest first."""
+    """The audit events of a discrepancy (comments, decisions, questions), oldest first: customs' own record."""
+    caller.require(Permission.REVIEW)
     discrepancy = get(session, caller=caller, discrepancy_id=discrepancy_id)
     return audit.get_all(session, subject=f"discrepancy:{discrepancy.id}", limit=1000)
 

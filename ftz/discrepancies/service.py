@@ -17,13 +17,14 @@ from ftz.discrepancies import findings
 from ftz.discrepancies.lock import LockLost, RunInProgress, RunLock, worker
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
 from ftz.errors import Conflict, FtzError
-from ftz.ledger.scope import changed
+from ftz.ledger.scope import changed, of_goods
 from ftz.ledger.service import customs_frame, movements_frame
 from ftz.logs import run_context
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
 from ftz.zones import service as zones
-from reconciliation.engine import Inputs, reconcile
+from reconciliation.engine import SOURCES, Inputs, reconcile
+from reconciliation.kinds import of_sources
 from reconciliation.quantities import Tolerances
 
 log = logging.getLogger("ftz.runs")
@@ -49,7 +50,7 @@ class AlreadyRun(Conflict):
 def run(
     engine: Engine,
     *,
-    as_of: datetime | None = None,
+    as_of: datetime | str | None = None,
     zone_code: str | None = None,
     full: bool = False,
     started_by: str = "system",
@@ -58,7 +59,7 @@ def run(
 ) -> Run:
     """Reconcile (a zone, or all) as of a moment, and record the findings in one transaction.
 
-    Incremental unless ``full``: after a successful run of the same scope with the same lists,
+    Incremental unless ``full``: after a successful run of the same scope and settings,
     only the lots (and declarations) touched since, and all that a finding ties to them, are
     recomputed. Waits up to ``wait`` seconds for a run in progress, then raises ``RunInProgress``."""
     started = start(
@@ -71,7 +72,7 @@ def run(
 def start(
     engine: Engine,
     *,
-    as_of: datetime | None = None,
+    as_of: datetime | str | None = None,
     zone_code: str | None = None,
     full: bool = False,
     started_by: str = "system",
@@ -82,6 +83,9 @@ def start(
     (visible while it works); ``execute`` does the work and gives the lock back."""
     zone_code = zone_code.strip().upper() if zone_code else None
     zone_id = _zone_id(engine, zone_code)
+    if isinstance(as_of, str):  # as a person typed it: the zone's local time, a bare date its end
+        with Session(engine) as session:
+            as_of = zones.moment(session, value=as_of, zone_codes=[zone_code] if zone_code else None)
     lock = RunLock(engine).acquire(wait=wait)
     try:
         abandon(engine)  # we hold the lock: a run still RUNNING has lost its process
@@ -114,10 +118,10 @@ def execute(engine: Engine, started: Started) -> Run:
             log.info("run started by %s: zone %s, %s", record.started_by, record.zone_code or "(all)",
                      "full" if record.full else "incremental if possible")  # fmt: skip
             zone_id = _zone_id(engine, record.zone_code)
-            previous = None if record.full else _previous(engine, record.zone_code, record.reference_versions)
+            previous = None if record.full else _previous(engine, record.zone_code)
             record.full = previous is None
             record.seen = _visible(engine)  # before reading: what commits meanwhile is read again next time
-            scope = _changed_scope(engine, previous.seen) if previous is not None else None
+            scope = _changed_scope(engine, previous, record.reference_versions) if previous is not None else None
             inputs = read_inputs(engine, as_of=record.as_of, zone_id=zone_id, scope=scope)
             record.lots = int(inputs.movements[["operator_id", "lot_ref"]].drop_duplicates().shape[0])
             how = "full" if record.full else "incremental"
@@ -135,7 +139,10 @@ def execute(engine: Engine, started: Started) -> Run:
             with Session(lock.connection() or engine, expire_on_commit=False) as session:
                 _limit_statements(session, record)
                 lock.confirm(session.connection())
-                findings.write(session, record, found, zone_id, scope, engine=engine)
+                if record.as_of is not None:  # a report of what would have been found then
+                    findings.write_report(session, record, found, engine=engine)
+                else:
+                    findings.write(session, record, found, zone_id, scope, engine=engine, kinds=of_sources(SOURCES))
                 record.finished_at = utcnow()
                 _set_outcome(session, record, RunOutcome.SUCCEEDED)
                 audit.record(session, actor="system", action="run.succeeded", subject=f"run:{record.id}",
@@ -279,23 +286,24 @@ def read_inputs(
 ) -> Inputs:
     """Everything the engine needs (of a scope of lots and declarations, if given), from the
     ledger and the reference lists in force."""
-    moves = movements_frame(engine, scope=scope)
-    entries = customs_frame(engine, current_only=False, scope=scope)
-    if zone_id is not None:
-        moves, entries = moves[moves["zone_id"] == zone_id], entries[entries["zone_id"] == zone_id]
-    if as_of is not None:
-        moment = pd.Timestamp(as_of)
-        moves, entries = moves[moves["occurred_at"] <= moment], entries[entries["lodged_at"] <= moment]
+    moves = movements_frame(engine, zone_id=zone_id, scope=scope)
+    entries = customs_frame(engine, current_only=False, zone_id=zone_id, scope=scope)
+    zone_filter = "JOIN operator o ON o.id = c.operator_id WHERE o.zone_id = :zone" if zone_id is not None else ""
     with engine.connect() as conn:
         zone_frame = pd.read_sql(text("SELECT id AS zone_id, country FROM zone"), conn)
         counts = pd.read_sql(
             text(
-                "SELECT id AS count_id, operator_id, lot_ref, counted_at AS occurred_at, quantity, unit, "
-                "'inspection ' || id AS count_ref FROM stock_count"
+                "SELECT c.id AS count_id, c.operator_id, c.lot_ref, c.counted_at AS occurred_at, c.quantity, c.unit, "
+                f"'inspection ' || c.id AS count_ref FROM stock_count c {zone_filter}"
             ),
             conn,
+            params={"zone": zone_id},
         )
     counts["occurred_at"] = pd.to_datetime(counts["occurred_at"], utc=True, format="ISO8601")
+    if as_of is not None:  # what was known then: later records, counts and inspections left out
+        moment = pd.Timestamp(as_of)
+        moves, entries = moves[moves["occurred_at"] <= moment], entries[entries["lodged_at"] <= moment]
+        counts = counts[counts["occurred_at"] <= moment]
     if scope is not None:
         keys = pd.MultiIndex.from_frame(scope[0][["operator_id", "lot_ref"]])
         counts = counts[pd.MultiIndex.from_frame(counts[["operator_id", "lot_ref"]]).isin(keys)]
@@ -362,8 +370,9 @@ def _zone_id(engine: Engine, zone_code: str | None) -> int | None:
         return zones.get_zone_or_raise(session, code=zone_code.strip().upper()).id
 
 
-def _previous(engine: Engine, zone_code: str | None, versions: dict) -> Run | None:
-    """The last successful run an incremental run can build on: same scope, same lists, now."""
+def _previous(engine: Engine, zone_code: str | None) -> Run | None:
+    """The last successful run an incremental run can build on: same scope, same settings, now
+    (a change of reference lists is re-checked where it touches, see ``_changed_scope``)."""
     with Session(engine, expire_on_commit=False) as session:
         last = session.execute(
             select(Run)
@@ -372,7 +381,7 @@ def _previous(engine: Engine, zone_code: str | None, versions: dict) -> Run | No
             .order_by(Run.id.desc())
             .limit(1)
         ).scalar_one_or_none()
-    if last is None or last.reference_versions != versions or not last.seen:
+    if last is None or not last.seen:
         return None
     if last.seen.get("settings") != _settings_key():
         return None  # tolerances changed: every lot is judged anew
@@ -397,9 +406,10 @@ def _visible(engine: Engine) -> dict:
     return seen
 
 
-def _changed_scope(engine: Engine, seen: dict) -> tuple[pd.DataFrame, set[str]]:
-    """The lots and declarations changed since the run that saw ``seen``, closed under what
-    ties lots together in a finding."""
+def _changed_scope(engine: Engine, previous: Run, versions: dict) -> tuple[pd.DataFrame, set[str]]:
+    """The lots and declarations changed since the ``previous`` run, and those a new version
+    of a reference list can change, closed under what ties lots together in a finding."""
+    seen = previous.seen
     new = {}
     with engine.connect() as conn:
         for name, table in (("uploads", "upload"), ("counts", "stock_count")):
@@ -408,4 +418,10 @@ def _changed_scope(engine: Engine, seen: dict) -> tuple[pd.DataFrame, set[str]]:
             low = min(gaps, default=seen[name]["max"] + 1)
             ids = set(conn.execute(text(f"SELECT id FROM {table} WHERE id >= :low"), {"low": low}).scalars())
             new[name] = {i for i in ids if i > seen[name]["max"]} | (ids & set(gaps))
-    return changed(engine, uploads=new["uploads"], counts=new["counts"])
+    lots, declarations = changed(engine, uploads=new["uploads"], counts=new["counts"])
+    prefixes, countries = reference.touched(engine, before=previous.reference_versions, after=versions)
+    listed, listed_declarations = of_goods(engine, hs_prefixes=prefixes, countries=countries)
+    if listed.empty:
+        return lots, declarations
+    both = pd.concat([lots, listed], ignore_index=True).drop_duplicates(ignore_index=True)
+    return both, declarations | listed_declarations

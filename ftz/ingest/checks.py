@@ -5,7 +5,6 @@ and, for each invalid row, the reason, written so that "row N, column: " can pre
 Reasons are only built for the invalid rows, so a clean file pays nothing for them.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pycountry
 
+from ftz.text import CONTROL, has_control  # noqa: F401  (has_control: for the callers that check one text)
 from reconciliation.units import UNITS
 
 # XK (Kosovo) is user-assigned in ISO 3166 but used by customs administrations everywhere.
@@ -54,15 +54,6 @@ def says(what: str) -> Callable[[pd.Series], pd.Series]:
 
 def _nonempty(values: pd.Series) -> pd.Series:
     return values.where(values != "")
-
-
-# Characters no text field may hold (tab, line feed and carriage return are fine).
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def has_control(text: str) -> bool:
-    """Whether a text holds a control character (NUL and the like)."""
-    return CONTROL.search(text) is not None
 
 
 def text(cells: pd.Series, max_length: int) -> Checked:

@@ -72,6 +72,11 @@ class CustomsImport:
             row_errors("operator_code", unknown_operator, '"' + operator + '" is not a registered operator' + hint),
             row_errors("operator_code", elsewhere, '"' + operator + '" is registered in another zone'),
             row_errors("quantity", frame["quantity"].notna() & (frame["quantity"] <= 0), "must be greater than 0"),
+            row_errors(
+                "procedure",
+                (frame["procedure"] == "DESTRUCTION") & (frame["direction"] == "ADMISSION"),
+                "DESTRUCTION is the procedure of a removal (direction REMOVAL)",
+            ),
             unknown,
         ]
         return errors, [warnings]

@@ -98,7 +98,7 @@ def run(
     if upload["kind"] == UploadKind.CUSTOMS:
         report.corrections_word = "amendments"
     try:
-        reader = open_reader(blob.path)
+        reader = open_reader(blob.path, importer.spec)
         upload["file_format"] = reader.file_format
         header = check_header(importer.spec, reader.header)
         report.errors = [RowError(*e) for e in header.errors]
@@ -177,14 +177,15 @@ def _stage(
     return rows, errors, warnings
 
 
-def open_reader(path) -> TableReader:
-    """A reader for a stored file, with the configured limits."""
+def open_reader(path, spec: FileSpec) -> TableReader:
+    """A reader for a stored file of ``spec``'s columns, with the configured limits."""
     settings = get_settings()
     return TableReader(
         path,
         chunk_rows=settings.import_chunk_rows,
         xlsx_max_bytes=settings.xlsx_max_uncompressed_bytes,
         json_max_bytes=settings.json_max_bytes,
+        columns=tuple(spec.names),
     )
 
 

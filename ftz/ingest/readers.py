@@ -46,8 +46,19 @@ class StructuralError:
 class TableReader:
     """Reads one stored file; ``header`` is known after opening, ``chunks()`` streams rows."""
 
-    def __init__(self, path: Path, *, chunk_rows: int, xlsx_max_bytes: int, json_max_bytes: int):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        chunk_rows: int,
+        xlsx_max_bytes: int,
+        json_max_bytes: int,
+        columns: tuple[str, ...] | None = None,
+    ):
         self.path = path
+        # The keys a JSON object may have (matched case-insensitively): any other is refused at
+        # once, so that the cells built grow with the rows, never with rows times stray keys.
+        self.columns = columns
         self.chunk_rows = chunk_rows
         # CSV is read in blocks of bytes; a typical movement row is about 130 bytes.
         self.block_bytes = max(chunk_rows * 130, 1 << 16)
@@ -283,10 +294,18 @@ class TableReader:
         if not isinstance(data, list):
             raise InvalidInput("the JSON must be an array of objects, one per row")
         header: dict[str, None] = {}
+        allowed = {c.lower() for c in self.columns} if self.columns else None
         for number, item in enumerate(data, start=1):
             if not isinstance(item, dict):
                 self.structural_errors.append(StructuralError(number, "is not a JSON object"))
                 continue
+            if allowed is not None:
+                unknown = next((key for key in item if key.strip().lower() not in allowed), None)
+                if unknown is not None:
+                    shown = unknown if len(unknown) <= 60 else unknown[:60] + "…"
+                    raise InvalidInput(
+                        f'row {number}, "{shown}": unknown key (the keys are: {", ".join(self.columns)})'
+                    )
             header.update(dict.fromkeys(item))
         self.header = list(header)
         self._json = data

@@ -1,7 +1,6 @@
 """Lots as callers see them: balances, a lot's full history, and the counts customs records.
 Always within the caller's scope."""
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -23,6 +22,7 @@ from ftz.ledger.models import (
     StockCountPublic,
 )
 from ftz.ledger.service import get_lot_balances
+from ftz.zones import service as zones
 from ftz.zones.models import Operator, Zone
 from reconciliation.units import UNITS
 
@@ -33,16 +33,24 @@ def get_all(
     caller: Caller,
     operator_code: str | None = None,
     strategic: bool | None = None,
-    as_of: datetime | None = None,
+    as_of: str | None = None,
 ) -> list[LotPublic]:
-    """Lots the caller may see, with their balances (optionally one operator's, or only strategic ones)."""
+    """Lots the caller may see, with their balances (optionally one operator's, or only strategic
+    ones) at ``as_of`` as typed (the zone's local time where it names no offset; a bare date is
+    the end of that day)."""
     caller.require(Permission.READ)
     with Session(engine) as session:
         operators = dict(session.execute(select(Operator.id, Operator.code).where(visible(caller, Operator))).all())
         operator_id = operator_in_scope(session, caller, operator_code).id if operator_code else None
-    if caller.role == "OPERATOR":
-        operator_id = caller.operator_id
-    balances = get_lot_balances(engine, operator_id=operator_id, as_of=as_of)
+        if caller.role == "OPERATOR":
+            operator_id = caller.operator_id
+        moment = None
+        if as_of:
+            which = Operator.id == operator_id if operator_id else visible(caller, Operator)
+            zone_ids = select(Operator.zone_id).where(which)
+            codes = list(session.execute(select(Zone.code).where(Zone.id.in_(zone_ids))).scalars())
+            moment = zones.moment(session, value=as_of, zone_codes=codes)
+    balances = get_lot_balances(engine, operator_id=operator_id, as_of=moment)
     balances = balances[balances["operator_id"].isin(operators)]
     if strategic is not None:
         balances = balances[balances["strategic"] == strategic]
@@ -68,11 +76,16 @@ def get_history(engine: Engine, *, caller: Caller, operator_code: str, lot_ref: 
             .where(CustomsEntry.operator_id == operator.id, CustomsEntry.lot_ref == lot_ref)
             .order_by(CustomsEntry.lodged_at, CustomsEntry.id)
         ).scalars()
-        counts = session.execute(
-            select(StockCount)
-            .where(StockCount.operator_id == operator.id, StockCount.lot_ref == lot_ref)
-            .order_by(StockCount.counted_at)
-        ).scalars()
+        # customs' counts at inspections are its own work: never shown to the operator
+        counts = (
+            session.execute(
+                select(StockCount)
+                .where(StockCount.operator_id == operator.id, StockCount.lot_ref == lot_ref)
+                .order_by(StockCount.counted_at)
+            ).scalars()
+            if caller.may(Permission.REVIEW)
+            else []
+        )
         corrected = {m.corrects_ref for m in moves if m.corrects_ref}
         history = LotHistory(
             lot=_one_lot(engine, operator, lot_ref),
@@ -148,8 +161,8 @@ def get_all_counts(
 
 
 def _one_lot(engine: Engine, operator: Operator, lot_ref: str) -> LotPublic:
-    balances = get_lot_balances(engine, operator_id=operator.id)
-    row = balances[balances["lot_ref"] == lot_ref].to_dict("records")[0]
+    balances = get_lot_balances(engine, operator_id=operator.id, lot_ref=lot_ref)
+    row = balances.to_dict("records")[0]
     return _lot(row, {operator.id: operator.code})
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKeyConstraint, Index, UniqueConstraint, text
 from sqlmodel import Column, Field, SQLModel
 
 from ftz.database import Quantity, UTCDateTime, utcnow
-from ftz.ingest.checks import has_control
+from ftz.text import has_control
 
 
 class MovementType(StrEnum):
@@ -39,6 +39,7 @@ class Procedure(StrEnum):
     HOME_USE = "HOME_USE"
     TRANSFER = "TRANSFER"
     TRANSIT = "TRANSIT"
+    DESTRUCTION = "DESTRUCTION"  # a removal: goods destroyed under customs supervision, matched to a DESTROY
 
 
 class EntryStatus(StrEnum):

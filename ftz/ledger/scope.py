@@ -30,13 +30,46 @@ def changed(engine: Engine, *, uploads: Iterable[int], counts: Iterable[int]) ->
         new_lots |= _lots(conn, select(C.operator_id, C.lot_ref), C.upload_id, uploads)
         new_lots |= _lots(conn, select(StockCount.operator_id, StockCount.lot_ref), StockCount.id, counts)
         new_declarations = _values(conn, select(C.declaration_ref), C.upload_id, uploads)
-        lots: set[Lot] = set()
-        declarations: set[str] = set()
-        while new_lots or new_declarations:
-            lots |= new_lots
-            declarations |= new_declarations
-            found_lots, found_declarations = _ties(conn, new_lots, new_declarations)
-            new_lots, new_declarations = found_lots - lots, found_declarations - declarations
+        return _closed(conn, new_lots, new_declarations)
+
+
+def of_goods(engine: Engine, *, hs_prefixes: set[str], countries: set[str]) -> tuple[pd.DataFrame, set[str]]:
+    """The lots whose records name goods under one of ``hs_prefixes`` or a destination among
+    ``countries`` (what a new reference list version can change), closed like ``changed``."""
+    if not hs_prefixes and not countries:
+        return _closed_empty()
+    lots: set[Lot] = set()
+    with engine.connect() as conn:
+        for table in (M, C):
+            columns = select(table.operator_id, table.lot_ref).where(table.lot_ref.is_not(None))
+            for prefix in sorted(hs_prefixes):
+                lots |= {(int(o), lot) for o, lot in conn.execute(columns.where(table.hs_code.startswith(prefix)))}
+            for column in (table.destination_country, table.intended_destination):
+                if countries:
+                    lots |= _lots(conn, columns, column, countries)
+        return _closed(conn, lots, set())
+
+
+def _closed_empty() -> tuple[pd.DataFrame, set[str]]:
+    return pd.DataFrame(columns=["operator_id", "lot_ref"]).astype({"operator_id": "int64"}), set()
+
+
+def family(engine: Engine, *, lots: Iterable[Lot]) -> tuple[pd.DataFrame, set[str]]:
+    """The given lots with every lot and declaration tied to them (processing, declarations,
+    corrections): all that a lot's balance and strategic status read, and no more."""
+    with engine.connect() as conn:
+        return _closed(conn, set(lots), set())
+
+
+def _closed(conn: Connection, new_lots: set[Lot], new_declarations: set[str]) -> tuple[pd.DataFrame, set[str]]:
+    """Lots and declarations, closed round by round under what ties them together."""
+    lots: set[Lot] = set()
+    declarations: set[str] = set()
+    while new_lots or new_declarations:
+        lots |= new_lots
+        declarations |= new_declarations
+        found_lots, found_declarations = _ties(conn, new_lots, new_declarations)
+        new_lots, new_declarations = found_lots - lots, found_declarations - declarations
     frame = pd.DataFrame(sorted(lots), columns=["operator_id", "lot_ref"]).astype({"operator_id": "int64"})
     return frame, declarations
 

@@ -4,13 +4,14 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 
 from ftz.database import from_millionths
+from ftz.ledger.scope import family
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
+from reconciliation.engine import lot_status
 from reconciliation.ledger import book_balances, current, current_entries
-from reconciliation.strategic import strategic_status
 
 _COLUMNS = (
     "m.id, m.operator_id, o.zone_id, m.movement_ref, m.movement_type, m.occurred_at, m.lot_ref, m.hs_code, "
@@ -29,12 +30,23 @@ SCOPE_LOTS = "ftz_scope_lot"
 SCOPE_DECLARATIONS = "ftz_scope_declaration"
 
 
-def movements_frame(engine: Engine, *, operator_id: int | None = None, scope: tuple | None = None) -> pd.DataFrame:
-    """Stored movements as the engine reads them (quantities in millionths): all, one
-    operator's, or those of a ``scope`` of lots (operator_id, lot_ref) and declarations."""
-    where, params = ("WHERE m.operator_id = :op", {"op": operator_id}) if operator_id is not None else ("", {})
+def movements_frame(
+    engine: Engine,
+    *,
+    operator_id: int | None = None,
+    zone_id: int | None = None,
+    lot_ref: str | None = None,
+    scope: tuple | None = None,
+) -> pd.DataFrame:
+    """Stored movements as the engine reads them (quantities in millionths): all, one zone's,
+    one operator's (or one of its lots), or those of a ``scope`` of lots (operator_id, lot_ref)
+    and declarations. The filters are the database's work, not pandas'."""
+    conditions, params = _filters(
+        {"m.operator_id": operator_id, "o.zone_id": zone_id, "m.lot_ref": lot_ref if operator_id is not None else None}
+    )
     join = f"JOIN {SCOPE_LOTS} s ON s.operator_id = m.operator_id AND s.lot_ref = m.lot_ref" if scope else ""
-    query = f"SELECT {_COLUMNS} FROM movement m JOIN operator o ON o.id = m.operator_id {join} {where} ORDER BY m.id"
+    query = f"SELECT {_COLUMNS} FROM movement m JOIN operator o ON o.id = m.operator_id {join} {conditions}"
+    query += " ORDER BY m.id"
     with engine.connect() as conn, conn.begin(), _scope_tables(conn, scope):
         frame = pd.read_sql(text(query), conn, params=params)
     for column in ("occurred_at", "recorded_at"):
@@ -43,21 +55,43 @@ def movements_frame(engine: Engine, *, operator_id: int | None = None, scope: tu
     return frame
 
 
-def customs_frame(engine: Engine, *, current_only: bool = True, scope: tuple | None = None) -> pd.DataFrame:
-    """Customs items (by default only those in force; with ``scope``, only its declarations
-    and lots) with quantities in millionths."""
-    # two indexed lookups, not one OR that would scan every item
-    where = (
-        f"WHERE c.id IN (SELECT e.id FROM {SCOPE_DECLARATIONS} d JOIN customs_entry e "
-        f"ON e.declaration_ref = d.declaration_ref UNION SELECT e.id FROM {SCOPE_LOTS} s JOIN customs_entry e "
-        "ON e.operator_id = s.operator_id AND e.lot_ref = s.lot_ref)"
-        if scope
-        else ""
-    )
+def customs_frame(
+    engine: Engine,
+    *,
+    current_only: bool = True,
+    zone_id: int | None = None,
+    operator_id: int | None = None,
+    declarations: list[str] | None = None,
+    scope: tuple | None = None,
+) -> pd.DataFrame:
+    """Customs items (by default only those in force; of one zone or operator, of some
+    declarations, or with ``scope`` only its declarations and lots) with quantities in millionths."""
+    conditions, params = _filters({"c.zone_id": zone_id, "c.operator_id": operator_id})
+    if declarations is not None:
+        conditions += (" AND " if conditions else "WHERE ") + "c.declaration_ref IN :declarations"
+        params["declarations"] = list(declarations) or [""]
+    if scope:
+        # two indexed lookups, not one OR that would scan every item
+        conditions += (" AND " if conditions else "WHERE ") + (
+            f"c.id IN (SELECT e.id FROM {SCOPE_DECLARATIONS} d JOIN customs_entry e "
+            f"ON e.declaration_ref = d.declaration_ref UNION SELECT e.id FROM {SCOPE_LOTS} s JOIN customs_entry e "
+            "ON e.operator_id = s.operator_id AND e.lot_ref = s.lot_ref)"
+        )
+    query = text(f"SELECT {_ENTRY_COLUMNS} FROM customs_entry c {conditions} ORDER BY c.id")
+    if declarations is not None:
+        query = query.bindparams(bindparam("declarations", expanding=True))
     with engine.connect() as conn, conn.begin(), _scope_tables(conn, scope):
-        frame = pd.read_sql(text(f"SELECT {_ENTRY_COLUMNS} FROM customs_entry c {where} ORDER BY c.id"), conn)
+        frame = pd.read_sql(query, conn, params=params)
     frame["lodged_at"] = pd.to_datetime(frame["lodged_at"], utc=True, format="ISO8601")
     return current_entries(frame) if current_only else frame
+
+
+def _filters(values: dict[str, object]) -> tuple[str, dict]:
+    """A WHERE clause of equalities for the values given (None: no condition)."""
+    given = {column: value for column, value in values.items() if value is not None}
+    params = {f"p{n}": value for n, value in enumerate(given.values())}
+    clause = " AND ".join(f"{column} = :p{n}" for n, column in enumerate(given))
+    return (f"WHERE {clause}" if clause else ""), params
 
 
 @contextmanager
@@ -97,32 +131,27 @@ def _fill(conn, table: str, rows: list[tuple]) -> None:
         driver.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
 
 
-def get_lot_balances(engine: Engine, *, operator_id: int | None = None, as_of: datetime | None = None) -> pd.DataFrame:
+def get_lot_balances(
+    engine: Engine, *, operator_id: int | None = None, lot_ref: str | None = None, as_of: datetime | None = None
+) -> pd.DataFrame:
     """Each lot's book balance (a Decimal in the lot's unit) at ``as_of`` (default: now), with
-    its HS code and description, and its strategic status with the basis and list version."""
-    moves = current(movements_frame(engine, operator_id=operator_id))
-    balances = book_balances(moves, pd.Timestamp(as_of) if as_of else None)
+    its HS code and description, and its strategic status with the basis and list version:
+    every lot, one operator's, or one lot (reading only the lots and declarations tied to it)."""
+    if lot_ref is not None and operator_id is not None:
+        scope = family(engine, lots=[(operator_id, lot_ref)])
+        moves = movements_frame(engine, scope=scope)
+        entries = customs_frame(engine, current_only=False, scope=scope)
+    else:
+        moves = movements_frame(engine, operator_id=operator_id)
+        entries = customs_frame(engine, current_only=False, operator_id=operator_id)
+    balances = book_balances(current(moves), pd.Timestamp(as_of) if as_of else None)
+    if lot_ref is not None:
+        balances = balances[(balances["operator_id"] == operator_id) & (balances["lot_ref"] == lot_ref)]
     balances["balance"] = [from_millionths(v) for v in balances["balance"]]
-    first = moves.sort_values(["occurred_at", "id"]).drop_duplicates(["operator_id", "lot_ref"])
+    first = current(moves).sort_values(["occurred_at", "id"]).drop_duplicates(["operator_id", "lot_ref"])
     balances = balances.merge(first[["operator_id", "lot_ref", "hs_code"]], on=["operator_id", "lot_ref"], how="left")
     hs = reference.hs_nomenclature(engine)
     balances["hs_description"] = balances["hs_code"].str.slice(0, 6).map(hs.set_index("code")["description"]).fillna("")
-    return balances.merge(get_strategic_status(engine, moves), on=["operator_id", "lot_ref"], how="left")
-
-
-def get_strategic_status(engine: Engine, moves: pd.DataFrame) -> pd.DataFrame:
-    """Strategic status of the lots of ``moves``, from both sides' records and the list in force."""
-    entries = customs_frame(engine)
-    entries = entries[entries["lot_ref"].notna() & entries["operator_id"].isin(moves["operator_id"].unique())]
-    goods = pd.concat(
-        [
-            moves[["operator_id", "lot_ref", "hs_code", "control_code"]],
-            entries[["operator_id", "lot_ref", "hs_code", "control_code"]],
-        ],
-        ignore_index=True,
-    )
-    processing = moves.loc[moves["movement_type"].isin(["CONSUME", "PRODUCE"])]
-    controls = reference.controls(engine)
-    status = strategic_status(goods, processing, controls)
+    status = lot_status(moves, entries, reference.controls(engine))
     status["controls_version"] = reference.version_in_force(engine, ListKind.CONTROLS)
-    return status
+    return balances.merge(status, on=["operator_id", "lot_ref"], how="left")

@@ -36,7 +36,7 @@ def load(engine: Engine, *, kind: str, path: Path, source: str, loaded_by: str) 
         raise InvalidInput("a reference list needs its source (--source)")
     settings = get_settings()
     blob = blobs.store_file(path, settings.data_dir, settings.upload_max_bytes)
-    frame, errors = validate_file(SPECS[kind], open_reader(blob.path))
+    frame, errors = validate_file(SPECS[kind], open_reader(blob.path, SPECS[kind]))
     errors += _list_checks(kind, frame)
     report = LoadReport(kind, path.name, errors=sorted(errors, key=lambda e: e.row))
     if report.errors:
@@ -109,14 +109,33 @@ def hs_nomenclature(engine: Engine) -> pd.DataFrame:
     return _hs(engine.url.render_as_string(hide_password=False), version) if version else _EMPTY_HS
 
 
-def controls(engine: Engine) -> pd.DataFrame:
-    """The strategic correlation in force, with its version id in every row."""
-    return _frame(engine, ControlCorrelation, ListKind.CONTROLS)
+def controls(engine: Engine, *, version: int | None = None) -> pd.DataFrame:
+    """The strategic correlation in force (or of another version), with its version id in every row."""
+    return _frame(engine, ControlCorrelation, ListKind.CONTROLS, version)
 
 
-def destinations(engine: Engine) -> pd.DataFrame:
-    """The destination risk list in force, with its version id in every row."""
-    return _frame(engine, DestinationRisk, ListKind.DESTINATIONS)
+def destinations(engine: Engine, *, version: int | None = None) -> pd.DataFrame:
+    """The destination risk list in force (or of another version), with its version id in every row."""
+    return _frame(engine, DestinationRisk, ListKind.DESTINATIONS, version)
+
+
+def touched(engine: Engine, *, before: dict, after: dict) -> tuple[set[str], set[str]]:
+    """What a change of list versions can change in a finding: the HS code prefixes whose
+    control rows differ, and the countries whose destination risk differs. The HS nomenclature
+    raises no finding: a new version of it touches nothing."""
+
+    def differing(model, kind: str, columns: list[str]) -> set[str]:
+        old, new = before.get(kind), after.get(kind)
+        if old == new:
+            return set()
+        rows = [_frame(engine, model, kind, v)[columns] if v else pd.DataFrame(columns=columns) for v in (old, new)]
+        sets = [set(frame.itertuples(index=False, name=None)) for frame in rows]
+        return {row[0] for row in sets[0] ^ sets[1]}
+
+    return (
+        differing(ControlCorrelation, ListKind.CONTROLS, ["hs_code", "control_code", "strength"]),
+        differing(DestinationRisk, ListKind.DESTINATIONS, ["country", "tier", "reason"]),
+    )
 
 
 _EMPTY_HS = pd.DataFrame({"code": pd.Series(dtype="str"), "level": [], "description": pd.Series(dtype="str")})
@@ -132,8 +151,8 @@ def _hs(url: str, version: int) -> pd.DataFrame:
         return pd.DataFrame(rows.fetchall(), columns=["code", "level", "description"])
 
 
-def _frame(engine: Engine, model, kind: str) -> pd.DataFrame:
-    version = version_in_force(engine, kind)
+def _frame(engine: Engine, model, kind: str, version: int | None = None) -> pd.DataFrame:
+    version = version or version_in_force(engine, kind)
     columns = [c for c in model.__table__.columns if c.name != "id"]
     with engine.connect() as conn:
         rows = conn.execute(select(*columns).where(model.version_id == version)).fetchall()

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request
 
-from ftz.api.deps import EngineDep, WebCallerDep
+from ftz.deps import EngineDep, WebCallerDep
 from ftz.ledger import lots
 from ftz.web.pages import render
 

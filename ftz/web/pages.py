@@ -2,13 +2,26 @@
 
 from pathlib import Path
 
+import pycountry
 from fastapi import Request, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
+
+from reconciliation.kinds import KINDS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 FLASH_COOKIE = "ftz_flash"
 
 templates = Jinja2Blocks(directory=TEMPLATES)
+
+
+def country(code: str | None) -> str:
+    """A country as people read it: its name, with the ISO code customs systems use."""
+    found = pycountry.countries.get(alpha_2=code) if isinstance(code, str) and len(code) == 2 else None
+    return f"{getattr(found, 'common_name', None) or found.name} ({code})" if found else (code or "")
+
+
+templates.env.filters["country"] = country
+templates.env.globals["kinds"] = KINDS
 
 
 def render(

@@ -1,5 +1,6 @@
-"""Auditors' pages: dashboard, queue, a finding (evidence, decision, comments, history),
-runs, and counts found at an inspection. Operators reach their own findings here too."""
+"""Auditors' pages: dashboard, queue, a finding (evidence, decision, comments, questions to the
+operator, history), runs, and counts found at an inspection. Operators reach here the findings
+they were asked about, with their facts only, and answer them."""
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -9,8 +10,9 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, UploadFi
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from ftz.api.deps import DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
-from ftz.discrepancies import export, review
+from ftz.auth.models import Role
+from ftz.deps import DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
+from ftz.discrepancies import disclosure, export, review
 from ftz.discrepancies import service as runs
 from ftz.errors import InvalidInput, NotFound
 from ftz.ledger import lots
@@ -18,11 +20,6 @@ from ftz.ledger.models import StockCountCreate
 from ftz.web.pages import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_web_csrf)])
-KINDS = [
-    "UNRECORDED_ADMISSION", "UNDECLARED_ADMISSION", "UNDECLARED_REMOVAL", "UNRECORDED_REMOVAL", "QUANTITY_MISMATCH",
-    "CLASSIFICATION_MISMATCH", "DESTINATION_CHANGE", "STOCK_SHORTAGE", "STOCK_OVERAGE", "NEGATIVE_BALANCE",
-    "PROCESSING_LOSS", "LATE_RECORD",
-]  # fmt: skip
 
 
 @router.get("/")
@@ -38,12 +35,14 @@ def dashboard(request: Request, db: DbDep, caller: WebCallerDep):
 @router.get("/discrepancies")
 def queue(request: Request, db: DbDep, caller: WebCallerDep, cursor: str = ""):
     filters = _filters(request)
-    items, next_cursor = review.get_all(db, caller=caller, filters=filters, cursor=cursor or None, limit=50)
+    page = disclosure.get_page(db, caller=caller, filters=filters, cursor=cursor or None, limit=50)
     query = {k: v for k, v in request.query_params.items() if k != "cursor" and v}
-    auditors = review.get_auditors(db, caller=caller) if caller.role != "OPERATOR" else []
-    context = {
-        "items": review.public(db, items), "next_cursor": next_cursor, "query": query, "kinds": KINDS,
-        "filters": filters, "strategic": request.query_params.get("strategic", ""), "auditors": auditors,
+    context = {"items": page.items, "next_cursor": page.next_cursor, "query": query}
+    if caller.role == Role.OPERATOR:
+        return render(request, "discrepancies/questions.html", context, block="rows")
+    context |= {
+        "filters": filters, "strategic": request.query_params.get("strategic", ""),
+        "auditors": review.get_auditors(db, caller=caller),
     }  # fmt: skip
     return render(request, "discrepancies/queue.html", context, block="rows")
 
@@ -92,8 +91,9 @@ async def assign(request: Request, db: DbDep, caller: WebCallerDep):
 
 @router.get("/discrepancies/{discrepancy_id}")
 def finding(request: Request, discrepancy_id: RecordId, db: DbDep, caller: WebCallerDep, engine: EngineDep):
-    context = review.get_finding(db, engine, caller=caller, discrepancy_id=discrepancy_id)
-    return render(request, "discrepancies/finding.html", context)
+    context = disclosure.get_finding(db, engine, caller=caller, discrepancy_id=discrepancy_id)
+    template = "discrepancies/question.html" if caller.role == Role.OPERATOR else "discrepancies/finding.html"
+    return render(request, template, context)
 
 
 @router.post("/discrepancies/{discrepancy_id}/decision")
@@ -116,6 +116,15 @@ def comment(
     review.comment(db, caller=caller, discrepancy_id=discrepancy_id, body=body)
     db.commit()
     return flash(RedirectResponse(f"/discrepancies/{discrepancy_id}", status_code=303), "Comment added")
+
+
+@router.post("/discrepancies/{discrepancy_id}/questions")
+def ask(
+    discrepancy_id: RecordId, db: DbDep, caller: WebCallerDep, question: Annotated[str, Form(max_length=5000)] = ""
+):
+    review.ask(db, caller=caller, discrepancy_id=discrepancy_id, question=question)
+    db.commit()
+    return flash(RedirectResponse(f"/discrepancies/{discrepancy_id}", status_code=303), "Question sent to the operator")
 
 
 @router.post("/discrepancies/{discrepancy_id}/answers")

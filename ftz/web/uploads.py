@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from ftz.api.deps import DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
 from ftz.auth.models import Role
+from ftz.deps import DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
 from ftz.discrepancies.export import safe_cell
 from ftz.errors import InvalidInput
 from ftz.ingest import service as ingest

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ftz.api.deps import SESSION_COOKIE, DbDep, expected_csrf, secret_key, session_token, set_session_cookie
 from ftz.auth import service as accounts
+from ftz.deps import SESSION_COOKIE, DbDep, expected_csrf, secret_key, session_token, set_session_cookie
 from ftz.errors import Throttled, Unauthorized
 from ftz.web.pages import render
 

@@ -1,7 +1,9 @@
 """Registering zones and operators, and finding them by code."""
 
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 import pycountry
 import tzdata
@@ -54,6 +56,11 @@ def create_zone(session: Session, *, zone_in: ZoneBase, actor: str = "system") -
     return zone
 
 
+def get_zone_code(session: Session, *, zone_id: int) -> str:
+    """The code of a zone known by id."""
+    return session.get(Zone, zone_id).code
+
+
 def get_operator(session: Session, *, code: str) -> Operator | None:
     return session.exec(select(Operator).where(Operator.code == code)).first()
 
@@ -87,3 +94,31 @@ def get_all_operators(session: Session) -> list[Operator]:
 
 def get_all_zones(session: Session) -> list[Zone]:
     return list(session.exec(select(Zone).order_by(Zone.code)))
+
+
+def moment(session: Session, *, value: str, zone_codes: list[str] | None = None) -> datetime:
+    """A date or date-time typed by a person (CLI, API, pages), read like a file value: one
+    without offset is local time in the zone (``zone_codes``, or every zone when none is named),
+    and a bare date is the end of that day. Zones of differing local times need an offset."""
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f'"{value}" is not an ISO 8601 date or date-time') from None
+    if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", text):  # a bare date: the whole day
+        parsed = parsed + timedelta(days=1) - timedelta(microseconds=1)
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC)
+    query = select(Zone.code, Zone.timezone)
+    if zone_codes:
+        query = query.where(Zone.code.in_([c.strip().upper() for c in zone_codes]))
+    zones = dict(session.exec(query).all())
+    timezones = set(zones.values()) or {"UTC"}
+    if len(timezones) > 1:
+        named = ", ".join(f"{code} ({tz})" for code, tz in sorted(zones.items()))
+        raise InvalidInput(f'"{value}" names no offset and the zones keep different local times ({named}): '
+                           "give an offset (e.g. +04:00) or one zone")  # fmt: skip
+    local = parsed.replace(tzinfo=ZoneInfo(timezones.pop()))
+    if local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) != parsed:
+        raise InvalidInput(f'"{value}" does not exist in the zone\'s local time (a clock change): give an offset')
+    return local.astimezone(UTC)

@@ -1,5 +1,5 @@
 """A small two-zone world for API tests, built through the paths users take (CLI verbs,
-imports, a run), and clients for each kind of caller."""
+imports, a run, a question put to an operator), and clients for each kind of caller."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,11 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
-from ftz.api.app import create_app
+from ftz.app import create_app
 from ftz.auth import service as accounts
-from ftz.auth.models import ApiToken
+from ftz.auth.models import ApiToken, Role
+from ftz.auth.scope import Caller
 from ftz.config import get_settings
 from ftz.database import get_engine, utcnow
+from ftz.discrepancies import review
 from ftz.discrepancies import service as runs
 from ftz.discrepancies.models import Discrepancy
 from ftz.ingest.models import Upload
@@ -43,12 +45,14 @@ class World:
     app: object
     uploads: dict[str, int] = field(default_factory=dict)  # operator code (or CUSTOMS) -> upload id
     discrepancies: dict[str, int] = field(default_factory=dict)  # operator code -> a discrepancy id
+    denied: int = 0  # a finding on ALPHA1 of a kind never put to the operator (so never seen by it)
     tokens: dict[str, str] = field(default_factory=dict)  # name -> token text
     token_ids: dict[str, int] = field(default_factory=dict)
 
 
 def build(engine: Engine, folder: Path) -> World:
-    """Zones, operators, each operator's movements and customs entries, one run, accounts and tokens."""
+    """Zones, operators, each operator's movements and customs entries, one run, accounts and
+    tokens; ALPHA1 asked about its finding, and a denied-party finding on it never asked."""
     with Session(engine) as session:
         for zone in sorted(set(OPERATORS.values())):
             zones.create_zone(session, zone_in=ZoneBase(code=zone, name=zone, country="AE", timezone=""))
@@ -67,9 +71,13 @@ def build(engine: Engine, folder: Path) -> World:
         path = write_csv(folder / f"movements_{code}.csv", rows)
         world.uploads[code] = import_movements(engine, path, operator=code).upload_id
     runs.run(engine)
+    runs.run(engine, as_of="2026-12-31T00:00:00+00:00")  # run 2: a report as of a past moment
     with Session(engine) as session:
         for d in session.exec(select(Discrepancy).order_by(Discrepancy.id)):
             world.discrepancies.setdefault(_code(session, d.operator_id), d.id)
+        asking = Caller(user_id=None, name="aud.a", role=Role.AUDITOR)
+        review.ask(session, caller=asking, discrepancy_id=world.discrepancies["ALPHA1"], question="why 90, not 100?")
+        world.denied = denied_party(session, "ALPHA1").id
         for name, (role, operator, zone_list) in USERS.items():
             accounts.create(session, name=name, role=role, password=PASSWORD, operator_code=operator,
                             zone_codes=zone_list, actor="test")  # fmt: skip
@@ -89,6 +97,22 @@ def build(engine: Engine, folder: Path) -> World:
         accounts.revoke_token(session, token_id=world.token_ids["revoked"], actor="test")
         session.commit()
     return world
+
+
+def denied_party(session: Session, operator_code: str, run_id: int = 1) -> Discrepancy:
+    """A DENIED_PARTY finding on the operator's lot, written as a screening run would (no such
+    rule runs yet): a kind that is never put to the operator."""
+    operator = session.exec(select(Operator).where(Operator.code == operator_code)).one()
+    finding = Discrepancy(
+        fingerprint=f"denied-party-{operator_code}", kind="DENIED_PARTY", zone_id=operator.zone_id,
+        operator_id=operator.id, lot_ref=LOTS.get(operator_code, "LOT1"), severity="CRITICAL", risk_score=95,
+        evidence={"rule": "the consignee is on a denied-party list", "records": "M1",
+                  "risk": {"score": 95, "components": [["kind", 40], ["strategic", 55]]}},
+        first_seen_run=run_id, last_seen_run=run_id,
+    )  # fmt: skip
+    session.add(finding)
+    session.flush()
+    return finding
 
 
 def _code(session: Session, operator_id: int) -> str:

@@ -13,11 +13,13 @@ TOKENS = ["alpha.movements", "alpha.read", "aud.a.read", "admin.customs"]
 REFUSED = ["anonymous", "expired", "revoked"]
 CALLERS = SESSIONS + TOKENS + REFUSED
 
-# What must never appear in a body answered to a caller (beyond what its own request said).
+# What must never appear in a body answered to a caller (beyond what its own request said):
+# another tenant's codes; to an operator, customs' assessment of its findings and who works them.
+CONFIDENTIAL = ['"risk_score"', '"severity"', '"risk"', '"assignee"', '"notes"', "internal comment", "internal reason"]
 FOREIGN = {
-    "op.alpha": ["BRAVO2", "CHARLIE3", "ZONEB", "op.bravo"],
-    "alpha.movements": ["BRAVO2", "CHARLIE3", "ZONEB", "op.bravo"],
-    "alpha.read": ["BRAVO2", "CHARLIE3", "ZONEB", "op.bravo"],
+    "op.alpha": ["BRAVO2", "CHARLIE3", "ZONEB", "op.bravo", *CONFIDENTIAL],
+    "alpha.movements": ["BRAVO2", "CHARLIE3", "ZONEB", "op.bravo", *CONFIDENTIAL],
+    "alpha.read": ["BRAVO2", "CHARLIE3", "ZONEB", "op.bravo", *CONFIDENTIAL],
     "aud.a": ["CHARLIE3", "ZONEB"],
     "aud.a.read": ["CHARLIE3", "ZONEB"],
     "aud.b": ["ALPHA1", "BRAVO2", "ZONEA"],
@@ -38,7 +40,7 @@ EVERYONE = dict.fromkeys(SESSIONS + TOKENS, OK)
 
 def routes(world: World, caller: str) -> list[tuple[str, str, dict | None, dict[str, object]]]:
     """(method, path, JSON body, expected status by caller) for every route of the API."""
-    up, d = world.uploads, world.discrepancies
+    up, d, denied = world.uploads, world.discrepancies, world.denied
     alpha_upload = {"op.alpha": OK, "alpha.movements": OK, "alpha.read": OK, "aud.a": OK, "aud.b": 404,
                     "aud.a.read": OK, "admin": OK, "admin.customs": OK}  # fmt: skip
     movement = [{"movement_ref": f"N-{caller}", "movement_type": "ADMISSION", "occurred_at": "2026-10-01T08:00:00",
@@ -70,20 +72,32 @@ def routes(world: World, caller: str) -> list[tuple[str, str, dict | None, dict[
         ("GET", f"/api/v1/discrepancies/{d['ALPHA1']}", None, READERS | {"aud.b": 404}),
         ("GET", f"/api/v1/discrepancies/{d['CHARLIE3']}", None,
          READERS | {"op.alpha": 404, "alpha.read": 404, "aud.a": 404, "aud.a.read": 404}),
-        ("POST", f"/api/v1/discrepancies/{d['ALPHA1']}/comments", {"body": f"seen by {caller}"}, INVESTIGATORS),
-        ("POST", f"/api/v1/discrepancies/{d['ALPHA1']}/decision", {"status": "UNDER_REVIEW", "reason": "checking"},
+        # on the operator's own records, but never asked about: customs' alone
+        ("GET", f"/api/v1/discrepancies/{denied}", None, READERS | {"op.alpha": 404, "alpha.read": 404, "aud.b": 404}),
+        ("POST", f"/api/v1/discrepancies/{d['ALPHA1']}/questions", {"question": "what became of the 10 kg?"},
          INVESTIGATORS),
+        ("POST", f"/api/v1/discrepancies/{d['CHARLIE3']}/questions", {"question": "x"},
+         INVESTIGATORS | {"aud.a": 404, "aud.b": OK}),
+        ("POST", f"/api/v1/discrepancies/{denied}/questions", {"question": "who is the consignee?"},
+         INVESTIGATORS | {"aud.a": 409, "admin": 409}),
+        ("POST", f"/api/v1/discrepancies/{d['ALPHA1']}/comments", {"body": f"internal comment by {caller}"},
+         INVESTIGATORS),
+        ("POST", f"/api/v1/discrepancies/{d['ALPHA1']}/decision", {"status": "UNDER_REVIEW",
+                                                                    "reason": "internal reason"}, INVESTIGATORS),
         ("POST", f"/api/v1/discrepancies/{d['CHARLIE3']}/comments", {"body": "x"},
          INVESTIGATORS | {"aud.a": 404, "aud.b": OK}),
         ("POST", f"/api/v1/discrepancies/{d['ALPHA1']}/answers", {"__form__": {"body": "samples sent to the lab"}},
          {c: 403 for c in EVERYONE} | {"op.alpha": OK}),
         ("POST", f"/api/v1/discrepancies/{d['CHARLIE3']}/answers", {"__form__": {"body": "x"}},
          {c: 403 for c in EVERYONE} | {"op.alpha": 404}),
+        ("POST", f"/api/v1/discrepancies/{denied}/answers", {"__form__": {"body": "x"}},
+         {c: 403 for c in EVERYONE} | {"op.alpha": 404}),
         ("GET", f"/api/v1/discrepancies/{d['ALPHA1']}/notes/1/attachment", None,
          {c: 404 for c in READERS} | {"alpha.movements": 403, "admin.customs": 403}),
         ("POST", "/api/v1/discrepancies/assignments", {"ids": [d["ALPHA1"]], "assignee": "aud.a"}, INVESTIGATORS),
         ("GET", "/api/v1/runs", None, REVIEWERS),
         ("GET", "/api/v1/runs/1", None, REVIEWERS),  # a run of every zone covers each auditor's
+        ("GET", "/api/v1/runs/2/report", None, REVIEWERS),  # each auditor reads its zones' rows only
         ("POST", "/api/v1/runs", {"zone_code": "ZONEA"}, INVESTIGATORS),
         ("POST", "/api/v1/counts", count, INVESTIGATORS),
         ("GET", "/api/v1/counts", None, REVIEWERS),
@@ -152,6 +166,12 @@ def test_an_operator_sees_only_the_discrepancies_on_its_own_records(world: World
     headers = {"Authorization": f"Bearer {world.tokens['alpha.read']}"}
     page = client.get("/api/v1/discrepancies", headers=headers).json()
     assert page["items"] and {d["operator_code"] for d in page["items"]} == {"ALPHA1"}
+
+
+def test_an_operator_lists_only_the_findings_it_was_asked_about(world: World, client: TestClient):
+    headers = {"Authorization": f"Bearer {world.tokens['alpha.read']}"}
+    page = client.get("/api/v1/discrepancies", headers=headers).json()
+    assert [d["id"] for d in page["items"]] == [world.discrepancies["ALPHA1"]]  # not the denied-party one
 
 
 def test_a_zone_auditor_lists_only_its_zones_discrepancies(world: World, client: TestClient):

@@ -4,7 +4,7 @@ from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from ftz.api.app import create_app
+from ftz.app import create_app
 from ftz.migrations import alembic_config
 
 

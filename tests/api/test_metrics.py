@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session, select
 
-from ftz.api.app import create_app
+from ftz.app import create_app
 from ftz.config import get_settings
 from ftz.discrepancies import service
 from ftz.discrepancies.models import Discrepancy

@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from ftz.api.app import create_app
+from ftz.app import create_app
 
 
 def _has_example(schema: dict, components: dict, depth: int = 0) -> bool:

@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from ftz.api.app import create_app
+from ftz.app import create_app
 from ftz.auth import service as accounts
 from ftz.discrepancies import service as runs
 from ftz.discrepancies.lock import RunLock
@@ -129,6 +129,8 @@ def test_an_operator_answers_with_a_document_that_customs_can_download(auditor, 
         accounts.create(session, name="clerk", role="OPERATOR", operator_code="OP001", password=PASSWORD, actor="t")
         session.commit()
     target = auditor.get("/api/v1/discrepancies").json()["items"][0]["id"]
+    asked = auditor.post(f"/api/v1/discrepancies/{target}/questions", json={"question": "where are the ten bags?"})
+    assert asked.status_code == 201
     with TestClient(create_app()) as operator:
         csrf = operator.post("/api/v1/session", json={"name": "clerk", "password": PASSWORD}).json()["csrf_token"]
         sent = operator.post(
@@ -151,3 +153,20 @@ def test_a_run_cannot_start_while_another_is_in_progress(auditor, zone_with_oper
     assert refused.status_code == 409 and refused.headers["content-type"].startswith("application/problem+json")
     assert "a reconciliation is in progress" in refused.json()["detail"]
     assert [r["id"] for r in auditor.get("/api/v1/runs").json()] == [1]
+
+
+def test_a_naive_as_of_never_answers_500_and_is_read_in_the_zones_local_time(zone_with_operators):
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="boss", role="ADMIN", password="correct horse battery staple", actor="t")
+        session.commit()
+    with TestClient(create_app()) as client:
+        token = client.post("/api/v1/session", json={"name": "boss", "password": "correct horse battery staple"})
+        client.headers["X-CSRF-Token"] = token.json()["csrf_token"]
+        assert client.get("/api/v1/lots", params={"as_of": "2026-09-20T10:00:00"}).status_code == 200
+        assert client.get("/api/v1/lots", params={"as_of": "2026-09-20"}).status_code == 200
+        assert client.get("/api/v1/lots", params={"as_of": "yesterday"}).status_code == 422
+        started = client.post("/api/v1/runs", json={"as_of": "2026-09-20", "zone_code": "ZFX"})
+        assert started.status_code == 202, started.text
+        run = client.get(f"/api/v1/runs/{started.json()['id']}").json()
+        assert run["as_of"].startswith("2026-09-20T19:59:59.999999")  # the day's end in Asia/Dubai
+        assert client.get(f"/api/v1/runs/{run['id']}/report").json() == []

@@ -6,7 +6,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from ftz.api.app import create_app
+from ftz.app import create_app
 from tests.api.conftest import PASSWORD, World
 
 EXAMPLES = int(os.environ.get("FTZ_SCHEMATHESIS_EXAMPLES", "250"))

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from ftz.api.app import create_app
+from ftz.app import create_app
 from ftz.auth import service as accounts
 from ftz.config import get_settings
 from tests.helpers import admission, customs_item, stored, write_csv

@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from ftz.api.app import create_app
+from ftz.app import create_app
 from ftz.cli.main import app
 
 PASSWORD = "correct horse battery staple\n"

@@ -102,7 +102,7 @@ def main() -> None:
         print(f"{n:,} findings on {url.split(':')[0]}, written in {time.perf_counter() - start:.0f} s", flush=True)
         from fastapi.testclient import TestClient
 
-        from ftz.api.app import create_app
+        from ftz.app import create_app
 
         with TestClient(create_app()) as client:
             client.post("/api/v1/session", json={"name": "auditor", "password": PASSWORD})

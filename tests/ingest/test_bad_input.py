@@ -130,3 +130,17 @@ def test_an_xlsx_with_text_in_a_number_column_names_the_sheet_row(zone_with_oper
     workbook.save(tmp_path / "m.xlsx")
     report = import_movements(zone_with_operators, tmp_path / "m.xlsx")
     assert messages(report) == ['row 3, quantity: "seventy" is not a number']
+
+
+def test_a_json_object_with_a_key_outside_the_contract_is_refused_at_that_key(zone_with_operators, tmp_path):
+    path = tmp_path / "m.json"
+    objects = [admission(f"M{n}") for n in range(1, 4)]
+    objects[1] = objects[1] | {"colour": "red"}
+    path.write_text(json.dumps(objects))
+    assert refused(zone_with_operators, path).startswith('row 2, "colour": unknown key (the keys are: movement_ref,')
+
+
+def test_distinct_stray_keys_in_every_object_are_refused_at_the_first(zone_with_operators, tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps([{"movement_ref": f"M{n}", f"k{n}": "x"} for n in range(8_000)]))
+    assert refused(zone_with_operators, path).startswith('row 1, "k0": unknown key')

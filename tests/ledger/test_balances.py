@@ -3,8 +3,14 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from sqlmodel import Session, select
+
+from ftz.auth.scope import SYSTEM
+from ftz.discrepancies import service
+from ftz.discrepancies.models import Discrepancy
+from ftz.ledger import lots
 from ftz.ledger.service import get_lot_balances
-from tests.helpers import admission, import_movements, removal, write_csv
+from tests.helpers import admission, customs_item, import_customs, import_movements, removal, write_csv
 
 
 def balance(engine, lot: str = "LOT1", as_of: datetime | None = None) -> tuple[Decimal, str]:
@@ -66,3 +72,24 @@ def test_only_the_latest_accepted_version_of_a_customs_item_is_in_force(zone_wit
     in_force = customs_frame(zone_with_operators)
     assert in_force[["declaration_ref", "version", "quantity"]].values.tolist() == [["D1", 2, 1_000_400]]
     assert len(customs_frame(zone_with_operators, current_only=False)) == 5
+
+
+def test_the_lot_page_and_the_engine_agree_on_strategic_status_from_an_item_that_names_no_lot(
+    zone_with_operators, tmp_path
+):
+    """Customs declares the control code on an item without a lot: matched by declaration and
+    heading, it makes the operator's lot strategic, on the lot page as in a run."""
+    rows = [admission(hs_code="0810.90", quantity="1000"), removal(hs_code="0810.90", quantity="1000")]
+    import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", rows))
+    items = [
+        customs_item(lot_ref="", hs_code="08109000", quantity="1000", unit="KGM", control_code="1C350"),
+        customs_item("26AE0002", direction="REMOVAL", lot_ref="LOT1", hs_code="08109000", quantity="900",
+                     unit="KGM", origin_country="", destination_country="DE", lodged_at="2026-09-20T07:00:00"),
+    ]  # fmt: skip
+    assert import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", items)).accepted
+    page = lots.get_history(zone_with_operators, caller=SYSTEM, operator_code="OP001", lot_ref="LOT1")
+    assert page.lot.strategic and page.lot.control_codes == ["1C350"]
+    service.run(zone_with_operators)
+    with Session(zone_with_operators) as session:
+        finding = session.execute(select(Discrepancy)).scalars().first()
+    assert finding is not None and finding.strategic and finding.control_codes == "1C350"

@@ -10,6 +10,7 @@ from tests.reconciliation.builders import Ledger
 ANOMALIES = [
     "UNRECORDED_ADMISSION", "UNDECLARED_ADMISSION", "UNDECLARED_REMOVAL", "UNRECORDED_REMOVAL",
     "QUANTITY_MISMATCH", "STOCK_SHORTAGE", "STOCK_OVERAGE", "NEGATIVE_BALANCE", "DESTINATION_CHANGE", "LATE_RECORD",
+    "WRITE_OFF",
 ]  # fmt: skip
 
 lots = st.lists(
@@ -50,6 +51,8 @@ def build(spec, anomaly: str | None = None, target: int = 0) -> Ledger:
                 ledger.declare("REMOVAL", out, lot, qty, day, unit=unit, destination_country=to)
             if not (hit == "UNRECORDED_REMOVAL" and last):
                 ledger.move("REMOVAL", lot, qty, day, unit=unit, customs_ref=out, destination_country="DE")
+        if hit == "WRITE_OFF":  # what is left goes off the books with no declaration
+            ledger.move("ADJUST", lot, -(admitted - sum(removals)), 20, unit=unit, note="spillage")
     return ledger
 
 

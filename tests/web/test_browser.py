@@ -123,7 +123,7 @@ def test_an_auditor_filters_the_queue_opens_a_finding_and_decides_it(page: Page,
     shot(page, "auditor-queue-tablet", backend(world))
     page.set_viewport_size({"width": 1280, "height": 900})
     rows.first.get_by_role("link").first.click()
-    expect(page.get_by_role("heading", name="Quantity mismatch")).to_be_visible()
+    expect(page.get_by_role("heading", name="Quantities disagree")).to_be_visible()
     shot(page, "auditor-finding", backend(world))
     page.get_by_label("Status").select_option("ESCALATED")
     page.get_by_label("Reason (required)").fill("shortfall of 10 kg on a strategic lot")

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from ftz.api.app import create_app
+from ftz.app import create_app
 from ftz.auth import service as accounts
 from ftz.cli.main import app
 from ftz.database import utcnow

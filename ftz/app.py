@@ -1,4 +1,5 @@
-"""The application: the REST API under /api/v1, its OpenAPI description, and the web pages."""
+"""The composition root: the REST API under /api/v1, its OpenAPI description, the web pages,
+the error layer and the middleware, put together in one application."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -8,10 +9,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from ftz.api import accounts, discrepancies, lots, metrics, problems, uploads
-from ftz.api.deps import secret_key
+from ftz import problems
+from ftz.api import accounts, discrepancies, lots, metrics, uploads
 from ftz.config import get_settings
 from ftz.database import get_engine
+from ftz.deps import secret_key
 from ftz.discrepancies import service as runs
 from ftz.errors import NotFound, TooLarge
 from ftz.migrations import schema_problem
@@ -20,9 +22,9 @@ from ftz.web import review as web_review
 from ftz.web import uploads as web_uploads
 from ftz.web import views
 
-STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
+STATIC = Path(__file__).resolve().parent / "web" / "static"
 # htmx comes from the npm registry at set-up (`npm ci`), never from the repository.
-HTMX = Path(__file__).resolve().parents[2] / "node_modules" / "htmx.org" / "dist" / "htmx.min.js"
+HTMX = Path(__file__).resolve().parents[1] / "node_modules" / "htmx.org" / "dist" / "htmx.min.js"
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """

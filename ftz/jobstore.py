@@ -1,4 +1,5 @@
-"""The scheduler's job store, declared so that the migrations build it (APScheduler's own layout)."""
+"""The nightly scheduler's job store (APScheduler 3's own layout), declared here, below every
+package, so that the migrations build it and the run pages read it without importing the scheduler."""
 
 from sqlalchemy import Column, Float, Index, LargeBinary, Table, Unicode
 from sqlmodel import SQLModel

@@ -1,0 +1,161 @@
+"""What each caller reads of a finding. Customs reads everything: the risk assessment, notes,
+questions, the audit trail. The operator a finding was put to reads the facts, the questions
+and its own answers, never customs' assessment of it: that would tip it off.
+
+Which findings an operator sees is decided in one place, ``ftz.auth.scope.visible`` (those it
+was asked about); which of their fields, here: every page and API answer an operator gets
+about a finding is built by ``_for_operator``.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import suppress
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from ftz.auth.models import Role
+from ftz.auth.scope import Caller, visible
+from ftz.discrepancies import review
+from ftz.discrepancies.models import (
+    AnswerPublic,
+    Discrepancy,
+    DiscrepancyForCustoms,
+    DiscrepancyForOperator,
+    DiscrepancyForOperatorPage,
+    DiscrepancyNote,
+    DiscrepancyPage,
+    NotePublic,
+    Question,
+    QuestionAsked,
+    QuestionPublic,
+)
+from ftz.errors import NotFound
+from ftz.ledger import lots
+from ftz.zones.models import Operator
+from reconciliation.kinds import KINDS, NOT_ASKABLE
+
+# How a finding's records name a count customs made at an inspection (``read_inputs``):
+# customs' own work, never shown to the operator.
+INSPECTION = "inspection "
+
+
+def get_page(
+    session: Session, *, caller: Caller, filters: review.Filters, cursor: str | None = None, limit: int = 50
+) -> DiscrepancyPage | DiscrepancyForOperatorPage:
+    """A page of discrepancies as the caller may read them, with the next page's cursor."""
+    found, next_cursor = review.get_all(session, caller=caller, filters=filters, cursor=cursor, limit=limit)
+    if caller.role == Role.OPERATOR:
+        return DiscrepancyForOperatorPage(items=_for_operator(session, caller, found), next_cursor=next_cursor)
+    return DiscrepancyPage(items=review.public(session, found), next_cursor=next_cursor)
+
+
+def get_detail(
+    session: Session, *, caller: Caller, discrepancy_id: int
+) -> DiscrepancyForCustoms | DiscrepancyForOperator:
+    """One discrepancy as the caller may read it: customs with its notes and the questions
+    asked, the operator the facts, the questions and its answers."""
+    discrepancy = review.get(session, caller=caller, discrepancy_id=discrepancy_id)
+    if caller.role == Role.OPERATOR:
+        return _for_operator(session, caller, [discrepancy])[0]
+    notes = review.get_notes(session, caller=caller, discrepancy_id=discrepancy_id)
+    questions = review.get_questions(session, caller=caller, discrepancy_id=discrepancy_id)
+    return DiscrepancyForCustoms(
+        **review.public(session, [discrepancy])[0].model_dump(),
+        notes=[NotePublic.model_validate(n) for n in notes],
+        questions=[QuestionAsked.model_validate(q) for q in questions],
+    )
+
+
+def get_finding(session: Session, engine: Engine, *, caller: Caller, discrepancy_id: int) -> dict:
+    """A finding's page. For customs, all an auditor reads beside it: notes, questions, its
+    audit events, the lot's timeline (if the operator booked the lot) and the processing
+    lineage. For the operator, what ``get_detail`` gives it."""
+    if caller.role == Role.OPERATOR:
+        return {"d": get_detail(session, caller=caller, discrepancy_id=discrepancy_id)}
+    d = review.public(session, [review.get(session, caller=caller, discrepancy_id=discrepancy_id)])[0]
+    history_of_lot = None
+    # customs may name a lot the operator never booked: then there is no timeline
+    with suppress(NotFound):
+        if d.lot_ref:
+            history_of_lot = lots.get_history(engine, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref)
+    return {
+        "d": d,
+        "history_of_lot": history_of_lot,
+        "lineage": lots.get_lineage(
+            session, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref, process_ref=d.process_ref
+        ),
+        "notes": review.get_notes(session, caller=caller, discrepancy_id=discrepancy_id),
+        "questions": review.get_questions(session, caller=caller, discrepancy_id=discrepancy_id),
+        "askable": d.kind not in NOT_ASKABLE,
+        "history": review.get_history(session, caller=caller, discrepancy_id=discrepancy_id),
+        "decisions": review.DECISIONS,
+    }
+
+
+def _for_operator(session: Session, caller: Caller, found: list[Discrepancy]) -> list[DiscrepancyForOperator]:
+    """Findings the operator may see, as it reads them: the kind, the references, what each
+    side says, the records named (its own and the customs items), the questions, its answers."""
+    ids = [d.id for d in found]
+    codes = dict(
+        session.execute(select(Operator.id, Operator.code).where(Operator.id.in_({d.operator_id for d in found}))).all()
+    )
+    asked = _by_finding(
+        session.execute(
+            select(Question).where(Question.discrepancy_id.in_(ids), visible(caller, Question)).order_by(Question.id)
+        ).scalars()
+    )
+    answered = _by_finding(
+        session.execute(
+            select(DiscrepancyNote)
+            .where(DiscrepancyNote.discrepancy_id.in_(ids), visible(caller, DiscrepancyNote))
+            .order_by(DiscrepancyNote.id)
+        ).scalars()
+    )
+    return [
+        DiscrepancyForOperator(
+            id=d.id,
+            kind=d.kind,
+            label=KINDS[d.kind].label if d.kind in KINDS else d.kind,
+            operator_code=codes[d.operator_id],
+            lot_ref=d.lot_ref,
+            customs_ref=d.customs_ref,
+            process_ref=d.process_ref,
+            expected=_fact(d.evidence.get("expected")),
+            # what customs counted at an inspection is its own: the operator is not told it
+            found=None if _inspected(d.evidence.get("records")) else _fact(d.evidence.get("found")),
+            unit=_fact(d.evidence.get("unit")),
+            tolerance=_fact(d.evidence.get("tolerance")),
+            records=_records(d.evidence.get("records")),
+            questions=[QuestionPublic(id=q.id, body=q.body, asked_at=q.asked_at) for q in asked[d.id]],
+            answers=[
+                AnswerPublic(
+                    id=n.id, author=n.author, body=n.body, attachment_name=n.attachment_name, created_at=n.created_at
+                )
+                for n in answered[d.id]
+            ],
+        )
+        for d in found
+    ]
+
+
+def _by_finding(rows: Iterable[Question | DiscrepancyNote]) -> dict[int, list]:
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[row.discrepancy_id].append(row)
+    return grouped
+
+
+def _fact(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _records(named: str | None) -> list[str]:
+    """The records a finding names ("M1,M2 | D1/1"), without customs' inspection counts."""
+    refs = [ref.strip() for part in (named or "").split(" | ") for ref in part.split(",")]
+    return [ref for ref in refs if ref and not ref.startswith(INSPECTION)]
+
+
+def _inspected(named: str | None) -> bool:
+    """Whether a finding rests on a count customs made at an inspection."""
+    return INSPECTION in (named or "")
