@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from ftz.config import get_settings
 from ftz.database import get_engine
+from ftz.ingest import lists
 from ftz.migrations import upgrade
-from ftz.reference import service as reference
 from ftz.zones import service as zones
 from ftz.zones.models import OperatorBase, ZoneBase
 
@@ -43,7 +43,7 @@ def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     upgrade(get_engine(url))
     # Imports check HS codes against the nomenclature in force: load what ftz ships, as
     # `ftz db upgrade` does on a fresh database. Tests keep these lists (they are not emptied).
-    reference.ensure_shipped(get_engine(url))
+    lists.ensure_shipped(get_engine(url))
     return url
 
 

@@ -12,6 +12,7 @@ from ftz.cli.accounts import audit_app, token_app, user_app
 from ftz.cli.common import command, fail, sender
 from ftz.database import get_engine, session_scope
 from ftz.discrepancies import export
+from ftz.ingest import lists
 from ftz.ingest import service as ingest
 from ftz.ingest.pipeline import ImportReport
 from ftz.ledger import service as ledger
@@ -50,7 +51,7 @@ def db_upgrade() -> None:
 
     upgrade(get_engine())
     typer.echo("database schema is up to date")
-    for version in reference.ensure_shipped(get_engine()):
+    for version in lists.ensure_shipped(get_engine()):
         typer.echo(f"loaded the shipped {version.kind} list: {version.rows:,} rows (version {version.id})")
 
 
@@ -62,7 +63,7 @@ def reference_load(
     source: Annotated[str, typer.Option(help="Where the list comes from (publication, date).")] = "",
 ) -> None:
     """Load a new version of a reference list; on any invalid row load nothing."""
-    report = reference.load(get_engine(), kind=kind, path=path, source=source or path.name, loaded_by=sender())
+    report = lists.load(get_engine(), kind=kind, path=path, source=source or path.name, loaded_by=sender())
     for error in report.errors:
         typer.echo(str(error))
     if report.errors:

@@ -48,7 +48,7 @@ import resource, sys, time
 from pathlib import Path
 from ftz.database import get_engine
 from ftz.migrations import upgrade
-from ftz.reference.service import ensure_shipped
+from ftz.ingest.lists import ensure_shipped
 from ftz.ingest import service
 from ftz.zones import service as zones
 from ftz.zones.models import ZoneBase, OperatorBase

@@ -27,8 +27,8 @@ def fill(url: str, n: int) -> None:
     from ftz.auth import service as accounts
     from ftz.database import get_engine, utcnow
     from ftz.discrepancies.models import Run
+    from ftz.ingest.lists import ensure_shipped
     from ftz.migrations import upgrade
-    from ftz.reference.service import ensure_shipped
     from ftz.zones import service as zones
     from ftz.zones.models import OperatorBase, ZoneBase
 

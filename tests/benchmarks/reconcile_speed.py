@@ -133,8 +133,8 @@ def load(url: str, folder: Path) -> None:
 
     from ftz.database import get_engine
     from ftz.ingest import service
+    from ftz.ingest.lists import ensure_shipped
     from ftz.migrations import upgrade
-    from ftz.reference.service import ensure_shipped
     from ftz.zones import service as zones
     from ftz.zones.models import OperatorBase, ZoneBase
 

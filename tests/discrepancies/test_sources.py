@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from ftz.discrepancies import service
 from ftz.discrepancies.models import Discrepancy, Status
+from ftz.ingest import lists
 from ftz.reference import service as reference
 from ftz.zones import service as zones
 from ftz.zones.models import OperatorBase, ZoneBase
@@ -63,7 +64,7 @@ def load_controls(engine, tmp_path, hs_code: str) -> None:
                 ]
             )
         writer.writerow([hs_code, "1C999", "NSG", "CONTROLLED", "test entry", "a national list", "2026-11-01"])
-    report = reference.load(engine, kind="controls", path=path, source="national list", loaded_by="t")
+    report = lists.load(engine, kind="controls", path=path, source="national list", loaded_by="t")
     assert not report.errors, report.errors[:3]
 
 

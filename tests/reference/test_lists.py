@@ -4,6 +4,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from ftz.cli.main import app
+from ftz.ingest import lists
 from ftz.reference import service as reference
 from ftz.reference.models import ControlCorrelation, ReferenceVersion
 from tests.helpers import admission, customs_item, import_customs, import_movements, messages, write_csv
@@ -33,7 +34,7 @@ def test_the_shipped_lists_are_in_force_on_a_fresh_database_and_every_row_names_
 
 def test_a_new_version_is_put_in_force_and_the_old_one_is_kept(engine, tmp_path):
     before = in_force(engine)["controls"]
-    report = reference.load(
+    report = lists.load(
         engine,
         kind="controls",
         path=write_csv(tmp_path / "c.csv", [CONTROL_ROW]),
@@ -55,9 +56,7 @@ def test_a_bad_list_is_refused_row_by_row_and_loads_nothing(engine, tmp_path):
         CONTROL_ROW,
     ]
     count_before = len(in_force(engine))
-    report = reference.load(
-        engine, kind="controls", path=write_csv(tmp_path / "c.csv", rows), source="x", loaded_by="t"
-    )
+    report = lists.load(engine, kind="controls", path=write_csv(tmp_path / "c.csv", rows), source="x", loaded_by="t")
     assert messages(report) == [
         'row 2, hs_code: "28121" is not an HS code of 6 to 10 digits',
         'row 3, strength: "MAYBE" is not one of CONTROLLED, MAY_BE_CONTROLLED',
@@ -74,7 +73,7 @@ def test_a_doubled_destination_row_is_refused(engine, tmp_path):
         "source": "UNSCR 1718",
         "source_date": "2006-10-14",
     }
-    report = reference.load(
+    report = lists.load(
         engine, kind="destinations", path=write_csv(tmp_path / "d.csv", [row, row]), source="x", loaded_by="t"
     )
     assert messages(report) == ["row 3, country: the same country and reason as an earlier row"]
