@@ -1,12 +1,16 @@
 """The composition root: the REST API under /api/v1, its OpenAPI description, the web pages,
 the error layer and the middleware, put together in one application."""
 
+import base64
+import hashlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ftz import problems
@@ -15,7 +19,8 @@ from ftz.config import get_settings
 from ftz.database import get_engine
 from ftz.deps import secret_key
 from ftz.discrepancies import service as runs
-from ftz.errors import NotFound, TooLarge
+from ftz.errors import NotFound
+from ftz.guard import Guard
 from ftz.migrations import schema_problem
 from ftz.web import lots as web_lots
 from ftz.web import review as web_review
@@ -23,8 +28,19 @@ from ftz.web import uploads as web_uploads
 from ftz.web import views
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"
-# htmx comes from the npm registry at set-up (`npm ci`), never from the repository.
-HTMX = Path(__file__).resolve().parents[1] / "node_modules" / "htmx.org" / "dist" / "htmx.min.js"
+# htmx, Swagger UI and ReDoc come from the npm registry at set-up (`npm ci`), never from the
+# repository, and are served by ftz itself: the pages and /docs load nothing from elsewhere.
+NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
+HTMX = NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js"
+SWAGGER_UI = NODE_MODULES / "swagger-ui-dist"
+REDOC = NODE_MODULES / "redoc" / "bundles"
+# Every response: scripts, styles, images, fonts and connections from ftz only; no plugins,
+# no framing, forms posted to ftz only.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+HSTS = "max-age=31536000"
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -81,6 +97,52 @@ def _htmx() -> FileResponse:
     return FileResponse(HTMX, media_type="text/javascript")
 
 
+def swagger_ui() -> HTMLResponse:
+    """/docs: Swagger UI, from ftz's own copy."""
+    if not (SWAGGER_UI / "swagger-ui-bundle.js").exists():
+        raise NotFound("Swagger UI is not installed: run `make setup` (npm ci)")
+    page = get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="ftz API",
+        swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+    )
+    return _allow_inline(page)
+
+
+def redoc() -> HTMLResponse:
+    """/redoc: ReDoc, from ftz's own copy."""
+    if not (REDOC / "redoc.standalone.js").exists():
+        raise NotFound("ReDoc is not installed: run `make setup` (npm ci)")
+    page = get_redoc_html(
+        openapi_url="/openapi.json",
+        title="ftz API",
+        redoc_js_url="/static/redoc/redoc.standalone.js",
+        redoc_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        with_google_fonts=False,
+    )
+    # ReDoc styles its page by adding <style> elements as it runs, and searches in a worker it
+    # makes from its own code (a blob: address).
+    return _allow_inline(page, styles="'unsafe-inline'", workers="blob:")
+
+
+def _allow_inline(page: HTMLResponse, styles: str | None = None, workers: str | None = None) -> HTMLResponse:
+    """The page's own policy: the inline scripts and styles of its HTML, by their hashes (the
+    page is generated here, never from input), and nothing else."""
+    html = page.body.decode()
+
+    def hashes(tag: str) -> list[str]:
+        found = re.findall(rf"<{tag}>(.*?)</{tag}>", html, flags=re.DOTALL)
+        return [f"'sha256-{base64.b64encode(hashlib.sha256(f.encode()).digest()).decode()}'" for f in found]
+
+    script_src = " ".join(["'self'", *hashes("script")])
+    style_src = " ".join(["'self'", styles] if styles else ["'self'", *hashes("style")])
+    policy = f"{CSP}; script-src {script_src}; style-src {style_src}"
+    page.headers["Content-Security-Policy"] = policy + (f"; worker-src 'self' {workers}" if workers else "")
+    return page
+
+
 def create_app() -> FastAPI:
     """The ASGI application."""
     app = FastAPI(
@@ -89,7 +151,7 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
     problems.register(app)
@@ -100,22 +162,34 @@ def create_app() -> FastAPI:
     for module in (views, web_uploads, web_lots, web_review, metrics):
         app.include_router(module.router)
     app.add_api_route("/static/htmx.min.js", _htmx, include_in_schema=False)
+    app.add_api_route("/docs", swagger_ui, include_in_schema=False)
+    app.add_api_route("/redoc", redoc, include_in_schema=False)
+    app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI, check_dir=False), name="swagger-ui")
+    app.mount("/static/redoc", StaticFiles(directory=REDOC, check_dir=False), name="redoc")
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_api_route("/readyz", readyz, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    # Credentials and body sizes are checked before any route reads a body; the middleware
+    # below is added after, so it wraps the guard and its refusals get the headers too.
+    app.add_middleware(Guard)
+
     @app.middleware("http")
     async def limits_and_headers(request: Request, call_next):
-        length = request.headers.get("content-length")
-        limit = get_settings().upload_max_bytes + 64 * 1024  # the file and its multipart framing
-        if length and length.isdigit() and int(length) > limit:
-            return problems.from_error(TooLarge(f"the request is larger than the {limit:,} bytes allowed"))
         if "\x00" in request.url.path or "%00" in request.url.query:
-            return problems.problem(422, "Invalid input", "the address contains a NUL character")
-        response = await call_next(request)
+            response = problems.problem(422, "Invalid input", "the address contains a NUL character")
+        else:
+            response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        if not request.url.path.startswith("/static/"):
+            # Findings, uploads and reports must not outlive the session in a cache or a shared
+            # proxy; only the static assets (the same for everyone) may be kept.
+            response.headers.setdefault("Cache-Control", "no-store")
+        if request.url.scheme == "https":  # behind a proxy, from X-Forwarded-Proto (uvicorn --proxy-headers)
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     return app

@@ -35,8 +35,8 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 2 * 1024**3
     xlsx_max_uncompressed_bytes: int = 512 * 1024**2
     json_max_bytes: int = 200 * 1024**2
-    # How many row errors an upload's stored report keeps (the CLI prints them all).
-    report_max_errors: int = 100_000
+    # How many row errors an upload's report keeps, sends and prints; the rest are counted.
+    report_max_errors: int = 1_000
     # The lists `ftz db upgrade` loads into a database that has none (default: those ftz ships).
     reference_dir: Path = Path(__file__).resolve().parents[1] / "fixtures" / "reference"
     # Rows one upload may hold (files past it are refused whole, with 413 on the API).
@@ -47,10 +47,19 @@ class Settings(BaseSettings):
     # Signs session cookies and CSRF tokens. Unset: a random key kept in data_dir/secret_key.
     secret_key: str | None = None
     session_hours: float = 12
-    # Login throttling: this many failures for one account name within the window lock it
-    # for the window.
+    # Login throttling: this many failures for one account name from one client address within
+    # the window lock that name for that address, for the window (see below).
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    # login_max_failures counts per account name and client address, so that a client guessing
+    # one name locks out itself, not the account's owner; this many failures from one address
+    # within the window, whatever the names, lock that address. Attempts refused while locked
+    # are not counted: a lock ends one window after the client stops.
+    login_max_failures_per_client: int = 20
+    # Passwords must score at least this on zxcvbn's scale of 0 (guessed at once) to 4.
+    password_min_score: int = 3
+    # Largest body of a request other than an upload (forms, JSON): refused with 413 past it.
+    form_max_bytes: int = 1024**2
     # Per-zone overrides, by zone code.
     zones: dict[str, ZoneSettings] = {}
 
@@ -76,6 +85,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # If set, /metrics asks for "Authorization: Bearer <this>"; if not, it is open, like /healthz.
     metrics_token: str | None = None
+    # The audit trail's chain is keyed (HMAC-SHA256) with this secret: only who holds it can
+    # write an event that verifies. Unset: a random key kept in data_dir/audit_key. Keep it
+    # away from the database and its backups; see the README's "Audit key".
+    audit_key: Annotated[str, StringConstraints(min_length=32)] | None = None
+    # Keys used before (a JSON list), kept so that events they signed still verify after a rotation.
+    audit_keys: list[Annotated[str, StringConstraints(min_length=32)]] = []
+    # Events from this sequence number on must be keyed. Unset: from the first keyed event on
+    # (events before it were written by a version of ftz without the key).
+    audit_keyed_from: int | None = None
 
     def zone(self, code: str) -> ZoneSettings:
         """The settings of one zone (the defaults where it has no override)."""

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from ftz.deps import CallerDep, DbDep, EngineDep
 from ftz.ledger import lots
@@ -11,8 +11,11 @@ from ftz.ledger.models import LotHistory, LotPublic, StockCountCreate, StockCoun
 router = APIRouter(tags=["lots"])
 
 
-@router.get("/lots", response_model=list[LotPublic], summary="Lots with their book balance")
+@router.get(
+    "/lots", response_model=list[LotPublic], summary="Lots with their book balance, a page at a time (see X-Next-After)"
+)
 def list_lots(
+    response: Response,
     caller: CallerDep,
     engine: EngineDep,
     operator: str | None = None,
@@ -24,8 +27,17 @@ def list_lots(
             description="Balances then (ISO 8601; without offset the zone's local time, a bare date the day's end)",
         ),
     ] = None,
+    after: Annotated[
+        str | None, Query(max_length=400, description="The X-Next-After header of the page before")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ):
-    return lots.get_all(engine, caller=caller, operator_code=operator, strategic=strategic, as_of=as_of)
+    found, next_after = lots.get_all(
+        engine, caller=caller, operator_code=operator, strategic=strategic, as_of=as_of, after=after, limit=limit
+    )
+    if next_after:  # the body stays the list it always was; the next page's cursor rides in a header
+        response.headers["X-Next-After"] = next_after
+    return found
 
 
 @router.get(

@@ -10,7 +10,7 @@ from ftz.database import UTCDateTime, utcnow
 
 
 class AuditEvent(SQLModel, table=True):
-    """Who did what to which record, when; chained to the previous event by its hash."""
+    """Who did what to which record, when; chained to the previous event by its keyed hash."""
 
     __tablename__ = "audit_event"
 
@@ -24,7 +24,11 @@ class AuditEvent(SQLModel, table=True):
     zone_id: int | None = Field(default=None, index=True)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(max_length=64)
+    # The HMAC-SHA256 of the event (prev_hash included) with the audit key key_id names
+    # (ftz/audit/keys.py): without the key, no one can write an event that verifies.
     hash: str = Field(max_length=64)
+    # NULL for events written before the chain was keyed, whose hash is a plain sha256.
+    key_id: str | None = Field(default=None, max_length=16)
 
 
 class AuditHead(SQLModel, table=True):

@@ -2,15 +2,17 @@
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, Integer, and_, cast, func, select, update
 from sqlmodel import Session
 
 from ftz.audit import service as audit
+from ftz.auth import passwords
 from ftz.auth.models import ApiToken, AuditorZone, LoginAttempt, LoginSession, Role, TokenScope, User
 from ftz.auth.scope import Caller
 from ftz.config import get_settings
@@ -21,7 +23,10 @@ from ftz.zones import service as zones
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so that both cases take the same time.
 _DUMMY = _hasher.hash("not a password")
-MIN_PASSWORD = 12
+MIN_PASSWORD = passwords.MIN_LENGTH
+# Keys of the PostgreSQL advisory locks that serialize login attempts: per account name, per client.
+_LOCK_NAME = int.from_bytes(hashlib.sha256(b"ftz login name").digest()[:4], "big", signed=True)
+_LOCK_CLIENT = int.from_bytes(hashlib.sha256(b"ftz login client").digest()[:4], "big", signed=True)
 TOKEN_PREFIX = "ftz_"
 
 # Which token scopes each role may hold.
@@ -77,7 +82,7 @@ def create(
         raise InvalidInput("only an OPERATOR account is bound to an operator")
     if zone_codes and role != Role.AUDITOR:
         raise InvalidInput("only an AUDITOR account is limited to zones")
-    user = User(name=name, role=role, operator_id=operator_id, password_hash=_hash(password))
+    user = User(name=name, role=role, operator_id=operator_id, password_hash=_hash(password, name=name))
     session.add(user)
     session.flush()
     for code in zone_codes or []:
@@ -115,7 +120,7 @@ def disable(session: Session, *, name: str, actor: str) -> User:
 def reset_password(session: Session, *, name: str, password: str, actor: str) -> User:
     """Set a new password; the account's open sessions end."""
     user = get_or_raise(session, name=name)
-    user.password_hash = _hash(password)
+    user.password_hash = _hash(password, name=user.name)
     session.add(user)
     session.execute(
         update(LoginSession)
@@ -127,23 +132,13 @@ def reset_password(session: Session, *, name: str, password: str, actor: str) ->
 
 
 def login(session: Session, *, name: str, password: str, address: str | None = None) -> tuple[User, str]:
-    """Check a password (refused while the name is throttled) and open a session; returns the
-    session token the cookie carries."""
+    """Check a password (refused while this client is throttled for the name, or at all) and
+    open a session; returns the session token the cookie carries."""
     settings = get_settings()
-    window = timedelta(minutes=settings.login_window_minutes)
-    since = utcnow() - window
     name = name.strip()[:100]
-    failures = session.execute(
-        select(func.count(), func.min(LoginAttempt.at)).where(
-            LoginAttempt.name == name, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
-        )
-    ).one()
-    if failures[0] >= settings.login_max_failures:
-        retry = int((failures[1] + window - utcnow()).total_seconds()) + 1
-        raise Throttled(f"too many failed logins for {name}: try again in {retry // 60 + 1} minutes", retry)
+    attempt_id = _reserve_attempt(session.get_bind(), name=name, client=client_key(address))
     user = get(session, name=name)
     ok = _verify(user.password_hash if user else _DUMMY, password) and user is not None and user.active
-    session.add(LoginAttempt(name=name, succeeded=ok, address=address))
     audit.record(
         session,
         actor=name,
@@ -152,12 +147,72 @@ def login(session: Session, *, name: str, password: str, address: str | None = N
         details={"address": address},
     )
     if not ok:
-        session.commit()  # the failure counts even though the request fails
+        session.commit()  # the failure is audited even though the request fails
         raise Unauthorized("wrong account name or password")
+    session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True))
     token = secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(hours=settings.session_hours)
     session.add(LoginSession(user_id=user.id, token_hash=digest(token), expires_at=expires))
     return user, token
+
+
+def client_key(address: str | None) -> str | None:
+    """The client a login attempt is counted against: its IPv4 address, or its IPv6 /64 network
+    (one machine commonly holds a whole /64, so single IPv6 addresses would be free to change)."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if ip.version == 6:
+        return str(ip.ipv4_mapped or ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _reserve_attempt(engine: Engine, *, name: str, client: str | None) -> int:
+    """Count the failures that throttle this attempt and record it, as one serialized step, so
+    that concurrent attempts cannot all pass the count; returns the attempt's id.
+
+    The attempt is stored as a failure before the password is checked (a success marks it
+    afterwards), so attempts still being checked count too. A throttled attempt is not stored:
+    a client that keeps trying does not extend its own lock, and never anyone else's."""
+    settings = get_settings()
+    window = timedelta(minutes=settings.login_window_minutes)
+    now = utcnow()
+    same_client = LoginAttempt.address.is_(None) if client is None else LoginAttempt.address == client
+    limits = [
+        (and_(LoginAttempt.name == name, same_client), settings.login_max_failures, f"for {name} from this address")
+    ]
+    if client is not None:
+        limits.append((same_client, settings.login_max_failures_per_client, "from this address"))
+    # A session of its own: its transaction starts with the lock (PostgreSQL) or with the insert
+    # (SQLite, whose write lock then keeps every other attempt out until the commit).
+    with Session(engine) as session:
+        if engine.dialect.name == "postgresql":
+            # Two lock classes (names, clients) so that a name never shares a key with a client;
+            # always taken in this order, so two attempts never wait for each other in a cycle.
+            session.execute(select(func.pg_advisory_xact_lock(cast(_LOCK_NAME, Integer), func.hashtext(name))))
+            if client is not None:
+                session.execute(select(func.pg_advisory_xact_lock(cast(_LOCK_CLIENT, Integer), func.hashtext(client))))
+        attempt = LoginAttempt(name=name, succeeded=False, address=client, at=now)
+        session.add(attempt)
+        session.flush()
+        for where, most, whom in limits:
+            count, first = session.execute(
+                select(func.count(), func.min(LoginAttempt.at)).where(
+                    where,
+                    LoginAttempt.at >= now - window,
+                    LoginAttempt.succeeded.is_(False),
+                    LoginAttempt.id != attempt.id,
+                )
+            ).one()
+            if count >= most:
+                session.rollback()  # the refused attempt leaves no trace
+                retry = max(int((first + window - now).total_seconds()) + 1, 1)
+                raise Throttled(f"too many failed logins {whom}: try again in {retry // 60 + 1} minutes", retry)
+        session.commit()
+        return attempt.id
 
 
 def logout(session: Session, *, token: str) -> None:
@@ -277,11 +332,8 @@ def _caller(session: Session, user: User, scopes: frozenset[str] | None) -> Call
     )  # fmt: skip
 
 
-def _hash(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"a password has at least {MIN_PASSWORD} characters")
-    if len(password) > 1024:
-        raise InvalidInput("a password has at most 1024 characters")
+def _hash(password: str, *, name: str) -> str:
+    passwords.check(password, name=name)
     return _hasher.hash(password)
 
 

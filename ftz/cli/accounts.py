@@ -7,7 +7,7 @@ import typer
 
 from ftz.audit import service as audit
 from ftz.auth import service as accounts
-from ftz.cli.common import command, fail, sender
+from ftz.cli.common import command, fail, out, sender
 from ftz.database import session_scope
 
 user_app = typer.Typer(help="Accounts: operators' staff and systems, customs auditors, administrators.")
@@ -39,7 +39,7 @@ def user_add(
             actor=sender(),
         )  # fmt: skip
         scope = f" for operator {operator.upper()}" if operator else (f" in {', '.join(zone)}" if zone else "")
-        typer.echo(f"account {user.name} opened: {user.role}{scope}")
+        out(f"account {user.name} opened: {user.role}{scope}")
 
 
 @user_app.command("disable")
@@ -48,7 +48,7 @@ def user_disable(name: str) -> None:
     """End an account's access: its sessions and tokens stop working."""
     with session_scope() as session:
         accounts.disable(session, name=name, actor=sender())
-    typer.echo(f"account {name} disabled; its sessions and tokens no longer work")
+    out(f"account {name} disabled; its sessions and tokens no longer work")
 
 
 @user_app.command("reset-password")
@@ -58,7 +58,7 @@ def user_reset_password(name: str) -> None:
     password = _password()
     with session_scope() as session:
         accounts.reset_password(session, name=name, password=password, actor=sender())
-    typer.echo(f"password of {name} changed; its open sessions ended")
+    out(f"password of {name} changed; its open sessions ended")
 
 
 @token_app.command("create")
@@ -73,8 +73,8 @@ def token_create(
         record, token = accounts.create_token(
             session, user_name=user, scope=scope, expires_days=expires_days, actor=sender()
         )
-    typer.echo(token)
-    typer.echo(f"token {record.id} for {user} ({scope}); it is not shown again", err=True)
+    out(token)
+    out(f"token {record.id} for {user} ({scope}); it is not shown again", err=True)
 
 
 @token_app.command("revoke")
@@ -83,15 +83,19 @@ def token_revoke(token_id: Annotated[int, typer.Argument(metavar="ID")]) -> None
     """Revoke a token: it stops working at once."""
     with session_scope() as session:
         accounts.revoke_token(session, token_id=token_id, actor=sender())
-    typer.echo(f"token {token_id} revoked")
+    out(f"token {token_id} revoked")
 
 
 @audit_app.command("verify")
 @command
 def audit_verify() -> None:
-    """Walk the audit trail's hash chain; exit non-zero naming the first broken link."""
+    """Walk the audit trail's keyed hash chain and recompute the ledger rows its events sealed;
+    exit non-zero naming the first broken link or the first row that differs."""
     with session_scope() as session:
         result = audit.verify(session)
-    if not result.intact:
+    if result.broken_at is not None:
         fail(f"audit trail broken at event {result.broken_at}: {result.reason} ({result.events:,} intact before it)")
-    typer.echo(f"audit trail intact: {result.events:,} events")
+    if result.ledger:
+        sealed = f" (sealed by event {result.ledger_event})" if result.ledger_event else ""
+        fail(f"ledger changed behind ftz's back: {result.ledger}{sealed}")
+    out(f"audit trail intact: {result.events:,} events{result.notes}")

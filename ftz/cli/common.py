@@ -2,6 +2,7 @@
 
 import functools
 import getpass
+import re
 from collections.abc import Callable
 
 import typer
@@ -9,10 +10,20 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from ftz.errors import FtzError
 
+# Characters a terminal may act on (escape sequences, C1 controls, bidirectional overrides);
+# line feeds and tabs are the command's own layout and stay.
+_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def out(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print ``text``, with every character a terminal would act on shown escaped (``\\x1b``):
+    stored data and file cells never move the cursor or recolour the screen."""
+    typer.echo(_TERMINAL.sub(lambda m: m.group().encode("unicode_escape").decode(), text), err=err, nl=nl)
+
 
 def fail(reason: str, code: int = 1) -> None:
     """Print a one-line reason on standard error and exit non-zero."""
-    typer.echo(f"ftz: {reason}", err=True)
+    out(f"ftz: {reason}", err=True)
     raise typer.Exit(code)
 
 

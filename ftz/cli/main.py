@@ -9,7 +9,8 @@ import typer
 from ftz.auth.scope import SYSTEM
 from ftz.cli import runs
 from ftz.cli.accounts import audit_app, token_app, user_app
-from ftz.cli.common import command, fail, sender
+from ftz.cli.common import command, fail, out, sender
+from ftz.config import get_settings
 from ftz.database import get_engine, session_scope
 from ftz.discrepancies import export
 from ftz.ingest import lists
@@ -50,9 +51,9 @@ def db_upgrade() -> None:
     from ftz.migrations import upgrade
 
     upgrade(get_engine())
-    typer.echo("database schema is up to date")
+    out("database schema is up to date")
     for version in lists.ensure_shipped(get_engine()):
-        typer.echo(f"loaded the shipped {version.kind} list: {version.rows:,} rows (version {version.id})")
+        out(f"loaded the shipped {version.kind} list: {version.rows:,} rows (version {version.id})")
 
 
 @reference_app.command("load")
@@ -65,11 +66,11 @@ def reference_load(
     """Load a new version of a reference list; on any invalid row load nothing."""
     report = lists.load(get_engine(), kind=kind, path=path, source=source or path.name, loaded_by=sender())
     for error in report.errors:
-        typer.echo(str(error))
+        out(str(error))
     if report.errors:
         fail(f"{path.name}: rejected, {len(report.errors)} errors; nothing was loaded")
     version = report.version
-    typer.echo(f"{kind} list version {version.id} in force: {version.rows:,} rows from {version.source}")
+    out(f"{kind} list version {version.id} in force: {version.rows:,} rows from {version.source}")
 
 
 @reference_app.command("show")
@@ -80,10 +81,10 @@ def reference_show() -> None:
         versions = reference.get_all_in_force(session)
     if not versions:
         fail("no reference list is loaded: run `ftz db upgrade`")
-    typer.echo(f"{'list':<13} {'version':>7} {'loaded (UTC)':<17} {'rows':>7}  {'sha256':<12}  source")
+    out(f"{'list':<13} {'version':>7} {'loaded (UTC)':<17} {'rows':>7}  {'sha256':<12}  source")
     for v in versions:
         loaded = v.loaded_at.strftime("%Y-%m-%d %H:%M")
-        typer.echo(f"{v.kind:<13} {v.id:>7} {loaded:<17} {v.rows:>7,}  {v.sha256[:12]}  {v.source}")
+        out(f"{v.kind:<13} {v.id:>7} {loaded:<17} {v.rows:>7,}  {v.sha256[:12]}  {v.source}")
 
 
 @zone_app.command("add")
@@ -98,7 +99,7 @@ def zone_add(
     with session_scope() as session:
         zone_in = ZoneBase(code=code, name=name, country=country, timezone=timezone)
         zone = zones.create_zone(session, zone_in=zone_in, actor=sender())
-        typer.echo(f"zone {zone.code} registered ({zone.name}, {zone.country}, local time {zone.timezone})")
+        out(f"zone {zone.code} registered ({zone.name}, {zone.country}, local time {zone.timezone})")
 
 
 @operator_app.command("add")
@@ -112,7 +113,7 @@ def operator_add(
     with session_scope() as session:
         operator_in = OperatorBase(code=code, name=name)
         operator = zones.create_operator(session, operator_in=operator_in, zone_code=zone, actor=sender())
-        typer.echo(f"operator {operator.code} registered in zone {zone.upper()}")
+        out(f"operator {operator.code} registered in zone {zone.upper()}")
 
 
 @import_app.command("movements")
@@ -134,7 +135,7 @@ def import_movements(
                 zones.create_operator(
                     session, operator_in=OperatorBase(code=operator, name=operator), zone_code=zone, actor=sender()
                 )
-                typer.echo(f"operator {operator.upper()} registered in zone {zone.upper()}")
+                out(f"operator {operator.upper()} registered in zone {zone.upper()}")
     with _progress(path) as progress:
         report = ingest.import_movements(
             get_engine(), source=path, filename=path.name, operator_code=operator, sent_by=sender(), progress=progress
@@ -162,7 +163,7 @@ def import_customs(
             progress=progress,
         )
     for what in created:
-        typer.echo(f"registered {what} (from the file; complete it with the real name and country)")
+        out(f"registered {what} (from the file; complete it with the real name and country)")
     _print_report(report)
 
 
@@ -192,23 +193,23 @@ def lots(
     if strategic:
         balances = balances[balances["strategic"]]
     if summary:
-        typer.echo(f"{'operator':<10} {'lots':>6} {'in stock':>9} {'negative':>9} {'strategic':>10} {'movements':>10}")
+        out(f"{'operator':<10} {'lots':>6} {'in stock':>9} {'negative':>9} {'strategic':>10} {'movements':>10}")
         for code, group in balances.groupby("operator", sort=True):
             in_stock = sum(b > 0 for b in group["balance"])
             negative = sum(b < 0 for b in group["balance"])
-            typer.echo(
+            out(
                 f"{code:<10} {len(group):>6} {in_stock:>9} {negative:>9} {group['strategic'].sum():>10} "
                 f"{group['movements'].sum():>10}"
             )
         return
-    typer.echo(f"{'operator':<9} {'lot':<16} {'hs_code':<10} {'balance':>16} {'unit':<4} {'strategic':<30} description")
+    out(f"{'operator':<9} {'lot':<16} {'hs_code':<10} {'balance':>16} {'unit':<4} {'strategic':<30} description")
     for row in balances.sort_values(["operator", "lot_ref"]).itertuples():
         status = (
             f"{row.basis} {row.control_codes}"
             if row.strategic
             else ("may be: " + row.may_be_codes if row.may_be_controlled else "")
         )
-        typer.echo(
+        out(
             f"{row.operator:<9} {row.lot_ref:<16} {row.hs_code:<10} {row.balance:>16,f} {row.unit:<4} "
             f"{status[:30]:<30} {row.hs_description[:60]}"
         )
@@ -218,7 +219,9 @@ def lots(
 @command
 def discrepancies_export(
     format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
-    out: Annotated[Path | None, typer.Option(help="Write to this file (default: standard output).")] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (default: standard output).")
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include closed discrepancies.")] = False,
     run: Annotated[int | None, typer.Option(help="The report of this run as of a past moment instead.")] = None,
 ) -> None:
@@ -231,21 +234,24 @@ def discrepancies_export(
         else:
             records, fields = export.report_rows(session, caller=SYSTEM, run_id=run), export.REPORT_FIELDS
     content = export.to_csv(records, fields) if format == "csv" else export.to_json(records)
-    if out is None:
-        typer.echo(content, nl=False)
+    if out_path is None:
+        out(content, nl=False)
     else:
-        out.write_text(content, encoding="utf-8")
-        typer.echo(f"{len(records)} discrepancies written to {out}", err=True)
+        out_path.write_text(content, encoding="utf-8")
+        out(f"{len(records)} discrepancies written to {out_path}", err=True)
 
 
 def _print_report(report: ImportReport) -> None:
-    for error in report.errors:
-        typer.echo(str(error))
+    most = get_settings().report_max_errors
+    for error in report.errors[:most]:
+        out(str(error))
+    if len(report.errors) > most:
+        out(f"… and {len(report.errors) - most:,} more errors (FTZ_REPORT_MAX_ERRORS)")
     for warning in report.warnings:
-        typer.echo(f"warning: {warning}")
+        out(f"warning: {warning}")
     if not report.accepted:
         fail(report.summary())
-    typer.echo(report.summary() + f" (upload {report.upload_id})")
+    out(report.summary() + f" (upload {report.upload_id})")
 
 
 class _progress:

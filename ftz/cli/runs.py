@@ -9,7 +9,7 @@ import typer
 
 from ftz import logs
 from ftz.auth.scope import SYSTEM
-from ftz.cli.common import command, fail, sender
+from ftz.cli.common import command, fail, out, sender
 from ftz.config import get_settings
 from ftz.database import get_engine, session_scope
 from ftz.discrepancies import export, health
@@ -32,7 +32,9 @@ def reconcile(
     wait: Annotated[
         float, typer.Option(help="Minutes to wait for a run in progress (default: report it and exit non-zero).")
     ] = 0,
-    out: Annotated[Path | None, typer.Option(help="With --as-of: write the report's findings to this file.")] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="With --as-of: write the report's findings to this file.")
+    ] = None,
     format: Annotated[str, typer.Option("--format", help="With --out: csv or json.")] = "csv",
 ) -> None:
     """Run a reconciliation and print its counts (with --as-of: a report of a past moment)."""
@@ -48,26 +50,26 @@ def reconcile(
     )
     total = sum(record.counts.values())
     if moment is not None:
-        typer.echo(
+        out(
             f"run {record.id} as of {moment:%Y-%m-%d %H:%M:%S} UTC ({record.lots} lots): {total} discrepancies would "
             "have been found then (a report: the live findings are unchanged)"
         )
     else:
         how = "full" if record.full else "incremental"
-        typer.echo(
+        out(
             f"run {record.id} ({how}, {record.lots} lots): {total} discrepancies ({record.new} new, "
             f"{record.seen_again} seen again, {record.closed} closed as no longer supported)"
         )
     for kind, count in sorted(record.counts.items()):
-        typer.echo(f"  {kind:<28} {count:>6}")
-    if out is not None:
+        out(f"  {kind:<28} {count:>6}")
+    if out_path is not None:
         if moment is None:
             fail("--out writes the report of a run --as-of a past moment; `ftz discrepancies export` the live ones")
         with session_scope() as session:
             records = export.report_rows(session, caller=SYSTEM, run_id=record.id)
         fields = export.REPORT_FIELDS
-        out.write_text(export.to_csv(records, fields) if format == "csv" else export.to_json(records), "utf-8")
-        typer.echo(f"{len(records)} findings of run {record.id} written to {out}", err=True)
+        out_path.write_text(export.to_csv(records, fields) if format == "csv" else export.to_json(records), "utf-8")
+        out(f"{len(records)} findings of run {record.id} written to {out_path}", err=True)
 
 
 @command
@@ -82,19 +84,19 @@ def runs(
         fresh = health.freshness(session)
         upcoming = health.scheduled(session)
         recent = discrepancies.get_all_runs(session, limit=limit)
-    typer.echo(("WARNING: " if fresh.stale else "") + fresh.message)
+    out(("WARNING: " if fresh.stale else "") + fresh.message)
     for job, at in upcoming:
-        typer.echo(f"next: {job} at {at:%Y-%m-%d %H:%M:%S} UTC")
+        out(f"next: {job} at {at:%Y-%m-%d %H:%M:%S} UTC")
     if not upcoming:
-        typer.echo("next: nothing scheduled (is `ftz scheduler` or `ftz serve --with-scheduler` running?)")
+        out("next: nothing scheduled (is `ftz scheduler` or `ftz serve --with-scheduler` running?)")
     header = f"{'run':>5} {'started (UTC)':<19} {'seconds':>8} {'zone':<8} {'outcome':<10} {'by':<16}"
-    typer.echo(header + " findings / error")
+    out(header + " findings / error")
     for run in recent:
         seconds = f"{(run.finished_at - run.started_at).total_seconds():.1f}" if run.finished_at else ""
         what = run.error or f"{sum(run.counts.values())} ({run.new} new, {run.closed} closed)"
         if run.as_of is not None and not run.error:
             what = f"report as of {run.as_of:%Y-%m-%d %H:%M} UTC: {sum(run.counts.values())}"
-        typer.echo(
+        out(
             f"{run.id:>5} {run.started_at:%Y-%m-%d %H:%M:%S} {seconds:>8} {run.zone_code or '(all)':<8} "
             f"{run.outcome:<10} {run.started_by[:16]:<16} {what[:100]}"
         )

@@ -84,12 +84,17 @@ def zone_successes(session: Session) -> dict[str, datetime | None]:
     return found
 
 
-def scheduled(session: Session) -> list[tuple[str, datetime]]:
-    """The scheduler's jobs and their next run, soonest first (empty when no scheduler ever ran)."""
+def scheduled(session: Session, *, zones: set[str] | None = None) -> list[tuple[str, datetime]]:
+    """The scheduler's jobs and their next run, soonest first (empty when no scheduler ever ran);
+    with ``zones``, only those zones' nightly jobs (``nightly:<ZONE>``)."""
     rows = session.execute(
         select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time).order_by(apscheduler_jobs.c.next_run_time)
     )
-    return [(job, datetime.fromtimestamp(at, UTC)) for job, at in rows if at is not None]
+    return [
+        (job, datetime.fromtimestamp(at, UTC))
+        for job, at in rows
+        if at is not None and (zones is None or job.removeprefix("nightly:") in zones)
+    ]
 
 
 @dataclass

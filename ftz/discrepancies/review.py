@@ -141,6 +141,12 @@ def get_auditors(session: Session, *, caller: Caller) -> list[str]:
     """The active auditors' and administrators' account names, for assigning work."""
     caller.require(Permission.INVESTIGATE)
     query = select(User.name).where(User.active.is_(True), User.role.in_([Role.AUDITOR, Role.ADMIN]))
+    if not caller.sees_everything:
+        # A zone auditor sees those who may work its zones: auditors of one of them, and those
+        # bound to no zone (every zone); never the auditors of other zones alone.
+        bound = select(AuditorZone.user_id)
+        sharing = bound.where(AuditorZone.zone_id.in_(caller.zone_ids or ()))
+        query = query.where(or_(User.id.not_in(bound), User.id.in_(sharing)))
     return list(session.execute(query.order_by(User.name)).scalars())
 
 
@@ -334,11 +340,12 @@ def runs_overview(session: Session, *, caller: Caller, limit: int = 50) -> dict:
     """The runs page: recent runs, whether one is working, the last success and its age, the
     next scheduled runs."""
     recent = get_runs(session, caller=caller, limit=limit)
+    zones = _zone_codes(session, caller)
     return {
         "runs": recent,
         "running": any(r.outcome == RunOutcome.RUNNING for r in recent),
-        "freshness": health.freshness(session, zones=_zone_codes(session, caller)),
-        "scheduled": health.scheduled(session),
+        "freshness": health.freshness(session, zones=zones),
+        "scheduled": health.scheduled(session, zones=None if caller.sees_everything else zones),
     }
 
 

@@ -5,6 +5,8 @@ and, for each invalid row, the reason, written so that "row N, column: " can pre
 Reasons are only built for the invalid rows, so a clean file pays nothing for them.
 """
 
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -67,6 +69,39 @@ def text(cells: pd.Series, max_length: int) -> Checked:
         return reasons.where(~control[bad_raw.index], "holds control characters (such as NUL)")
 
     return _result(_nonempty(values), values, long | control, reason)
+
+
+# Characters that reorder or hide text: a reference holding one reads as another.
+INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def ref(cells: pd.Series, max_length: int) -> Checked:
+    """A reference (lot, declaration, movement…): free text, read after Unicode NFKC
+    normalisation, so that look-alike forms of one reference are one; bidirectional controls,
+    zero-width characters and letters of more than one script are refused."""
+    checked = text(cells, max_length)
+    values = checked.values
+    odd = values.notna() & ~values.str.isascii().fillna(True).astype(bool)
+    if not odd.any():  # plain ASCII, as nearly every reference is: nothing more to look at
+        return checked
+    normal = values[odd].map(lambda v: unicodedata.normalize("NFKC", v))
+    invisible = normal.str.contains(INVISIBLE.pattern, regex=True)
+    mixed = normal.map(lambda v: len(_scripts(v)) > 1) & ~invisible
+    reasons = pd.concat(
+        [
+            checked.reasons,
+            pd.Series("holds invisible or direction-changing characters", index=normal.index[invisible]),
+            pd.Series("mixes letters of several scripts (look-alike characters)", index=normal.index[mixed]),
+        ]
+    ).astype("object")
+    values = values.astype("object").copy()
+    values[odd] = normal
+    return Checked(values.where(~values.index.isin(reasons.index)), reasons)
+
+
+def _scripts(value: str) -> set[str]:
+    """The scripts of a text's letters (the first word of each letter's Unicode name)."""
+    return {unicodedata.name(ch, "UNKNOWN").split(" ")[0] for ch in value if ch.isalpha()}
 
 
 def code(cells: pd.Series, allowed: frozenset[str], what: str) -> Checked:

@@ -6,6 +6,7 @@ from typing import Protocol
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, update
 
+from ftz.audit import seal
 from ftz.audit import service as audit
 from ftz.config import get_settings
 from ftz.database import utcnow
@@ -247,6 +248,8 @@ def _audit(conn: Connection, upload: dict, report: ImportReport, registered: lis
             "errors": len(report.errors),
             # zones and operators --create-missing registered with the upload
             "registered": registered or [],
+            # the digest of the upload's row and of every row stored with it (ftz audit verify)
+            "stored": seal.seal_upload(conn, report.upload_id, upload["kind"]),
         },
     )
 

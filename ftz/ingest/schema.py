@@ -114,12 +114,18 @@ def check_header(spec: FileSpec, header: list[str]) -> HeaderCheck:
     columns: dict[str, str] = {}
     errors: list[tuple[int, str, str]] = []
     known = set(spec.names)
+    listed = False  # whether an error already named the known columns
     for position, raw in enumerate(header):
         name = raw.strip().lower()
         if not name:
             errors.append((1, "(header)", "a column has no name"))
         elif name not in known:
-            errors.append((1, raw.strip(), f"unknown column (the columns are: {', '.join(spec.names)})"))
+            # the known columns are listed once, and a name is shortened: a header of 100,000
+            # made-up columns makes a report of bounded size
+            shown = raw.strip() if len(raw.strip()) <= 60 else raw.strip()[:60] + "…"
+            known_list = "" if listed else f" (the columns are: {', '.join(spec.names)})"
+            errors.append((1, shown, "unknown column" + known_list))
+            listed = True
         elif name in columns:
             errors.append((1, name, "the column appears twice"))
         else:
@@ -194,7 +200,9 @@ def row_errors(name: str, bad: pd.Series, reason: pd.Series | str) -> pd.DataFra
 
 def _check(column: Column, raw: pd.Series, timezones: pd.Series | str, comma: bool) -> checks.Checked:
     match column.check:
-        case "ref" | "text":
+        case "ref":
+            return checks.ref(raw, column.max_length)
+        case "text":
             return checks.text(raw, column.max_length)
         case "choice":
             return checks.choice(raw, column.choices)

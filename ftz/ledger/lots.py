@@ -1,12 +1,16 @@
 """Lots as callers see them: balances, a lot's full history, and the counts customs records.
 Always within the caller's scope."""
 
+import base64
+import binascii
+import json
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from ftz.audit import seal
 from ftz.audit import service as audit
 from ftz.auth.scope import Caller, Permission, operator_in_scope, visible
 from ftz.errors import InvalidInput, NotFound
@@ -21,7 +25,7 @@ from ftz.ledger.models import (
     StockCountCreate,
     StockCountPublic,
 )
-from ftz.ledger.service import get_lot_balances
+from ftz.ledger.service import get_lot_balances, lot_keys
 from ftz.zones import service as zones
 from ftz.zones.models import Operator, Zone
 from reconciliation.units import UNITS
@@ -34,27 +38,44 @@ def get_all(
     operator_code: str | None = None,
     strategic: bool | None = None,
     as_of: str | None = None,
-) -> list[LotPublic]:
-    """Lots the caller may see, with their balances (optionally one operator's, or only strategic
-    ones) at ``as_of`` as typed (the zone's local time where it names no offset; a bare date is
-    the end of that day)."""
+    after: str | None = None,
+    limit: int = 500,
+) -> tuple[list[LotPublic], str | None]:
+    """A page of the lots the caller may see, with their balances (optionally one operator's, or
+    only strategic ones) at ``as_of`` as typed (the zone's local time where it names no offset;
+    a bare date is the end of that day), and the cursor of the next page (None at the end).
+    Only the page's lots, and what they are tied to, are read: never another tenant's ledger."""
     caller.require(Permission.READ)
     with Session(engine) as session:
         operators = dict(session.execute(select(Operator.id, Operator.code).where(visible(caller, Operator))).all())
-        operator_id = operator_in_scope(session, caller, operator_code).id if operator_code else None
-        if caller.role == "OPERATOR":
-            operator_id = caller.operator_id
+        if operator_code:
+            operators = {operator_in_scope(session, caller, operator_code).id: operator_code.strip().upper()}
         moment = None
         if as_of:
-            which = Operator.id == operator_id if operator_id else visible(caller, Operator)
-            zone_ids = select(Operator.zone_id).where(which)
-            codes = list(session.execute(select(Zone.code).where(Zone.id.in_(zone_ids))).scalars())
+            codes = list(session.execute(select(Zone.code).where(Zone.id.in_(
+                select(Operator.zone_id).where(Operator.id.in_(operators))))).scalars())  # fmt: skip
             moment = zones.moment(session, value=as_of, zone_codes=codes)
-    balances = get_lot_balances(engine, operator_id=operator_id, as_of=moment)
-    balances = balances[balances["operator_id"].isin(operators)]
+    keys = lot_keys(engine, operator_ids=sorted(operators), after=_decode(after) if after else None, limit=limit + 1)
+    page, more = keys[:limit], len(keys) > limit
+    balances = get_lot_balances(engine, lots=page, as_of=moment) if page else None
+    if balances is None or balances.empty:
+        return [], _encode(page[-1]) if more else None
     if strategic is not None:
         balances = balances[balances["strategic"] == strategic]
-    return [_lot(row, operators) for row in balances.sort_values(["operator_id", "lot_ref"]).to_dict("records")]
+    rows = balances.sort_values(["operator_id", "lot_ref"]).to_dict("records")
+    return [_lot(row, operators) for row in rows], _encode(page[-1]) if more else None
+
+
+def _encode(key: tuple[int, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[int, str]:
+    try:
+        operator_id, lot_ref = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return int(operator_id), str(lot_ref)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("the cursor is not one this API gave out") from None
 
 
 def get_history(engine: Engine, *, caller: Caller, operator_code: str, lot_ref: str) -> LotHistory:
@@ -116,8 +137,10 @@ def record_count(session: Session, *, caller: Caller, count_in: StockCountCreate
     if UNITS[unit][0] != UNITS[lot_unit][0]:
         raise InvalidInput(f"unit: {unit} cannot be converted to {lot_unit}, the unit the lot is booked in")
     counted_at = count_in.counted_at
-    if counted_at.tzinfo is None:  # the zone's local time, as in operators' files
-        zone = session.get(Zone, operator.zone_id)
+    zone = session.get(Zone, operator.zone_id)
+    if isinstance(counted_at, str):  # as a person typed it, read like a file value
+        counted_at = zones.moment(session, value=counted_at, zone_codes=[zone.code])
+    elif counted_at.tzinfo is None:  # the zone's local time, as in operators' files
         counted_at = counted_at.replace(tzinfo=ZoneInfo(zone.timezone))
     count = StockCount(
         operator_id=operator.id,
@@ -137,7 +160,13 @@ def record_count(session: Session, *, caller: Caller, count_in: StockCountCreate
         subject=f"count:{count.id}",
         operator_id=operator.id,
         zone_id=operator.zone_id,
-        details={"lot_ref": count.lot_ref, "quantity": count.quantity, "unit": unit, "counted_at": counted_at},
+        details={
+            "lot_ref": count.lot_ref,
+            "quantity": count.quantity,
+            "unit": unit,
+            "counted_at": counted_at,
+            "stored": seal.seal_row(session.connection(), "stock_count", count.id),  # for ftz audit verify
+        },
     )
     return _count(count, operator.code)
 

@@ -233,7 +233,8 @@ class StockCountCreate(SQLModel):
 
     operator_code: str = Field(min_length=1, max_length=32)
     lot_ref: str = Field(min_length=1, max_length=64)
-    counted_at: datetime
+    # As typed: without offset the zone's local time, a bare date the end of that day.
+    counted_at: datetime | str
     quantity: Decimal = Field(ge=0, max_digits=18, decimal_places=6)
     unit: str = Field(min_length=3, max_length=3)
     note: str | None = Field(default=None, max_length=1000)

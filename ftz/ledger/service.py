@@ -131,22 +131,49 @@ def _fill(conn, table: str, rows: list[tuple]) -> None:
         driver.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
 
 
+def lot_keys(
+    engine: Engine, *, operator_ids: list[int], after: tuple[int, str] | None = None, limit: int = 500
+) -> list[tuple[int, str]]:
+    """The next ``limit`` lots of the given operators after ``after``, in (operator, lot) order:
+    a page's keys, read along the (operator, lot) index."""
+    if not operator_ids:
+        return []
+    query = "SELECT DISTINCT operator_id, lot_ref FROM movement WHERE operator_id IN :operators"
+    params: dict = {"operators": list(operator_ids), "limit": limit}
+    if after is not None:
+        query += " AND (operator_id > :o OR (operator_id = :o AND lot_ref > :l))"
+        params |= {"o": after[0], "l": after[1]}
+    statement = text(query + " ORDER BY operator_id, lot_ref LIMIT :limit").bindparams(
+        bindparam("operators", expanding=True)
+    )
+    with engine.connect() as conn:
+        return [(int(o), lot) for o, lot in conn.execute(statement, params)]
+
+
 def get_lot_balances(
-    engine: Engine, *, operator_id: int | None = None, lot_ref: str | None = None, as_of: datetime | None = None
+    engine: Engine,
+    *,
+    operator_id: int | None = None,
+    lot_ref: str | None = None,
+    lots: list[tuple[int, str]] | None = None,
+    as_of: datetime | None = None,
 ) -> pd.DataFrame:
     """Each lot's book balance (a Decimal in the lot's unit) at ``as_of`` (default: now), with
     its HS code and description, and its strategic status with the basis and list version:
-    every lot, one operator's, or one lot (reading only the lots and declarations tied to it)."""
+    every lot, one operator's, or given lots (reading only the lots and declarations tied to them)."""
     if lot_ref is not None and operator_id is not None:
-        scope = family(engine, lots=[(operator_id, lot_ref)])
+        lots = [(operator_id, lot_ref)]
+    if lots is not None:
+        scope = family(engine, lots=lots)
         moves = movements_frame(engine, scope=scope)
         entries = customs_frame(engine, current_only=False, scope=scope)
     else:
         moves = movements_frame(engine, operator_id=operator_id)
         entries = customs_frame(engine, current_only=False, operator_id=operator_id)
     balances = book_balances(current(moves), pd.Timestamp(as_of) if as_of else None)
-    if lot_ref is not None:
-        balances = balances[(balances["operator_id"] == operator_id) & (balances["lot_ref"] == lot_ref)]
+    if lots is not None:
+        wanted = pd.MultiIndex.from_tuples(lots, names=["operator_id", "lot_ref"])
+        balances = balances[pd.MultiIndex.from_frame(balances[["operator_id", "lot_ref"]]).isin(wanted)]
     balances["balance"] = [from_millionths(v) for v in balances["balance"]]
     first = current(moves).sort_values(["occurred_at", "id"]).drop_duplicates(["operator_id", "lot_ref"])
     balances = balances.merge(first[["operator_id", "lot_ref", "hs_code"]], on=["operator_id", "lot_ref"], how="left")

@@ -11,11 +11,18 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/lots")
 def lots_page(
-    request: Request, caller: WebCallerDep, engine: EngineDep, operator: str | None = None, strategic: bool = False
+    request: Request,
+    caller: WebCallerDep,
+    engine: EngineDep,
+    operator: str | None = None,
+    strategic: bool = False,
+    after: str | None = None,
 ):
-    rows = lots.get_all(engine, caller=caller, operator_code=operator or None, strategic=True if strategic else None)
-    return render(request, "ledger/lots.html", {"lots": rows, "operator": operator or "", "strategic": strategic},
-                  block="rows")  # fmt: skip
+    rows, next_after = lots.get_all(
+        engine, caller=caller, operator_code=operator or None, strategic=True if strategic else None, after=after
+    )
+    context = {"lots": rows, "operator": operator or "", "strategic": strategic, "next_after": next_after}
+    return render(request, "ledger/lots.html", context, block="rows")
 
 
 @router.get("/lots/{operator_code}/{lot_ref}")

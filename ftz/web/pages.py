@@ -1,6 +1,7 @@
 """Rendering: one template per page; an htmx request gets only the named block it asked for."""
 
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pycountry
 from fastapi import Request, Response
@@ -32,7 +33,7 @@ def render(
     values = {
         "caller": getattr(request.state, "caller", None),
         "csrf_token": getattr(request.state, "csrf", ""),
-        "flash": request.cookies.get(FLASH_COOKIE),
+        "flash": unquote(request.cookies.get(FLASH_COOKIE) or ""),
         "path": request.url.path,
         **(context or {}),
     }
@@ -45,5 +46,6 @@ def render(
 
 def flash(response: Response, message: str) -> Response:
     """Leave a message for the next page the browser shows (after a redirect)."""
-    response.set_cookie(FLASH_COOKIE, message[:300], max_age=60, httponly=True, samesite="strict")
+    # percent-encoded: a cookie carries ASCII only, and file names come in every script
+    response.set_cookie(FLASH_COOKIE, quote(message[:300], safe=""), max_age=60, httponly=True, samesite="strict")
     return response

@@ -2,7 +2,7 @@
 operator, history), runs, and counts found at an inspection. Operators reach here the findings
 they were asked about, with their facts only, and answer them."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -180,7 +180,7 @@ def record_count(
 ):
     try:
         count_in = StockCountCreate(
-            operator_code=operator_code, lot_ref=lot_ref, counted_at=datetime.fromisoformat(counted_at),
+            operator_code=operator_code, lot_ref=lot_ref, counted_at=counted_at,
             quantity=Decimal(quantity), unit=unit, note=note or None,
         )  # fmt: skip
     except (ValueError, InvalidOperation) as exc:

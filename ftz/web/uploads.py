@@ -49,7 +49,7 @@ def errors_csv(upload_id: RecordId, db: DbDep, caller: WebCallerDep):
     writer = csv.writer(buffer)
     writer.writerow(["row", "column", "message"])
     for error in upload.errors:
-        writer.writerow([error["row"], error["column"], safe_cell(error["message"])])
+        writer.writerow([error["row"], safe_cell(error["column"]), safe_cell(error["message"])])
     name = f"upload-{upload.id}-errors.csv"
     return Response(
         buffer.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -116,3 +116,12 @@ def test_an_import_killed_midway_leaves_nothing_behind(zone_with_operators, migr
     # and the ledger takes the same file afterwards, whole
     result = ftz("import", "movements", str(path), "--operator", "OP001")
     assert result.exit_code == 0 and stored(zone_with_operators) == (300_000, 0)
+
+
+def test_terminal_escape_sequences_from_a_file_are_printed_escaped(zone_with_operators, tmp_path):
+    path = write_csv(tmp_path / "m.csv", [admission(lot="LOT\x1b[2J\x1b]0;pwned\x07", quantity="\x9b31mseven")])
+    result = runner.invoke(app, ["import", "movements", str(path), "--operator", "OP001"])
+    assert result.exit_code == 1
+    printed = result.stdout + result.stderr
+    assert "\x1b" not in printed and "\x9b" not in printed and "\x07" not in printed
+    assert "\\x9b31mseven" in printed

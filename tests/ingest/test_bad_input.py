@@ -5,8 +5,11 @@ import zipfile
 
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import select
+from sqlmodel import Session
 
 from ftz.errors import InvalidInput
+from ftz.ingest.models import Upload
 from tests.helpers import MOVEMENT_HEADER, admission, import_movements, messages, stored, write_csv
 
 
@@ -144,3 +147,39 @@ def test_distinct_stray_keys_in_every_object_are_refused_at_the_first(zone_with_
     path = tmp_path / "m.json"
     path.write_text(json.dumps([{"movement_ref": f"M{n}", f"k{n}": "x"} for n in range(8_000)]))
     assert refused(zone_with_operators, path).startswith('row 1, "k0": unknown key')
+
+
+@pytest.mark.parametrize(
+    ("lot", "reason"),
+    [
+        ("LOT\u202e1", "holds invisible or direction-changing characters"),  # right-to-left override
+        ("LOT\u200b1", "holds invisible or direction-changing characters"),  # zero-width space
+        ("L\u041eT1", "mixes letters of several scripts (look-alike characters)"),  # a Cyrillic O
+    ],
+)
+def test_a_reference_that_hides_or_imitates_another_is_a_row_error(zone_with_operators, tmp_path, lot, reason):
+    report = import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", [admission(lot=lot)]))
+    assert not report.accepted and messages(report) == [f"row 2, lot_ref: {reason}"]
+
+
+def test_references_are_compared_after_nfkc_normalisation(zone_with_operators, tmp_path):
+    first = import_movements(zone_with_operators, write_csv(tmp_path / "a.csv", [admission("M1", lot="LOT1")]))
+    wide = admission("\uff2d1", lot="\uff2c\uff2f\uff341")  # full-width M1 and LOT1
+    again = import_movements(zone_with_operators, write_csv(tmp_path / "b.csv", [wide]))
+    assert first.accepted and again.accepted and again.rows_unchanged == 1 and again.rows_new == 0
+
+
+def test_a_reference_in_one_other_script_is_accepted(zone_with_operators, tmp_path):
+    report = import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", [admission(lot="دفعة-7")]))
+    assert report.accepted
+
+
+def test_a_header_of_30000_made_up_columns_makes_a_report_of_bounded_size(zone_with_operators, tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text(",".join(f"made_up_{n}" for n in range(30_000)) + "\n1\n")
+    report = import_movements(zone_with_operators, path)
+    assert not report.accepted and len(report.errors) > 30_000
+    with Session(zone_with_operators) as session:
+        stored = session.execute(select(Upload)).scalar_one()
+    assert stored.error_count == len(report.errors) and len(stored.errors) == 1_000
+    assert len(json.dumps(stored.errors)) < 200_000

@@ -188,3 +188,37 @@ def test_the_warning_names_a_zone_left_behind_only_to_auditors_of_that_zone(audi
     with logged_in("aud.x") as client:
         page = client.get("/").text
     assert "Last successful reconciliation: run 1" in page and "ZFY" not in page
+
+
+def test_a_file_named_in_arabic_is_stored_and_its_name_shown(zone_with_operators, tmp_path):
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="clerk", role="OPERATOR", operator_code="OP001", password=PASSWORD, actor="t")
+        session.commit()
+    body = write_csv(tmp_path / "m.csv", [admission()]).read_bytes()
+    with logged_in("clerk") as client:
+        token = csrf(client.get("/uploads").text)
+        sent = client.post("/uploads", files={"file": ("حركات.csv", body, "text/csv")}, data={"csrf_token": token})
+        assert sent.status_code == 200, sent.text[:300]
+        assert "حركات.csv" in sent.text and "1 new" in sent.text
+
+
+def test_the_errors_csv_of_a_rejected_upload_has_no_formula_in_any_cell(zone_with_operators, tmp_path):
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="clerk", role="OPERATOR", operator_code="OP001", password=PASSWORD, actor="t")
+        session.commit()
+    planted = write_csv(tmp_path / "m.csv", [admission() | {'=HYPERLINK("http://x")': "1"}]).read_bytes()
+    with logged_in("clerk") as client:
+        token = csrf(client.get("/uploads").text)
+        sent = client.post("/uploads", files={"file": ("m.csv", planted, "text/csv")}, data={"csrf_token": token})
+        upload = re.search(r"/uploads/(\d+)", str(sent.url)).group(1)
+        rows = list(csv.reader(io.StringIO(client.get(f"/uploads/{upload}/errors.csv").text)))
+    assert len(rows) > 1 and not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_a_count_dated_in_words_is_refused_with_the_reason_and_a_bare_date_is_that_days_end(auditor):
+    token = csrf(auditor.get("/lots/OP001/LOT1").text)
+    form = {"operator_code": "OP001", "lot_ref": "LOT1", "quantity": "85", "unit": "KGM", "csrf_token": token}
+    refused = auditor.post("/counts", data=form | {"counted_at": "yesterday"})
+    assert refused.status_code in (400, 422) and "not an ISO 8601 date" in refused.text
+    recorded = auditor.post("/counts", data=form | {"counted_at": "2026-11-02"})
+    assert recorded.status_code == 200 and "2026-11-02 19:59" in recorded.text  # the day's end in Asia/Dubai, in UTC
