@@ -65,8 +65,7 @@ def write(
         )
         closed |= {row.fingerprint: row for row in session.execute(back)}
     now = utcnow()
-    tiers = destination_tiers(reference.destinations(engine)).to_dict("index")
-    hs = reference.hs_nomenclature(engine).set_index("code")["description"].to_dict()
+    tiers, hs = _lookups(engine)
     added, refreshed = [], []
     for row in findings.to_dict("records"):
         values = _values(row, tiers, hs, record.reference_versions)
@@ -105,8 +104,7 @@ def write(
 
 def write_report(session: Session, record: Run, findings: pd.DataFrame, *, engine: Engine) -> None:
     """Keep a run as of a past moment as a report, apart from the live discrepancies."""
-    tiers = destination_tiers(reference.destinations(engine)).to_dict("index")
-    hs = reference.hs_nomenclature(engine).set_index("code")["description"].to_dict()
+    tiers, hs = _lookups(engine)
     now = utcnow()
     rows = []
     for row in findings.to_dict("records"):
@@ -117,6 +115,12 @@ def write_report(session: Session, record: Run, findings: pd.DataFrame, *, engin
         session.execute(insert(ReportFinding), rows[chunk : chunk + 5_000])
     record.new = len(rows)
     record.counts = {str(k): int(v) for k, v in findings["kind"].value_counts().items()}
+
+
+def _lookups(engine: Engine) -> tuple[dict, dict]:
+    """What the evidence names beside codes: each country's tier and reasons, each subheading's text."""
+    tiers = destination_tiers(reference.destinations(engine)).to_dict("index")
+    return tiers, reference.hs_nomenclature(engine).set_index("code")["description"].to_dict()
 
 
 def _by_keys(rows: list[dict]) -> list[list[dict]]:

@@ -30,7 +30,7 @@ from ftz.discrepancies.models import (
 )
 from ftz.errors import Conflict, InvalidInput, NotFound
 from ftz.ingest import blobs
-from ftz.ingest.checks import has_control
+from ftz.text import has_control
 from ftz.zones.models import Operator, Zone
 from reconciliation.kinds import NOT_ASKABLE
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pycountry
 
-from ftz.text import CONTROL, has_control  # noqa: F401  (has_control: for the callers that check one text)
+from ftz.text import CONTROL
 from reconciliation.units import UNITS
 
 # XK (Kosovo) is user-assigned in ISO 3166 but used by customs administrations everywhere.
