@@ -7,6 +7,8 @@ MODULES = (
     "ftz.ingest.models",
     "ftz.ledger.models",
     "ftz.reference.models",
+    "ftz.holds.models",
+    "ftz.licences.models",
     "ftz.discrepancies.models",
     "ftz.auth.models",
     "ftz.audit.models",

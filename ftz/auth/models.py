@@ -114,7 +114,10 @@ class LoginAttempt(SQLModel, table=True):
     """Every login attempt by account name (known or not), for throttling and the record."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_name_at", "name", "at"),)
+    __table_args__ = (
+        Index("ix_login_attempt_name_at", "name", "at"),
+        Index("ix_login_attempt_address_at", "address", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100)

@@ -13,6 +13,7 @@ class ListKind(StrEnum):
     HS = "hs"
     CONTROLS = "controls"
     DESTINATIONS = "destinations"
+    TERMS = "terms"
 
 
 class Strength(StrEnum):
@@ -85,3 +86,17 @@ class DestinationRisk(SQLModel, table=True):
     reason: str = Field(max_length=1000)
     source: str = Field(max_length=500)
     source_date: date
+
+
+class StrategicTerm(SQLModel, table=True):
+    """A name of controlled goods (a substance or item) to look for in free-text descriptions."""
+
+    __tablename__ = "strategic_term"
+    __table_args__ = (Index("ix_strategic_term_version", "version_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="reference_version.id")
+    term: str = Field(max_length=200)
+    hs_code: str = Field(max_length=10)
+    control_code: str = Field(max_length=32)
+    source: str = Field(max_length=500)

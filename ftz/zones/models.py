@@ -24,6 +24,8 @@ class Zone(ZoneBase, table=True):
 class OperatorBase(SQLModel):
     code: str = Field(max_length=32, unique=True, index=True)
     name: str = Field(max_length=200)
+    # the operator's AEO (or C-TPAT) certificate, if it holds one
+    aeo: str | None = Field(default=None, max_length=64)
 
 
 class Operator(OperatorBase, table=True):

@@ -1,0 +1,1 @@
+"""The licence register: export licences from the licensing authority, versions kept."""
