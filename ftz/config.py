@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FTZ_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///ftz.db"
+    # SQLite: how long a write waits for the database's write lock before giving up. Imports
+    # and runs hold it only for their final write, so waits stay far below this.
+    sqlite_busy_timeout_ms: int = 30_000
     # Raw uploaded files are kept here, named by their sha256 (content-addressed).
     data_dir: Path = Path("var")
     # Rows read and validated at a time: bounds memory whatever the file's size.

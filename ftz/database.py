@@ -83,11 +83,12 @@ def _engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # WAL lets readers work during an import; foreign keys are off by default in SQLite.
+    # WAL lets readers work during an import; foreign keys are off by default in SQLite; a
+    # writer waits for the write lock up to the busy timeout (imports and runs hold it briefly).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(get_settings().sqlite_busy_timeout_ms)}")
     cursor.close()
 
 

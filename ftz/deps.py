@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Response
+from fastapi import BackgroundTasks, Depends, Path, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -84,7 +84,7 @@ def expected_csrf(token: str) -> str:
     return accounts.csrf_token(secret_key(), token)
 
 
-def get_caller(request: Request, db: Annotated[Session, Depends(get_db)]) -> Caller:
+def get_caller(request: Request, background: BackgroundTasks, db: Annotated[Session, Depends(get_db)]) -> Caller:
     """The caller: an API token (Authorization: Bearer) or a session cookie; a cookie-borne
     request that changes anything must also carry the session's CSRF token."""
     authorization = request.headers.get("authorization")
@@ -93,7 +93,9 @@ def get_caller(request: Request, db: Annotated[Session, Depends(get_db)]) -> Cal
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("send an API token as: Authorization: Bearer <token>")
         caller = accounts.caller_from_token(db, token=token.strip())
-        db.commit()  # when the token was last used
+        if caller.token_used is not None:
+            token_id, at = caller.token_used
+            background.add_task(accounts.note_token_use, get_engine(), token_id=token_id, at=at)
         return caller
     token = session_token(request)
     if token is None:

@@ -5,7 +5,8 @@ Every service that reads operator-owned records takes the caller and filters wit
 so that its existence does not leak.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
@@ -37,6 +38,8 @@ class Caller:
     operator_id: int | None = None
     zone_ids: frozenset[int] | None = None  # an AUDITOR's zones; None: every zone
     scopes: frozenset[str] | None = None  # a token's scopes; None: all the role allows
+    # (token id, when) for a token whose last use is to be recorded after the response
+    token_used: tuple[int, datetime] | None = field(default=None, compare=False)
 
     def may(self, permission: Permission) -> bool:
         """Whether the role, and the token's scope if any, allow ``permission``."""

@@ -3,12 +3,15 @@
 import hashlib
 import hmac
 import ipaddress
+import logging
 import secrets
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, Integer, and_, cast, func, select, update
+from sqlalchemy import Engine, Integer, and_, cast, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from ftz.audit import service as audit
@@ -28,6 +31,9 @@ MIN_PASSWORD = passwords.MIN_LENGTH
 _LOCK_NAME = int.from_bytes(hashlib.sha256(b"ftz login name").digest()[:4], "big", signed=True)
 _LOCK_CLIENT = int.from_bytes(hashlib.sha256(b"ftz login client").digest()[:4], "big", signed=True)
 TOKEN_PREFIX = "ftz_"
+# How exactly a token's last use is kept: finer would mean a write per request.
+TOKEN_USE_PRECISION = timedelta(minutes=1)
+log = logging.getLogger(__name__)
 
 # Which token scopes each role may hold.
 SCOPES_BY_ROLE = {
@@ -239,7 +245,8 @@ def caller_from_session(session: Session, *, token: str) -> Caller:
 
 
 def caller_from_token(session: Session, *, token: str) -> Caller:
-    """The caller an API token stands for, if it is live; notes when it was last used."""
+    """The caller an API token stands for, if it is live. Nothing is written: a request's
+    reads never wait for the database's write lock (see ``note_token_use``)."""
     row = session.execute(
         select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == digest(token))
     ).one_or_none()
@@ -251,9 +258,27 @@ def caller_from_token(session: Session, *, token: str) -> Caller:
         raise Unauthorized("the API token was revoked")
     if api_token.expires_at is not None and api_token.expires_at <= now:
         raise Unauthorized("the API token has expired")
-    api_token.last_used_at = now
-    session.add(api_token)
-    return _caller(session, user, scopes=frozenset({api_token.scope}))
+    caller = _caller(session, user, scopes=frozenset({api_token.scope}))
+    last = api_token.last_used_at
+    if last is None or now - last >= TOKEN_USE_PRECISION:
+        caller = replace(caller, token_used=(api_token.id, now))
+    return caller
+
+
+def note_token_use(engine: Engine, *, token_id: int, at: datetime) -> None:
+    """Record when a token was last used, at most once per ``TOKEN_USE_PRECISION``; run after
+    the response, and given up (logged) when the database is busy: the next use tries again."""
+    try:
+        with Session(engine) as session:
+            session.execute(
+                update(ApiToken)
+                .where(ApiToken.id == token_id)
+                .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= at - TOKEN_USE_PRECISION))
+                .values(last_used_at=at)
+            )
+            session.commit()
+    except OperationalError:
+        log.warning("when token %s was last used could not be recorded now (the database is busy)", token_id)
 
 
 def create_token(

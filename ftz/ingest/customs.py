@@ -4,7 +4,9 @@ import pandas as pd
 from sqlalchemy import Connection, bindparam, func, insert, select, text
 
 from ftz.database import UTCDateTime, utcnow
+from ftz.errors import InvalidInput
 from ftz.ingest import staging
+from ftz.ingest.models import UploadKind
 from ftz.ingest.pipeline import STAGE, RowError
 from ftz.ingest.schema import CUSTOMS, HeaderCheck, row_errors, same_record, unknown_hs
 from ftz.ledger.models import CustomsEntry
@@ -22,6 +24,7 @@ class CustomsImport:
     """A batch from the customs declaration system, for any zones and operators."""
 
     spec = CUSTOMS
+    kind = UploadKind.CUSTOMS
     columns = COLUMNS
 
     def __init__(self, subheadings: frozenset[str], accepting_zones: frozenset[str], create_missing: bool = False):
@@ -31,8 +34,12 @@ class CustomsImport:
         self.created: list[str] = []
         self._zones: dict[str, tuple[int, str]] = {}
         self._operators: dict[str, tuple[int, int]] = {}
+        # codes to register (--create-missing), by the provisional (negative) id staged for them
+        self._new_zones: dict[int, str] = {}
+        self._new_operators: dict[int, tuple[str, int]] = {}
 
-    def _load(self, conn: Connection) -> None:
+    def load(self, conn: Connection) -> None:
+        """The registered zones and operators, by code."""
         self._zones = {code: (zid, tz) for zid, code, tz in conn.execute(select(Zone.id, Zone.code, Zone.timezone))}
         self._operators = {
             code: (oid, zid) for oid, code, zid in conn.execute(select(Operator.id, Operator.code, Operator.zone_id))
@@ -46,7 +53,6 @@ class CustomsImport:
         # One customs batch at a time: two would each miss the other's declarations.
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (0x0F75C057,))
-        self._load(conn)
 
     def prepare(
         self, conn: Connection, frame: pd.DataFrame, cells: pd.DataFrame, header: HeaderCheck
@@ -57,7 +63,7 @@ class CustomsImport:
         if self.create_missing:
             # only codes that passed their own checks (length, characters) are registered
             valid = frame["zone_code"].notna() & frame["operator_code"].notna()
-            self._create(conn, zone[valid], operator[valid])
+            self._provisional(zone[valid], operator[valid])
         zone_id = zone.map({code: zid for code, (zid, _) in self._zones.items()})
         operator_zone = operator.map({code: zid for code, (_, zid) in self._operators.items()})
         frame["zone_id"] = zone_id.astype("Int64")
@@ -81,30 +87,53 @@ class CustomsImport:
         ]
         return errors, [warnings]
 
-    def _create(self, conn: Connection, zone: pd.Series, operator: pd.Series) -> None:
+    def _provisional(self, zone: pd.Series, operator: pd.Series) -> None:
+        """Codes the file names and nobody registered get provisional ids, registered (with
+        placeholders) only by the final write, so that a rejected file registers nothing."""
         for code in sorted(set(zone[zone != ""]) - set(self._zones)):
-            # Nothing in a customs row says the zone's country or time zone: placeholders
-            # until an administrator registers the zone properly.
-            zid = conn.execute(
-                insert(Zone)
-                .values(code=code, name=code, country="ZZ", timezone="UTC", created_at=utcnow())
-                .returning(Zone.id)
-            ).scalar_one()
-            self._zones[code] = (zid, "UTC")
-            self.created.append(f"zone {code}")
+            temporary = -1 - len(self._new_zones)
+            self._zones[code] = (temporary, "UTC")
+            self._new_zones[temporary] = code
         pairs = pd.DataFrame({"zone": zone, "operator": operator})
         pairs = pairs[(pairs.operator != "") & (pairs.zone != "")].drop_duplicates("operator")
         for row in pairs.itertuples():
-            if row.operator in self._operators:
-                continue
-            zid = self._zones[row.zone][0]
-            oid = conn.execute(
-                insert(Operator)
-                .values(code=row.operator, name=row.operator, zone_id=zid, created_at=utcnow())
-                .returning(Operator.id)
-            ).scalar_one()
-            self._operators[row.operator] = (oid, zid)
-            self.created.append(f"operator {row.operator}")
+            if row.operator not in self._operators:
+                temporary = -1 - len(self._new_operators)
+                self._operators[row.operator] = (temporary, self._zones[row.zone][0])
+                self._new_operators[temporary] = (row.operator, self._zones[row.zone][0])
+
+    def register(self, conn: Connection) -> None:
+        """Register the codes staged with provisional ids, and stage their real ids instead."""
+        if not self._new_zones and not self._new_operators:
+            return
+        self.load(conn)  # another import may have registered some of them since
+        zone_ids = {}
+        for temporary, code in self._new_zones.items():
+            if code not in self._zones:
+                # Nothing in a customs row says the zone's country or time zone: placeholders
+                # until an administrator registers the zone properly.
+                zid = conn.execute(
+                    insert(Zone)
+                    .values(code=code, name=code, country="ZZ", timezone="UTC", created_at=utcnow())
+                    .returning(Zone.id)
+                ).scalar_one()
+                self._zones[code] = (zid, "UTC")
+                self.created.append(f"zone {code}")
+            zone_ids[temporary] = self._zones[code][0]
+            _restage(conn, "zone_id", temporary, zone_ids[temporary])
+        for temporary, (code, zone_id) in self._new_operators.items():
+            zid = zone_ids.get(zone_id, zone_id)
+            if code not in self._operators:
+                oid = conn.execute(
+                    insert(Operator)
+                    .values(code=code, name=code, zone_id=zid, created_at=utcnow())
+                    .returning(Operator.id)
+                ).scalar_one()
+                self._operators[code] = (oid, zid)
+                self.created.append(f"operator {code}")
+            elif self._operators[code][1] != zid:
+                raise InvalidInput(f"operator {code} was registered in another zone meanwhile: send the file again")
+            _restage(conn, "operator_id", temporary, self._operators[code][0])
 
     def cross_check(self, conn: Connection) -> list[RowError]:
         """Items twice in the file, and items already recorded with other content."""
@@ -138,6 +167,11 @@ class CustomsImport:
             select(func.count()).where(CustomsEntry.upload_id == upload_id, CustomsEntry.version > 1)
         ).scalar_one()
         return new, amendments
+
+
+def _restage(conn: Connection, column: str, temporary: int, real: int) -> None:
+    conn.execute(text(f"UPDATE {STAGE} SET {column} = :real WHERE {column} = :temporary"),
+                 {"real": real, "temporary": temporary})  # fmt: skip
 
 
 def _codes(cells: pd.DataFrame, header: HeaderCheck, name: str) -> pd.Series:

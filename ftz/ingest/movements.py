@@ -7,6 +7,7 @@ from sqlalchemy import Connection, bindparam, func, select, text
 
 from ftz.database import UTCDateTime, utcnow
 from ftz.ingest import staging
+from ftz.ingest.models import UploadKind
 from ftz.ingest.pipeline import STAGE, RowError
 from ftz.ingest.schema import MOVEMENTS, HeaderCheck, cells_empty, row_errors, same_record, unknown_hs
 from ftz.ledger.models import Movement
@@ -24,6 +25,7 @@ class MovementsImport:
     """One operator's movements file: the operator is the sender, never a column of the file."""
 
     spec = MOVEMENTS
+    kind = UploadKind.MOVEMENTS
     columns = COLUMNS
 
     def __init__(self, operator_id: int, timezone: str, subheadings: frozenset[str], accept_unknown_hs: bool):
@@ -37,6 +39,12 @@ class MovementsImport:
 
     def timezones(self, cells: pd.DataFrame, header: HeaderCheck) -> str:
         return self.timezone
+
+    def load(self, conn: Connection) -> None:
+        """Nothing to read up front: the operator is the sender."""
+
+    def register(self, conn: Connection) -> None:
+        """Nothing to register: the operator is the sender."""
 
     def lock(self, conn: Connection) -> None:
         # Two imports for one operator at once would each miss the other's refs.
@@ -210,20 +218,26 @@ WHERE s.corrects_ref IS NOT NULL AND NOT EXISTS ({{recorded}})
 # A lot is kept in the unit it was first booked in (recorded first, then the file's order);
 # every row of the file must be in a unit of the same dimension (compared in Python).
 _LOT_UNITS = f"""
-WITH candidates AS (
+WITH corrections AS MATERIALIZED (
+    -- the operator's corrections, read once and probed by ref (never a scan per row)
+    SELECT corrects_ref, MAX(id) AS last_id FROM movement
+    WHERE operator_id = :op AND corrects_ref IS NOT NULL GROUP BY corrects_ref
+), candidates AS (
     SELECT m.lot_ref, m.unit, 0 AS source, m.id AS position FROM movement m
+    LEFT JOIN corrections c ON c.corrects_ref = m.movement_ref AND c.last_id > m.id
     WHERE m.operator_id = :op AND m.lot_ref IN (SELECT lot_ref FROM {STAGE})
       -- a row corrected since (or by this file) no longer says what the lot's unit is
-      AND NOT EXISTS (SELECT 1 FROM movement c WHERE c.operator_id = :op
-                      AND c.corrects_ref = m.movement_ref AND c.id > m.id)
+      AND c.corrects_ref IS NULL
       AND m.movement_ref NOT IN (SELECT corrects_ref FROM {STAGE} WHERE corrects_ref IS NOT NULL)
     UNION ALL
     SELECT lot_ref, unit, 1, row_no FROM {STAGE} WHERE unit IS NOT NULL AND lot_ref IS NOT NULL
-), firsts AS (
-    SELECT lot_ref, unit, ROW_NUMBER() OVER (PARTITION BY lot_ref ORDER BY source, position) AS rank
-    FROM candidates
+), firsts AS MATERIALIZED (
+    SELECT lot_ref, unit FROM (
+        SELECT lot_ref, unit, ROW_NUMBER() OVER (PARTITION BY lot_ref ORDER BY source, position) AS rank
+        FROM candidates
+    ) ranked WHERE rank = 1
 )
 SELECT s.row_no, s.lot_ref, s.unit, f.unit AS lot_unit
-FROM {STAGE} s JOIN firsts f ON f.lot_ref = s.lot_ref AND f.rank = 1
+FROM {STAGE} s JOIN firsts f ON f.lot_ref = s.lot_ref
 WHERE s.unit <> f.unit
 """

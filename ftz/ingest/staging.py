@@ -22,10 +22,20 @@ def create(conn: Connection, table: str, columns: dict[str, str]) -> None:
     for name, kind in columns.items():
         sql = _SQL[kind]
         parts.append(f"{name} {sql[dialect] if isinstance(sql, dict) else sql}")
-    suffix = " ON COMMIT DROP" if dialect == "postgresql" else ""
-    if dialect == "sqlite":
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")  # temp tables outlive a rollback there
-    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {table} ({', '.join(parts)}){suffix}")
+    # kept past the checks' transaction for the final write's: dropped by ``drop``
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {table} ({', '.join(parts)})")
+
+
+def drop(conn: Connection, table: str) -> None:
+    """Drop the staging table; a connection that cannot is discarded rather than pooled with it."""
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+        with conn.begin():
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+    except Exception:
+        conn.invalidate()
 
 
 def load(conn: Connection, table: str, frame: pd.DataFrame, columns: dict[str, str]) -> None:
@@ -43,7 +53,8 @@ def index(conn: Connection, table: str, *column_sets: tuple[str, ...], analyze: 
     """Index the staging table once loaded, for the cross-row queries (which also filter on
     the ``analyze`` columns)."""
     for n, cols in enumerate(column_sets):
-        conn.exec_driver_sql(f"CREATE INDEX ix_{table}_{n} ON {table} ({', '.join(cols)})")
+        # IF NOT EXISTS: the checks run again in the final write when another import came first
+        conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS ix_{table}_{n} ON {table} ({', '.join(cols)})")
     if conn.dialect.name == "postgresql":
         # temporary tables get no statistics otherwise; the row count and the indexed columns'
         # are what the cross-row queries are planned from
