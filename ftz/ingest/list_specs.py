@@ -43,7 +43,18 @@ DESTINATIONS = FileSpec(
     key=("country", "reason"),
 )
 
-SPECS = {ListKind.HS: HS, ListKind.CONTROLS: CONTROLS, ListKind.DESTINATIONS: DESTINATIONS}
+TERMS = FileSpec(
+    columns=(
+        Column("term", "text", required=True, max_length=200),
+        Column("hs_code", "hs", required=True),
+        Column("control_code", "text", required=True, max_length=32),
+        Column("source", "text", required=True, max_length=500),
+    ),
+    type_column="control_code",
+    key=("term", "hs_code", "control_code"),
+)
+
+SPECS = {ListKind.HS: HS, ListKind.CONTROLS: CONTROLS, ListKind.DESTINATIONS: DESTINATIONS, ListKind.TERMS: TERMS}
 
 # The lists ftz ships, in fixtures/reference/, and how their versions are described.
 SHIPPED = {
@@ -59,5 +70,9 @@ SHIPPED = {
     ListKind.DESTINATIONS: (
         "destinations.csv",
         "ftz destination risk compiled 2026-11-24 from UN Security Council and EU measures (each row names its own)",
+    ),
+    ListKind.TERMS: (
+        "terms.csv",
+        "ftz strategic terms derived 2026-12-01 from the shipped controls list (each row names its own)",
     ),
 }

@@ -1,5 +1,5 @@
-"""Loading reference lists (HS nomenclature, strategic correlation, destination risk) as new
-versions: every row checked like an upload's, all or nothing."""
+"""Loading reference lists (HS nomenclature, strategic correlation, destination risk, strategic
+terms) as new versions: every row checked like an upload's, all or nothing."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +16,16 @@ from ftz.ingest import blobs
 from ftz.ingest.list_specs import SHIPPED, SPECS
 from ftz.ingest.pipeline import RowError, open_reader, validate_file
 from ftz.ingest.schema import row_errors
-from ftz.reference.models import ControlCorrelation, DestinationRisk, HsCode, ListKind, ReferenceVersion
+from ftz.reference.models import (
+    ControlCorrelation,
+    DestinationRisk,
+    HsCode,
+    ListKind,
+    ReferenceVersion,
+    StrategicTerm,
+)
 from ftz.reference.service import get_all_in_force
+from reconciliation.terms import words_of
 
 
 @dataclass
@@ -39,7 +47,10 @@ def load(engine: Engine, *, kind: str, path: Path, source: str, loaded_by: str) 
     blob = blobs.store_file(path, settings.data_dir, settings.upload_max_bytes)
     frame, errors = validate_file(SPECS[kind], open_reader(blob.path, SPECS[kind]))
     errors += _list_checks(kind, frame)
-    report = LoadReport(kind, path.name, errors=sorted(errors, key=lambda e: e.row))
+    order = {name: position for position, name in enumerate(SPECS[kind].names)}
+    # by row, then in the order of the list's columns, as an upload's report is
+    errors.sort(key=lambda e: (e.row, order.get(e.column, len(order))))
+    report = LoadReport(kind, path.name, errors=errors)
     if report.errors:
         return report
     if frame.empty:
@@ -84,7 +95,8 @@ def ensure_shipped(engine: Engine) -> list[ReferenceVersion]:
 
 
 def _list_checks(kind: ListKind, frame: pd.DataFrame) -> list[RowError]:
-    """Rules across rows and fields of one list: keys unique, HS codes of their level."""
+    """Rules across rows and fields of one list: keys unique, HS codes of their level, terms
+    that name something."""
     found: list[pd.DataFrame] = []
     if kind == ListKind.HS:
         level, code = frame["level"], frame["hscode"]
@@ -98,6 +110,12 @@ def _list_checks(kind: ListKind, frame: pd.DataFrame) -> list[RowError]:
         keys = ["hscode"]
     elif kind == ListKind.CONTROLS:
         keys = ["hs_code", "control_code"]
+    elif kind == ListKind.TERMS:
+        # Terms are compared as the matcher reads them: "Thionyl-chloride" is "thionyl chloride".
+        words = frame["term"].map(lambda term: " ".join(w for w, _, _ in words_of(term)), na_action="ignore")
+        found.append(row_errors("term", words.eq("").fillna(False), "has no letter or digit: it names nothing"))
+        frame = frame.assign(term=words.where(words != ""))
+        keys = ["term", "hs_code", "control_code"]
     else:
         keys = ["country", "reason"]
     doubled = frame.duplicated(keys, keep="first") & frame[keys].notna().all(axis=1)
@@ -120,6 +138,9 @@ def _rows(kind: ListKind, frame: pd.DataFrame, version_id: int) -> tuple[type, l
         out = frame[["hs_code", "control_code", "regime", "strength", "description", "source"]].copy()
         out["source_date"] = frame["source_date"].dt.date
         model = ControlCorrelation
+    elif kind == ListKind.TERMS:
+        out = frame[["term", "hs_code", "control_code", "source"]].copy()
+        model = StrategicTerm
     else:
         out = frame[["country", "tier", "reason", "source"]].copy()
         out["source_date"] = frame["source_date"].dt.date

@@ -6,7 +6,16 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from ftz.reference.models import ControlCorrelation, DestinationRisk, HsCode, ListKind, ReferenceVersion
+from ftz.reference.models import (
+    ControlCorrelation,
+    DestinationRisk,
+    HsCode,
+    ListKind,
+    ReferenceVersion,
+    StrategicTerm,
+)
+
+TERM_COLUMNS = ["term", "hs_code", "control_code"]
 
 
 def get_all_in_force(session: Session) -> list[ReferenceVersion]:
@@ -46,6 +55,24 @@ def destinations(engine: Engine, *, version: int | None = None) -> pd.DataFrame:
     return _frame(engine, DestinationRisk, ListKind.DESTINATIONS, version)
 
 
+def terms_in_force(engine: Engine, *, version: int | None = None) -> pd.DataFrame:
+    """The strategic terms in force (or of another version): term, hs_code, control_code; empty when none is loaded."""
+    version = version or version_in_force(engine, ListKind.TERMS)
+    if version is None:
+        return _no_terms()
+    return _frame(engine, StrategicTerm, ListKind.TERMS, version)[TERM_COLUMNS]
+
+
+def terms_touched(engine: Engine, *, before: dict, after: dict) -> pd.DataFrame:
+    """The terms (term, hs_code, control_code) that one of two versions of the terms list holds
+    and the other does not: the descriptions naming them are those a new version can change."""
+    old, new = before.get(ListKind.TERMS), after.get(ListKind.TERMS)
+    if old == new:
+        return _no_terms()
+    frames = [terms_in_force(engine, version=v) if v else _no_terms() for v in (old, new)]
+    return pd.concat(frames, ignore_index=True).drop_duplicates(keep=False, ignore_index=True)
+
+
 def touched(engine: Engine, *, before: dict, after: dict) -> tuple[set[str], set[str]]:
     """What a change of list versions can change in a finding: the HS code prefixes whose
     control rows differ, and the countries whose destination risk differs. The HS nomenclature
@@ -76,6 +103,10 @@ def _hs(url: str, version: int) -> pd.DataFrame:
     with get_engine(url).connect() as conn:
         rows = conn.execute(select(HsCode.code, HsCode.level, HsCode.description).where(HsCode.version_id == version))
         return pd.DataFrame(rows.fetchall(), columns=["code", "level", "description"])
+
+
+def _no_terms() -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype="str") for column in TERM_COLUMNS})
 
 
 def _frame(engine: Engine, model, kind: str, version: int | None = None) -> pd.DataFrame:

@@ -23,7 +23,7 @@ def in_force(engine) -> dict[str, ReferenceVersion]:
 
 def test_the_shipped_lists_are_in_force_on_a_fresh_database_and_every_row_names_its_source(engine):
     versions = in_force(engine)
-    assert set(versions) == {"hs", "controls", "destinations"}
+    assert set(versions) == {"hs", "controls", "destinations", "terms"}
     assert versions["hs"].rows == 6936 and "HS 2022" in versions["hs"].source
     controls = reference.controls(engine)
     assert len(controls) == versions["controls"].rows > 100
@@ -125,7 +125,7 @@ def test_lots_show_the_hs_description_and_strategic_basis(zone_with_operators, t
 def test_reference_show_and_load_from_the_command_line(engine, tmp_path):
     result = runner.invoke(app, ["reference", "show"])
     assert result.exit_code == 0 and [line.split()[0] for line in result.stdout.splitlines()[1:]] == [
-        "controls", "destinations", "hs",
+        "controls", "destinations", "hs", "terms",
     ]  # fmt: skip
     path = write_csv(tmp_path / "c.csv", [CONTROL_ROW])
     result = runner.invoke(app, ["reference", "load", "controls", str(path), "--source", "National list 2026/7"])
