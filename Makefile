@@ -37,6 +37,11 @@ demo: setup
 	  op=$$(basename "$$f" | sed 's/movements_\(.*\)\..*/\1/'); \
 	  $(BIN)/ftz import movements "$$f" --operator "$$op"; \
 	done; \
+	$(BIN)/ftz import licences fixtures/demo/licences.csv; \
+	tail -n +2 fixtures/demo/holds.csv | while IFS=, read -r op lot reason from release why; do \
+	  id=$$($(BIN)/ftz hold add --operator "$$op" --lot "$$lot" --reason "$$reason" --from "$$from"); \
+	  if [ -n "$$release" ]; then $(BIN)/ftz hold release "$$id" --reason "$$why" --at "$$release"; fi; \
+	done; \
 	echo "$(DEMO_PASSWORD)" | $(BIN)/ftz user add admin --role ADMIN; \
 	echo "$(DEMO_PASSWORD)" | $(BIN)/ftz user add auditor --role AUDITOR --zone ZDM; \
 	echo "$(DEMO_PASSWORD)" | $(BIN)/ftz user add op101 --role OPERATOR --operator OP101

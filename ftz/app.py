@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ftz import problems
-from ftz.api import accounts, discrepancies, lots, metrics, uploads
+from ftz.api import accounts, discrepancies, holds, licences, lots, metrics, uploads
 from ftz.config import get_settings
 from ftz.database import get_engine
 from ftz.deps import secret_key
@@ -22,6 +22,7 @@ from ftz.discrepancies import service as runs
 from ftz.errors import NotFound
 from ftz.guard import Guard
 from ftz.migrations import schema_problem
+from ftz.web import licences as web_licences
 from ftz.web import lots as web_lots
 from ftz.web import review as web_review
 from ftz.web import uploads as web_uploads
@@ -156,10 +157,10 @@ def create_app() -> FastAPI:
     )
     problems.register(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (uploads, lots, discrepancies, accounts):
+    for module in (uploads, lots, holds, licences, discrepancies, accounts):
         api.include_router(module.router)
     app.include_router(api)
-    for module in (views, web_uploads, web_lots, web_review, metrics):
+    for module in (views, web_uploads, web_lots, web_licences, web_review, metrics):
         app.include_router(module.router)
     app.add_api_route("/static/htmx.min.js", _htmx, include_in_schema=False)
     app.add_api_route("/docs", swagger_ui, include_in_schema=False)

@@ -1,5 +1,11 @@
 """Domain errors. Services raise these; the CLI, API and web turn them into messages."""
 
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
 
 class FtzError(Exception):
     """Base of every error a user is meant to read: its text is the one-line reason."""
@@ -39,3 +45,14 @@ class Throttled(FtzError):
 
 class Conflict(FtzError):
     """The request contradicts the record's current state."""
+
+
+def checked(model: type[M], **fields) -> M:
+    """``model(**fields)``, or its first validation problem as one ``InvalidInput`` line
+    (arguments and form fields checked like an API body)."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise InvalidInput(f"{where}: {error['msg']}" if where else error["msg"]) from None

@@ -9,17 +9,26 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from reconciliation import rules
+from reconciliation import extended, rules
+from reconciliation.concealment import TERM_COLUMNS
+from reconciliation.export_controls import LICENCE_COLUMNS
+from reconciliation.holds import HOLD_COLUMNS
 from reconciliation.ledger import current, current_entries
 from reconciliation.matching import match
 from reconciliation.quantities import Tolerances
+from reconciliation.removals import lotted_entries
 from reconciliation.risk import score
 from reconciliation.strategic import correlate, strategic_status
 
 LOT = ["operator_id", "lot_ref"]
 # The rule families ``reconcile`` evaluates (see ``reconciliation.kinds``): a run closes only
 # findings of these, never those another family raised.
-SOURCES = ("reconciliation",)
+SOURCES = ("reconciliation", "licences", "holds", "descriptions")
+
+
+def _empty_frame(*columns: str):
+    """A factory of empty frames with ``columns``: the default of inputs older callers do not give."""
+    return lambda: pd.DataFrame(columns=list(columns))
 
 
 @dataclass
@@ -31,8 +40,15 @@ class Inputs:
     counts: pd.DataFrame  # customs inspections: operator_id, lot_ref, occurred_at, quantity, unit, count_ref
     controls: pd.DataFrame  # hs_code, control_code, strength
     destinations: pd.DataFrame  # country, tier, reason
-    zones: pd.DataFrame  # zone_id, country
+    zones: pd.DataFrame  # zone_id, country, and timezone (IANA; UTC where not given)
     tolerances: Tolerances = field(default_factory=Tolerances)
+    # every version of every licence (the highest is in force), the whole register whatever the scope
+    licences: pd.DataFrame = field(default_factory=_empty_frame(*LICENCE_COLUMNS))
+    # hold_id, operator_id, lot_ref, starts_at, released_at, placed_by
+    holds: pd.DataFrame = field(default_factory=_empty_frame(*HOLD_COLUMNS))
+    terms: pd.DataFrame = field(default_factory=_empty_frame(*TERM_COLUMNS))  # the strategic terms list in force
+    # aeo: the operator's AEO certificate, or null
+    operators: pd.DataFrame = field(default_factory=_empty_frame("operator_id", "code", "aeo"))
 
 
 TIMES = {"occurred_at", "lodged_at", "recorded_at"}
@@ -45,6 +61,11 @@ ENTRY_COLUMNS = [
     "id", "declaration_ref", "item_no", "version", "direction", "procedure", "status", "lodged_at", "zone_id",
     "operator_id", "lot_ref", "hs_code", "quantity", "unit", "destination_country", "control_code",
 ]  # fmt: skip
+# Read by the second edition's rules; a frame without them (older callers) reads as all empty.
+OPTIONAL = {
+    "movements": ["description", "removal_kind", "counterparty"],
+    "entries": ["description", "licence_ref", "consignor", "consignee"],
+}
 
 
 def checked(frame: pd.DataFrame, columns: list[str], name: str) -> pd.DataFrame:
@@ -54,6 +75,9 @@ def checked(frame: pd.DataFrame, columns: list[str], name: str) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{name}: missing column(s) {', '.join(missing)}")
     out = frame.copy()
+    optional = [c for c in OPTIONAL.get(name, []) if c not in frame.columns]
+    out = out.assign(**dict.fromkeys(optional)) if optional else out
+    columns = [*columns, *OPTIONAL.get(name, [])]
     for column in columns:
         if column in TIMES:
             out[column] = pd.to_datetime(out[column], utc=True)
@@ -82,18 +106,22 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
         _intended_destination_changes(moves, entries, inputs.zones),
         _amended_destinations(checked(inputs.entries, ENTRY_COLUMNS, "entries"), matched),
     ]
-    status = _lot_status(moves, entries, matched, inputs.controls)
+    lotted = lotted_entries(entries, matched)
+    status = _lot_status(moves, lotted, inputs.controls)
     found.append(_strategic_reclassified(moves, entries, status, inputs.controls))
+    found += extended.findings(moves, lotted, matched, status, inputs)
     found = [f for f in found if len(f)]
     if not found:
         return _empty()
     findings = pd.concat(found, ignore_index=True)
+    if "facts" not in findings.columns:  # what a second-edition rule adds to its evidence
+        findings["facts"] = None
     findings = findings.merge(status, on=LOT, how="left")
     findings = _unlotted_status(findings, entries, inputs.controls)
     findings = _strategic_inputs(findings, moves, status)
     findings["fingerprint"] = _fingerprints(findings)
     findings = findings.drop_duplicates("fingerprint")
-    return score(findings, inputs.destinations).reset_index(drop=True)
+    return score(findings, inputs.destinations, inputs.operators).reset_index(drop=True)
 
 
 def lot_status(movements: pd.DataFrame, entries: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
@@ -104,7 +132,7 @@ def lot_status(movements: pd.DataFrame, entries: pd.DataFrame, controls: pd.Data
     if moves.empty and items.empty:
         return pd.DataFrame(columns=[*LOT, "strategic", "basis", "control_codes", "may_be_controlled", "may_be_codes",
                                      "inherited_from"])  # fmt: skip
-    return _lot_status(moves, items, match(moves, items), controls)
+    return _lot_status(moves, lotted_entries(items, match(moves, items)), controls)
 
 
 def _customs_time(moves: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
@@ -205,17 +233,10 @@ def _amended_destinations(all_entries: pd.DataFrame, matched: pd.DataFrame) -> p
     )
 
 
-def _lot_status(
-    moves: pd.DataFrame, entries: pd.DataFrame, matched: pd.DataFrame, controls: pd.DataFrame
-) -> pd.DataFrame:
-    """Strategic status of every lot, from both sides' records (customs items without a lot
-    take the lot they were matched to)."""
-    both = matched.loc[matched["side"] == "both", ["operator_id", "declaration", "lot_ref"]]
-    lotless = entries[entries["lot_ref"].isna()].merge(
-        both.rename(columns={"declaration": "declaration_ref", "lot_ref": "matched_lot"}),
-        on=["operator_id", "declaration_ref"],
-    )
-    theirs = pd.concat([entries[entries["lot_ref"].notna()], lotless.assign(lot_ref=lotless["matched_lot"])])
+def _lot_status(moves: pd.DataFrame, lotted: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
+    """Strategic status of every lot, from both sides' records (``lotted``: customs items in
+    force, those without a lot taking the lot they were matched to)."""
+    theirs = lotted[lotted["lot_ref"].notna()]
     goods = pd.concat([moves[[*LOT, "hs_code", "control_code"]], theirs[[*LOT, "hs_code", "control_code"]]])
     processing = moves[moves["movement_type"].isin(["CONSUME", "PRODUCE"])]
     return strategic_status(goods, processing, controls)
@@ -312,4 +333,6 @@ def _fingerprints(findings: pd.DataFrame) -> pd.Series:
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=[*rules.FINDING, "fingerprint", "strategic", "severity", "risk_score", "components"])
+    return pd.DataFrame(
+        columns=[*rules.FINDING, "facts", "fingerprint", "strategic", "severity", "risk_score", "components"]
+    )

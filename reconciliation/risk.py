@@ -4,7 +4,12 @@ The score adds named components, each listed with its weight in the evidence, so
 auditor sees why a finding ranks where it does. Severity follows the score, except that a
 finding on strategic goods of a kind the registry floors (goods that disappeared or changed
 class or destination, and every second-edition kind) is never below HIGH, and CRITICAL when
-they leave for an embargoed destination (contract sections 4 and 9).
+they leave for an embargoed destination (contract sections 4 and 9). A concealment finding
+concerns goods suspected to be strategic (a description names them, the codes do not): it
+keeps ``strategic`` false, adds its own component, and takes the same floors.
+
+An authorised economic operator's (AEO, C-TPAT) findings score lower by ``AEO_WEIGHT`` (a
+negative component): customs has audited its controls. The floors still apply to them.
 """
 
 import pandas as pd
@@ -16,6 +21,9 @@ KIND_WEIGHT = {name: kind.weight for name, kind in KINDS.items()}
 
 STRATEGIC_WEIGHT = 35
 MAY_BE_CONTROLLED_WEIGHT = 10
+SUSPECTED_WEIGHT = 20  # strategic goods named in a description, under codes that are not
+SUSPECTED = frozenset({"CONCEALMENT_SUSPECTED"})
+AEO_WEIGHT = -10
 TIER_WEIGHT = {"EMBARGOED": 25, "HIGH": 15, "ELEVATED": 8}
 SHARE_WEIGHT = 10  # the share of the goods at stake, up to this much
 SEVERITY = [(70, "CRITICAL"), (45, "HIGH"), (25, "MEDIUM"), (0, "LOW")]
@@ -28,35 +36,49 @@ def destination_tiers(destinations: pd.DataFrame) -> pd.DataFrame:
     return ranked.groupby("country").agg(tier=("tier", "first"), reasons=("reason", " / ".join))
 
 
-def score(findings: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
-    """``findings`` with ``risk_score``, ``severity`` and ``components`` [(name, weight), …]."""
+def score(findings: pd.DataFrame, destinations: pd.DataFrame, operators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``findings`` with ``risk_score``, ``severity`` and ``components`` [(name, weight), …];
+    ``operators`` (operator_id, aeo) says which operators hold an AEO certificate."""
     tiers = destination_tiers(destinations) if len(destinations) else pd.DataFrame(columns=["tier", "reasons"])
     tier = findings["destination"].map(tiers["tier"]) if len(tiers) else pd.Series(None, index=findings.index)
     kind = findings["kind"].map(KIND_WEIGHT).fillna(10).astype(int)
     strategic = findings["strategic"].map({True: STRATEGIC_WEIGHT, False: 0}).astype(int)
     may_be = (findings["may_be_controlled"] & ~findings["strategic"]).map({True: MAY_BE_CONTROLLED_WEIGHT, False: 0})
     destination = tier.map(TIER_WEIGHT).fillna(0).astype(int)
+    suspected = findings["kind"].isin(SUSPECTED) & ~findings["strategic"]
+    named = suspected.map({True: SUSPECTED_WEIGHT, False: 0}).astype(int)
+    aeo = findings["operator_id"].isin(_aeo_operators(operators)).map({True: AEO_WEIGHT, False: 0}).astype(int)
     share = _share(findings)
-    total = (kind + strategic + may_be.astype(int) + destination + share).clip(upper=100)
+    total = (kind + strategic + may_be.astype(int) + named + destination + share + aeo).clip(lower=0, upper=100)
     out = findings.assign(risk_score=total, destination_tier=tier.fillna(""))
     out["severity"] = total.map(lambda s: next(name for floor, name in SEVERITY if s >= floor))
-    floor = out["strategic"] & out["kind"].isin(STRATEGIC_FLOOR) & out["severity"].isin(["LOW", "MEDIUM"])
-    out.loc[floor, "severity"] = "HIGH"
+    floored = (out["strategic"] | suspected) & out["kind"].isin(STRATEGIC_FLOOR)
+    out.loc[floored & out["severity"].isin(["LOW", "MEDIUM"]), "severity"] = "HIGH"
     # strategic goods leaving for an embargoed destination: CRITICAL (contract section 9)
-    out.loc[out["strategic"] & out["kind"].isin(STRATEGIC_FLOOR) & (tier == "EMBARGOED"), "severity"] = "CRITICAL"
+    out.loc[floored & (tier == "EMBARGOED"), "severity"] = "CRITICAL"
     components = pd.DataFrame(
         {
             "kind": kind,
             "strategic goods": strategic,
             "may be controlled": may_be,
+            "strategic goods named in a description": named,
             "destination": destination,
             "share at stake": share,
+            "AEO operator": aeo,
         }
     )
     out["components"] = [
         [[name, int(weight)] for name, weight in row.items() if weight] for row in components.to_dict("records")
     ]
     return out
+
+
+def _aeo_operators(operators: pd.DataFrame | None) -> set:
+    """The ids of the operators that hold an AEO certificate."""
+    if operators is None or operators.empty or "aeo" not in operators.columns:
+        return set()
+    holds = operators["aeo"].notna() & (operators["aeo"].astype(str).str.strip() != "")
+    return set(operators.loc[holds, "operator_id"].astype("int64"))
 
 
 def _share(findings: pd.DataFrame) -> pd.Series:

@@ -1,18 +1,20 @@
-"""Lots with their balances and history; counts recorded by customs."""
+"""Lots with their balances, history and holds; counts recorded by customs."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from ftz.deps import CallerDep, DbDep, EngineDep
-from ftz.ledger import lots
-from ftz.ledger.models import LotHistory, LotPublic, StockCountCreate, StockCountPublic
+from ftz.holds import lots
+from ftz.holds.schemas import LotDetail, LotListed
+from ftz.ledger import lots as ledger_lots
+from ftz.ledger.models import StockCountCreate, StockCountPublic
 
 router = APIRouter(tags=["lots"])
 
 
 @router.get(
-    "/lots", response_model=list[LotPublic], summary="Lots with their book balance, a page at a time (see X-Next-After)"
+    "/lots", response_model=list[LotListed], summary="Lots with their book balance, a page at a time (see X-Next-After)"
 )
 def list_lots(
     response: Response,
@@ -42,22 +44,22 @@ def list_lots(
 
 @router.get(
     "/lots/{operator_code}/{lot_ref}",
-    response_model=LotHistory,
-    summary="A lot: balance, and every movement, customs item and count on it",
+    response_model=LotDetail,
+    summary="A lot: balance, and every movement, customs item, count and hold on it",
 )
 def get_lot(operator_code: str, lot_ref: str, caller: CallerDep, engine: EngineDep):
-    return lots.get_history(engine, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
+    return lots.get(engine, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
 
 
 @router.post(
     "/counts", status_code=201, response_model=StockCountPublic, summary="Record a count found at an inspection"
 )
 def record_count(body: StockCountCreate, db: DbDep, caller: CallerDep):
-    count = lots.record_count(db, caller=caller, count_in=body)
+    count = ledger_lots.record_count(db, caller=caller, count_in=body)
     db.commit()
     return count
 
 
 @router.get("/counts", response_model=list[StockCountPublic], summary="Counts recorded by customs")
 def list_counts(db: DbDep, caller: CallerDep, operator: str | None = None, lot_ref: str | None = None):
-    return lots.get_all_counts(db, caller=caller, operator_code=operator, lot_ref=lot_ref)
+    return ledger_lots.get_all_counts(db, caller=caller, operator_code=operator, lot_ref=lot_ref)

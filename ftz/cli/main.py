@@ -10,9 +10,11 @@ from ftz.auth.scope import SYSTEM
 from ftz.cli import runs
 from ftz.cli.accounts import audit_app, token_app, user_app
 from ftz.cli.common import command, fail, out, sender
+from ftz.cli.customs import hold_app, import_licences
 from ftz.config import get_settings
 from ftz.database import get_engine, session_scope
 from ftz.discrepancies import export
+from ftz.errors import checked
 from ftz.ingest import lists
 from ftz.ingest import service as ingest
 from ftz.ingest.pipeline import ImportReport
@@ -28,7 +30,9 @@ zone_app = typer.Typer(help="Free zones.", no_args_is_help=True)
 operator_app = typer.Typer(help="Zone operators.", no_args_is_help=True)
 import_app = typer.Typer(help="Import operators' and customs' files.", no_args_is_help=True)
 discrepancies_app = typer.Typer(help="Discrepancies found by reconciliation.", no_args_is_help=True)
-reference_app = typer.Typer(help="Reference lists: HS nomenclature, strategic correlation, destination risk.")
+reference_app = typer.Typer(
+    help="Reference lists: HS nomenclature, strategic correlation, destination risk, strategic terms."
+)
 app.add_typer(db_app, name="db")
 app.add_typer(zone_app, name="zone")
 app.add_typer(operator_app, name="operator")
@@ -38,6 +42,7 @@ app.add_typer(discrepancies_app, name="discrepancies")
 app.add_typer(user_app, name="user", no_args_is_help=True)
 app.add_typer(token_app, name="token", no_args_is_help=True)
 app.add_typer(audit_app, name="audit", no_args_is_help=True)
+app.add_typer(hold_app, name="hold", no_args_is_help=True)
 app.command("serve")(runs.serve)
 app.command("reconcile")(runs.reconcile)
 app.command("runs")(runs.runs)
@@ -59,7 +64,7 @@ def db_upgrade() -> None:
 @reference_app.command("load")
 @command
 def reference_load(
-    kind: Annotated[ListKind, typer.Argument(help="Which list: hs, controls or destinations.")],
+    kind: Annotated[ListKind, typer.Argument(help="Which list: hs, controls, destinations or terms.")],
     path: Path,
     source: Annotated[str, typer.Option(help="Where the list comes from (publication, date).")] = "",
 ) -> None:
@@ -108,12 +113,30 @@ def operator_add(
     code: str,
     zone: Annotated[str, typer.Option(help="The zone the operator is licensed in.")],
     name: Annotated[str, typer.Option(help="The operator's name.")],
+    aeo: Annotated[str | None, typer.Option(help="Its AEO (or C-TPAT) certificate reference.")] = None,
 ) -> None:
     """Register a zone operator."""
+    operator_in = checked(OperatorBase, code=code, name=name, aeo=aeo)
     with session_scope() as session:
-        operator_in = OperatorBase(code=code, name=name)
         operator = zones.create_operator(session, operator_in=operator_in, zone_code=zone, actor=sender())
-        out(f"operator {operator.code} registered in zone {zone.upper()}")
+        certified = f", AEO certificate {operator.aeo}" if operator.aeo else ""
+        out(f"operator {operator.code} registered in zone {zone.upper()}{certified}")
+
+
+@operator_app.command("set")
+@command
+def operator_set(
+    code: str,
+    aeo: Annotated[str | None, typer.Option(help="Its AEO (or C-TPAT) certificate reference.")] = None,
+    no_aeo: Annotated[bool, typer.Option("--no-aeo", help="It holds no AEO certificate (any more).")] = False,
+) -> None:
+    """Record an operator's AEO certificate (--aeo CERT_REF), or that it holds none (--no-aeo)."""
+    if (aeo is None) == (not no_aeo):
+        fail("give either --aeo CERT_REF or --no-aeo")
+    with session_scope() as session:
+        operator = zones.update_operator(session, code=code, aeo=None if no_aeo else aeo, actor=sender())
+        certificate = f"AEO certificate {operator.aeo}" if operator.aeo else "no AEO certificate"
+        out(f"operator {operator.code}: {certificate}")
 
 
 @import_app.command("movements")
@@ -165,6 +188,9 @@ def import_customs(
     for what in created:
         out(f"registered {what} (from the file; complete it with the real name and country)")
     _print_report(report)
+
+
+import_app.command("licences")(import_licences)
 
 
 @app.command("lots")

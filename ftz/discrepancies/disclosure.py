@@ -31,7 +31,10 @@ from ftz.discrepancies.models import (
     QuestionPublic,
 )
 from ftz.errors import NotFound
+from ftz.holds.models import Hold
 from ftz.ledger import lots
+from ftz.licences import usage
+from ftz.licences.models import Licence
 from ftz.zones.models import Operator
 from reconciliation.kinds import KINDS, NOT_ASKABLE
 
@@ -90,7 +93,25 @@ def get_finding(session: Session, engine: Engine, *, caller: Caller, discrepancy
         "askable": d.kind not in NOT_ASKABLE,
         "history": review.get_history(session, caller=caller, discrepancy_id=discrepancy_id),
         "decisions": review.DECISIONS,
+        **_registers(session, engine, d.evidence),
     }
+
+
+def _registers(session: Session, engine: Engine, evidence: dict) -> dict:
+    """For customs' page only: the licence a removal cites as the register holds it now, with
+    what its holder's removals have used of it (the rule's own count), and the hold a removal
+    broke with who placed it and why."""
+    out: dict = {"licence": None, "licence_usage": None, "hold": None}
+    ref = evidence.get("licence_ref")
+    if ref:
+        versions = session.execute(select(Licence).where(Licence.licence_ref == ref).order_by(Licence.version)).all()
+        if versions:
+            licence = versions[-1][0]
+            out["licence"], out["licence_usage"] = licence, usage.get_all(engine, licences=[licence])[ref]
+    held = (evidence.get("hold") or {}).get("id")
+    if held:
+        out["hold"] = session.get(Hold, held)
+    return out
 
 
 def _for_operator(session: Session, caller: Caller, found: list[Discrepancy]) -> list[DiscrepancyForOperator]:

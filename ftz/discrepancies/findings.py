@@ -159,6 +159,9 @@ def _values(row: dict, tiers: dict, hs: dict, versions: dict) -> dict:
         },
         "risk": {"score": int(row["risk_score"]), "components": row["components"]},
     }
+    facts = row.get("facts")
+    if isinstance(facts, dict):  # a second-edition rule's own evidence: the licence, the hold, the words
+        evidence |= facts
     for side in ("expected", "found"):
         code = evidence[side]
         if isinstance(code, str) and row["kind"] == "CLASSIFICATION_MISMATCH":

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from ftz.audit import service as audit
 from ftz.config import ZoneSettings, get_settings
 from ftz.database import utcnow
-from ftz.discrepancies import findings
+from ftz.discrepancies import findings, registers
 from ftz.discrepancies.lock import LockLost, RunInProgress, RunLock, worker
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
 from ftz.errors import Conflict, FtzError
@@ -289,8 +289,8 @@ def read_inputs(
     moves = movements_frame(engine, zone_id=zone_id, scope=scope)
     entries = customs_frame(engine, current_only=False, zone_id=zone_id, scope=scope)
     zone_filter = "JOIN operator o ON o.id = c.operator_id WHERE o.zone_id = :zone" if zone_id is not None else ""
+    moment = pd.Timestamp(as_of) if as_of is not None else None
     with engine.connect() as conn:
-        zone_frame = pd.read_sql(text("SELECT id AS zone_id, country FROM zone"), conn)
         counts = pd.read_sql(
             text(
                 "SELECT c.id AS count_id, c.operator_id, c.lot_ref, c.counted_at AS occurred_at, c.quantity, c.unit, "
@@ -300,8 +300,7 @@ def read_inputs(
             params={"zone": zone_id},
         )
     counts["occurred_at"] = pd.to_datetime(counts["occurred_at"], utc=True, format="ISO8601")
-    if as_of is not None:  # what was known then: later records, counts and inspections left out
-        moment = pd.Timestamp(as_of)
+    if moment is not None:  # what was known then: later records, counts and inspections left out
         moves, entries = moves[moves["occurred_at"] <= moment], entries[entries["lodged_at"] <= moment]
         counts = counts[counts["occurred_at"] <= moment]
     if scope is not None:
@@ -313,7 +312,11 @@ def read_inputs(
         counts=counts[COUNT_COLUMNS],
         controls=reference.controls(engine),
         destinations=reference.destinations(engine),
-        zones=zone_frame,
+        zones=registers.zones(engine),
+        licences=registers.licences(engine, as_of=moment),
+        holds=registers.holds(engine, zone_id=zone_id, lots=scope[0] if scope is not None else None, as_of=moment),
+        terms=reference.terms_in_force(engine),
+        operators=registers.operators(engine),
     )
 
 
@@ -403,7 +406,7 @@ def _visible(engine: Engine) -> dict:
             # ids never seen below the top: imports still in flight (or rolled back for good)
             seen[name] = {"max": top, "gaps": sorted(set(range(1, top + 1)) - ids)[-10_000:]}
     seen["settings"] = _settings_key()
-    return seen
+    return seen | registers.marker(engine)
 
 
 def _changed_scope(engine: Engine, previous: Run, versions: dict) -> tuple[pd.DataFrame, set[str]]:
@@ -418,10 +421,10 @@ def _changed_scope(engine: Engine, previous: Run, versions: dict) -> tuple[pd.Da
             low = min(gaps, default=seen[name]["max"] + 1)
             ids = set(conn.execute(text(f"SELECT id FROM {table} WHERE id >= :low"), {"low": low}).scalars())
             new[name] = {i for i in ids if i > seen[name]["max"]} | (ids & set(gaps))
-    lots, declarations = changed(engine, uploads=new["uploads"], counts=new["counts"])
+    parts = [changed(engine, uploads=new["uploads"], counts=new["counts"]), registers.changed(engine, seen)]
     prefixes, countries = reference.touched(engine, before=previous.reference_versions, after=versions)
-    listed, listed_declarations = of_goods(engine, hs_prefixes=prefixes, countries=countries)
-    if listed.empty:
-        return lots, declarations
-    both = pd.concat([lots, listed], ignore_index=True).drop_duplicates(ignore_index=True)
-    return both, declarations | listed_declarations
+    parts.append(of_goods(engine, hs_prefixes=prefixes, countries=countries))
+    parts.append(registers.descriptions_changed(engine, before=previous.reference_versions, after=versions,
+                                                prefixes=prefixes))  # fmt: skip
+    lots = pd.concat([p[0] for p in parts], ignore_index=True).drop_duplicates(ignore_index=True)
+    return lots.astype({"operator_id": "int64"}), set().union(*(p[1] for p in parts))

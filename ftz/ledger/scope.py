@@ -3,13 +3,14 @@ not seen, and every lot or declaration a finding on them could also involve.
 
 Findings tie lots together through declarations (a customs item without a lot may match any
 lot of its declaration), through processing (inputs and outputs share losses and strategic
-status) and through corrections (a correction may move a record off another lot). The scope
-is closed under all three, so that recomputing it alone gives the same findings as
+status), through corrections (a correction may move a record off another lot) and through
+licences (a licence is used up by its holder's removals of every lot that cite it). The scope
+is closed under all four, so that recomputing it alone gives the same findings as
 recomputing everything. The closure looks the ledger up by index, round by round from what the
 previous round added, so that its cost follows the size of the change, not of the ledger.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
@@ -50,6 +51,56 @@ def of_goods(engine: Engine, *, hs_prefixes: set[str], countries: set[str]) -> t
         return _closed(conn, lots, set())
 
 
+def of_registers(
+    engine: Engine,
+    *,
+    lots: Iterable[Lot] = (),
+    licence_refs: Iterable[str] = (),
+    any_licence: bool = False,
+    operators: Iterable[int] = (),
+) -> tuple[pd.DataFrame, set[str]]:
+    """What a change of the registers touches, closed like ``changed``: the lots given (holds
+    placed or released), the lots and declarations whose customs items cite one of
+    ``licence_refs`` (or, with ``any_licence``, any licence: the register's first licence makes
+    every cited licence_ref checkable), and every lot of ``operators`` (an AEO certificate
+    granted or withdrawn changes the score of all their findings)."""
+    found = set(lots)
+    with engine.connect() as conn:
+        citing = select(C.operator_id, C.lot_ref).where(C.lot_ref.is_not(None))
+        declared = select(C.declaration_ref)
+        if any_licence:
+            found |= {(int(o), lot) for o, lot in conn.execute(citing.where(C.licence_ref.is_not(None)))}
+            declarations = {row[0] for row in conn.execute(declared.where(C.licence_ref.is_not(None)))}
+        else:
+            found |= _lots(conn, citing, C.licence_ref, set(licence_refs))
+            declarations = _values(conn, declared, C.licence_ref, set(licence_refs))
+        for table in (M, C):
+            found |= _lots(conn, select(table.operator_id, table.lot_ref), table.operator_id, set(operators))
+        return _closed(conn, found, declarations)
+
+
+def of_descriptions(engine: Engine, *, named: Callable[[pd.Series], pd.Series]) -> tuple[pd.DataFrame, set[str]]:
+    """The lots (and declarations of customs items without a lot) with a record whose description
+    ``named`` says names a changed term, closed like ``changed``. Every distinct description is
+    read once: this runs only when the terms or controls list changes."""
+    with engine.connect() as conn:
+        rows = []
+        for table, key in ((M, M.customs_ref), (C, C.declaration_ref)):
+            query = select(table.operator_id, table.lot_ref, key, table.description).where(
+                table.description.is_not(None)
+            )
+            rows += conn.execute(query).all()
+        frame = pd.DataFrame(rows, columns=["operator_id", "lot_ref", "declaration_ref", "description"])
+        if frame.empty:
+            return _closed_empty()
+        hit = frame[frame["description"].map(named(frame["description"].drop_duplicates()).to_dict())]
+        lots = {
+            (int(o), lot) for o, lot in zip(hit["operator_id"], hit["lot_ref"], strict=True) if isinstance(lot, str)
+        }
+        declarations = set(hit.loc[hit["lot_ref"].isna(), "declaration_ref"].dropna())
+        return _closed(conn, lots, declarations)
+
+
 def _closed_empty() -> tuple[pd.DataFrame, set[str]]:
     return pd.DataFrame(columns=["operator_id", "lot_ref"]).astype({"operator_id": "int64"}), set()
 
@@ -58,36 +109,44 @@ def family(engine: Engine, *, lots: Iterable[Lot]) -> tuple[pd.DataFrame, set[st
     """The given lots with every lot and declaration tied to them (processing, declarations,
     corrections): all that a lot's balance and strategic status read, and no more."""
     with engine.connect() as conn:
-        return _closed(conn, set(lots), set())
+        return _closed(conn, set(lots), set(), licences=False)
 
 
-def _closed(conn: Connection, new_lots: set[Lot], new_declarations: set[str]) -> tuple[pd.DataFrame, set[str]]:
-    """Lots and declarations, closed round by round under what ties them together."""
+def _closed(
+    conn: Connection, new_lots: set[Lot], new_declarations: set[str], *, licences: bool = True
+) -> tuple[pd.DataFrame, set[str]]:
+    """Lots and declarations, closed round by round under what ties them together (without
+    ``licences``, not through the licences their removals cite: a lot's own status reads none)."""
     lots: set[Lot] = set()
     declarations: set[str] = set()
     while new_lots or new_declarations:
         lots |= new_lots
         declarations |= new_declarations
-        found_lots, found_declarations = _ties(conn, new_lots, new_declarations)
+        found_lots, found_declarations = _ties(conn, new_lots, new_declarations, licences=licences)
         new_lots, new_declarations = found_lots - lots, found_declarations - declarations
     frame = pd.DataFrame(sorted(lots), columns=["operator_id", "lot_ref"]).astype({"operator_id": "int64"})
     return frame, declarations
 
 
-def _ties(conn: Connection, lots: set[Lot], declarations: set[str]) -> tuple[set[Lot], set[str]]:
+def _ties(
+    conn: Connection, lots: set[Lot], declarations: set[str], *, licences: bool = True
+) -> tuple[set[Lot], set[str]]:
     """What the given lots and declarations tie to, one step out."""
     lot_key = (M.operator_id, M.lot_ref)
     rows = _rows(conn, select(M.operator_id, M.customs_ref, M.process_ref, M.corrects_ref), lot_key, lots)
     found_declarations = {r.customs_ref for r in rows if r.customs_ref}
-    found_declarations |= _values(conn, select(C.declaration_ref), (C.operator_id, C.lot_ref), lots)
+    items = _rows(conn, select(C.declaration_ref, C.licence_ref), (C.operator_id, C.lot_ref), lots)
+    found_declarations |= {r.declaration_ref for r in items if r.declaration_ref}
     found = _lots(conn, select(M.operator_id, M.lot_ref), M.customs_ref, declarations)
-    found |= _lots(
-        conn, select(C.operator_id, C.lot_ref).where(C.lot_ref.is_not(None)), C.declaration_ref, declarations
-    )
+    theirs = _rows(conn, select(C.operator_id, C.lot_ref, C.licence_ref), C.declaration_ref, declarations)
+    found |= {(int(r.operator_id), r.lot_ref) for r in theirs if r.lot_ref}
     processes = {(r.operator_id, r.process_ref) for r in rows if r.process_ref}
     found |= _lots(conn, select(M.operator_id, M.lot_ref), (M.operator_id, M.process_ref), processes)
     corrected = {(r.operator_id, r.corrects_ref) for r in rows if r.corrects_ref}
     found |= _lots(conn, select(M.operator_id, M.lot_ref), (M.operator_id, M.movement_ref), corrected)
+    if licences:  # the other removals drawing on the same licences
+        cited = {r.licence_ref for r in [*items, *theirs] if r.licence_ref}
+        found_declarations |= _values(conn, select(C.declaration_ref), C.licence_ref, cited)
     return found, found_declarations
 
 

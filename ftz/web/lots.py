@@ -1,12 +1,20 @@
-"""Lot pages: balances, and one lot's timeline from both sides."""
+"""Lot pages: balances, one lot's timeline from both sides and its holds; auditors place and
+release holds from the lot's page."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+from urllib.parse import quote
 
-from ftz.deps import EngineDep, WebCallerDep
-from ftz.ledger import lots
-from ftz.web.pages import render
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
 
-router = APIRouter(include_in_schema=False)
+from ftz.deps import DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
+from ftz.errors import checked
+from ftz.holds import lots
+from ftz.holds import service as holds
+from ftz.holds.schemas import HoldCreate, HoldRelease
+from ftz.web.pages import flash, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_web_csrf)])
 
 
 @router.get("/lots")
@@ -27,5 +35,38 @@ def lots_page(
 
 @router.get("/lots/{operator_code}/{lot_ref}")
 def lot_page(request: Request, operator_code: str, lot_ref: str, caller: WebCallerDep, engine: EngineDep):
-    history = lots.get_history(engine, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
-    return render(request, "ledger/lot.html", {"history": history})
+    detail = lots.get(engine, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
+    return render(request, "ledger/lot.html", {"history": detail})
+
+
+@router.post("/holds")
+def place_hold(
+    db: DbDep,
+    caller: WebCallerDep,
+    operator_code: Annotated[str, Form(max_length=32)],
+    lot_ref: Annotated[str, Form(max_length=64)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    starts_at: Annotated[str, Form(max_length=40)] = "",
+):
+    hold_in = checked(HoldCreate, operator_code=operator_code, lot_ref=lot_ref, reason=reason, starts_at=starts_at)
+    hold = holds.create(db, caller=caller, hold_in=hold_in)
+    db.commit()
+    return flash(_back_to(hold.operator_code, hold.lot_ref), f"Hold {hold.id} placed on lot {hold.lot_ref}")
+
+
+@router.post("/holds/{hold_id}/release")
+def release_hold(
+    hold_id: RecordId,
+    db: DbDep,
+    caller: WebCallerDep,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    released_at: Annotated[str, Form(max_length=40)] = "",
+):
+    release_in = checked(HoldRelease, reason=reason, released_at=released_at)
+    hold = holds.release(db, caller=caller, hold_id=hold_id, release_in=release_in)
+    db.commit()
+    return flash(_back_to(hold.operator_code, hold.lot_ref), f"Hold {hold.id} released")
+
+
+def _back_to(operator_code: str, lot_ref: str) -> RedirectResponse:
+    return RedirectResponse(f"/lots/{quote(operator_code, safe='')}/{quote(lot_ref, safe='')}", status_code=303)

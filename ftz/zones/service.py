@@ -80,12 +80,40 @@ def create_operator(session: Session, *, operator_in: OperatorBase, zone_code: s
     zone = get_zone_or_raise(session, code=zone_code.strip().upper())
     if get_operator(session, code=code):
         raise AlreadyExists(f"operator {code} is already registered")
-    operator = Operator(code=code, name=operator_in.name.strip() or code, zone_id=zone.id)
+    aeo = _certificate(operator_in.aeo)
+    operator = Operator(code=code, name=operator_in.name.strip() or code, zone_id=zone.id, aeo=aeo)
     session.add(operator)
     session.flush()
     audit.record(session, actor=actor, action="operator.registered", subject=f"operator:{code}",
-                 operator_id=operator.id, zone_id=zone.id, details={"name": operator.name})  # fmt: skip
+                 operator_id=operator.id, zone_id=zone.id, details={"name": operator.name, "aeo": aeo})  # fmt: skip
     return operator
+
+
+def update_operator(session: Session, *, code: str, aeo: str | None, actor: str = "system") -> Operator:
+    """Record an operator's AEO (or C-TPAT) certificate, or (``aeo`` None) that it holds none."""
+    operator = get_operator_or_raise(session, code=code.strip().upper())
+    certificate = _certificate(aeo)
+    if certificate == operator.aeo:
+        return operator  # nothing changes, so nothing to audit
+    before, operator.aeo = operator.aeo, certificate
+    session.add(operator)
+    session.flush()
+    audit.record(session, actor=actor, action="operator.aeo_changed", subject=f"operator:{operator.code}",
+                 operator_id=operator.id, zone_id=operator.zone_id,
+                 details={"from": before, "to": certificate})  # fmt: skip
+    return operator
+
+
+def _certificate(aeo: str | None) -> str | None:
+    """An AEO certificate reference as stored: trimmed, one line, at most 64 characters."""
+    if aeo is None:
+        return None
+    text = aeo.strip()
+    if not text:
+        raise InvalidInput("an AEO certificate reference cannot be empty (to remove one: --no-aeo)")
+    if len(text) > 64 or not text.isprintable():
+        raise InvalidInput("an AEO certificate reference is one line of at most 64 characters")
+    return text
 
 
 def get_all_operators(session: Session) -> list[Operator]:
@@ -96,16 +124,24 @@ def get_all_zones(session: Session) -> list[Zone]:
     return list(session.exec(select(Zone).order_by(Zone.code)))
 
 
-def moment(session: Session, *, value: str, zone_codes: list[str] | None = None) -> datetime:
+def moment(session: Session, *, value: str, zone_codes: list[str] | None = None, day_start: bool = False) -> datetime:
     """A date or date-time typed by a person (CLI, API, pages), read like a file value: one
     without offset is local time in the zone (``zone_codes``, or every zone when none is named),
-    and a bare date is the end of that day. Zones of differing local times need an offset."""
+    and a bare date is the end of that day (with ``day_start``, its beginning: a hold placed or
+    released on a day). Zones of differing local times need an offset."""
+    try:
+        return _moment(session, value, zone_codes, day_start)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar by an offset or a day
+        raise InvalidInput(f'"{value}" lies outside the dates ftz can keep') from None
+
+
+def _moment(session: Session, value: str, zone_codes: list[str] | None, day_start: bool) -> datetime:
     text = value.strip()
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f'"{value}" is not an ISO 8601 date or date-time') from None
-    if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", text):  # a bare date: the whole day
+    if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", text) and not day_start:  # a bare date: the whole day
         parsed = parsed + timedelta(days=1) - timedelta(microseconds=1)
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)

@@ -3,8 +3,8 @@
 import pytest
 
 from ftz.ingest import pipeline
-from tests.helpers import admission, count, import_movements, messages, write_csv
 from ftz.ledger.models import Movement
+from tests.helpers import admission, count, import_movements, messages, write_csv
 
 
 def test_an_import_stored_between_the_checks_and_the_write_is_checked_against(

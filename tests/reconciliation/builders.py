@@ -7,18 +7,38 @@ from reconciliation.engine import Inputs
 MOVEMENT_COLUMNS = [
     "id", "operator_id", "zone_id", "movement_ref", "movement_type", "occurred_at", "lot_ref", "hs_code", "quantity",
     "unit", "customs_ref", "destination_country", "intended_destination", "removal_kind", "control_code",
-    "process_ref", "corrects_ref", "recorded_at",
+    "process_ref", "corrects_ref", "recorded_at", "description", "counterparty",
 ]  # fmt: skip
 ENTRY_COLUMNS = [
     "id", "declaration_ref", "item_no", "version", "direction", "procedure", "status", "lodged_at", "zone_id",
     "operator_id", "lot_ref", "hs_code", "quantity", "unit", "destination_country", "intended_destination",
-    "control_code",
+    "control_code", "description", "licence_ref", "consignor", "consignee",
 ]  # fmt: skip
 CONTROLS = pd.DataFrame(
-    [("811292", "1C202", "CONTROLLED"), ("902620", "2B230", "MAY_BE_CONTROLLED")],
+    [
+        ("811292", "1C202", "CONTROLLED"),
+        ("902620", "2B230", "MAY_BE_CONTROLLED"),
+        ("281217", "1C350", "CONTROLLED"),
+        ("284410", "0C001", "CONTROLLED"),
+    ],
     columns=["hs_code", "control_code", "strength"],
 )
-DESTINATIONS = pd.DataFrame([("KP", "EMBARGOED", "UN arms embargo")], columns=["country", "tier", "reason"])
+DESTINATIONS = pd.DataFrame(
+    [
+        ("KP", "EMBARGOED", "UN arms embargo"),
+        ("SY", "EMBARGOED", "EU restrictive measures"),
+        ("IR", "EMBARGOED", "UN Security Council resolutions"),
+    ],
+    columns=["country", "tier", "reason"],
+)
+TERMS = pd.DataFrame(
+    [("thionyl chloride", "281217", "1C350"), ("uranium oxide", "284410", "0C001"), ("dates", "080410", "")],
+    columns=["term", "hs_code", "control_code"],
+)
+LICENCE_COLUMNS = [
+    "licence_ref", "version", "status", "holder_id", "issued_at", "valid_until", "control_codes",
+    "destination_countries", "quantity", "unit",
+]  # fmt: skip
 
 
 def t(day: int, hour: int = 8) -> pd.Timestamp:
@@ -32,6 +52,9 @@ class Ledger:
         self.movements: list[dict] = []
         self.entries: list[dict] = []
         self.counts: list[dict] = []
+        self.licences: list[dict] = []
+        self.holds: list[dict] = []
+        self.aeo: dict[int, str] = {}
 
     def move(self, kind: str, lot: str, qty: float, day: int, **fields) -> "Ledger":
         n = len(self.movements) + 1
@@ -64,11 +87,32 @@ class Ledger:
         self.declare("ADMISSION", ref, lot, qty, day, hs=hs[:8], origin_country="KR", **fields)
         return self.move("ADMISSION", lot, qty, day, customs_ref=ref, hs=hs, **fields)
 
-    def remove(self, lot: str, qty: float, day: int = 10, ref: str | None = None, to: str = "DE", **fields) -> "Ledger":
+    def remove(
+        self, lot: str, qty: float, day: int = 10, ref: str | None = None, to: str = "DE", licence: str | None = None,
+        procedure: str = "RE_EXPORT", **fields,
+    ) -> "Ledger":  # fmt: skip
+        """A removal booked and declared consistently; ``licence`` is the customs item's licence_ref."""
         ref = ref or f"RE-{lot}-{day}"
         hs = fields.pop("hs", "0810900000")
-        self.declare("REMOVAL", ref, lot, qty, day, hs=hs[:8], destination_country=to, procedure="RE_EXPORT")
-        return self.move("REMOVAL", lot, qty, day, customs_ref=ref, hs=hs, destination_country=to, **fields)
+        hour = fields.pop("hour", 8)
+        self.declare("REMOVAL", ref, lot, qty, day, hs=hs[:8], destination_country=to, procedure=procedure,
+                     licence_ref=licence, hour=hour - 1)  # fmt: skip
+        return self.move("REMOVAL", lot, qty, day, customs_ref=ref, hs=hs, destination_country=to, hour=hour, **fields)
+
+    def licence(self, ref: str, version: int = 1, **fields) -> "Ledger":
+        """A licence for operator 1, VALID in September 2026, for 1C202 to DE, with no quantity."""
+        row = {
+            "licence_ref": ref, "version": version, "status": "VALID", "holder_id": 1, "issued_at": "2026-09-01",
+            "valid_until": "2026-09-30", "control_codes": "1C202", "destination_countries": "DE", "quantity": None,
+            "unit": None,
+        }  # fmt: skip
+        self.licences.append(row | fields)
+        return self
+
+    def hold(self, lot: str, starts: pd.Timestamp, released: pd.Timestamp | None = None) -> "Ledger":
+        self.holds.append({"hold_id": len(self.holds) + 1, "operator_id": 1, "lot_ref": lot, "starts_at": starts,
+                           "released_at": released, "placed_by": "auditor1"})  # fmt: skip
+        return self
 
     def count(self, lot: str, qty: float, day: int) -> "Ledger":
         return self.move("COUNT", lot, qty, day)
@@ -79,5 +123,13 @@ class Ledger:
         counts = pd.DataFrame(
             self.counts, columns=["operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
         )
-        zones = pd.DataFrame([(1, "AE")], columns=["zone_id", "country"])
-        return Inputs(movements, entries, counts, CONTROLS, DESTINATIONS, zones)
+        zones = pd.DataFrame([(1, "AE", "Asia/Dubai")], columns=["zone_id", "country", "timezone"])
+        licences = pd.DataFrame(self.licences, columns=LICENCE_COLUMNS)
+        holds = pd.DataFrame(
+            self.holds, columns=["hold_id", "operator_id", "lot_ref", "starts_at", "released_at", "placed_by"]
+        )
+        operators = pd.DataFrame(
+            [(1, "OP1", self.aeo.get(1)), (2, "OP2", self.aeo.get(2))], columns=["operator_id", "code", "aeo"]
+        )
+        return Inputs(movements, entries, counts, CONTROLS, DESTINATIONS, zones, licences=licences, holds=holds,
+                      terms=TERMS, operators=operators)  # fmt: skip

@@ -13,7 +13,11 @@ def only(ledger: Ledger) -> dict:
 
 
 def test_a_strategic_lot_leaving_under_another_code_names_its_admission_and_its_removal():
-    ledger = Ledger().admit("L1", 100, ref="AD-7", hs=VANADIUM).remove("L1", 100, ref="RE-9", hs="0810900000")
+    ledger = (
+        Ledger()
+        .admit("L1", 100, ref="AD-7", hs=VANADIUM)
+        .remove("L1", 100, ref="RE-9", hs="0810900000", licence="EL-1")
+    )
     row = only(ledger)
     assert row["kind"] == "CLASSIFICATION_MISMATCH"
     assert row["expected"] == "811292" and row["expected_from"].startswith("admission AD-7")

@@ -75,7 +75,7 @@ def test_classification_mismatch_between_the_two_sides():
 
 
 def test_a_strategic_lot_leaving_under_an_ordinary_code_is_a_classification_mismatch():
-    ledger = Ledger().admit("V1", 500, hs="8112920000").remove("V1", 500, hs="0810900000")
+    ledger = Ledger().admit("V1", 500, hs="8112920000").remove("V1", 500, hs="0810900000", licence="EL-1")
     found = reconcile(ledger.inputs())
     assert list(found["kind"]) == ["CLASSIFICATION_MISMATCH"] and bool(found["strategic"].iloc[0])
     assert found["severity"].iloc[0] in ("HIGH", "CRITICAL")

@@ -1,0 +1,75 @@
+"""The second edition's rule families over one zone's prepared frames: licences
+(UNLICENSED_STRATEGIC_REMOVAL), holds (REMOVAL_UNDER_HOLD) and descriptions
+(CONCEALMENT_SUSPECTED). Records that agree with each other can still describe a proliferation.
+"""
+
+import pandas as pd
+
+from reconciliation.concealment import concealed
+from reconciliation.export_controls import unlicensed_removals
+from reconciliation.holds import removals_under_hold
+from reconciliation.removals import moments, removal_events
+from reconciliation.strategic import strategic_status
+
+LOT = ["operator_id", "lot_ref"]
+_NO_PROCESSING = pd.DataFrame(columns=["operator_id", "process_ref", "lot_ref", "movement_type"])
+
+
+def findings(
+    moves: pd.DataFrame,
+    lotted: pd.DataFrame,
+    matched: pd.DataFrame,
+    status: pd.DataFrame,
+    inputs,
+) -> list[pd.DataFrame]:
+    """The three families' findings (``inputs``: the engine's ``Inputs``)."""
+    events = _with_status(removal_events(moves, lotted, matched), lotted, status, inputs.controls)
+    found = [unlicensed_removals(events, inputs.zones, inputs.licences, inputs.operators)]
+    if len(inputs.holds):  # most runs: no hold at all in the zone
+        found.append(removals_under_hold(events, moments(events, moves), inputs.holds))
+    if len(inputs.terms):
+        goods = pd.concat([moves[[*LOT, "hs_code"]], lotted[[*LOT, "hs_code"]]], ignore_index=True)
+        removals = events[[*LOT, "destination_country", "at"]]
+        found.append(concealed(_texts(moves, lotted), goods, removals, status, inputs))
+    return found
+
+
+def _with_status(events: pd.DataFrame, lotted: pd.DataFrame, status: pd.DataFrame, controls) -> pd.DataFrame:
+    """Removals with their goods' ``strategic`` status and ``control_codes``: their lot's, or for
+    a customs item that names no lot and matched none, its declaration's own codes."""
+    columns = ["strategic", "control_codes"]
+    out = events.merge(status[[*LOT, *columns]], on=LOT, how="left")
+    loose = out["lot_ref"].isna()
+    if loose.any():
+        items = lotted[lotted["lot_ref"].isna()]
+        goods = items.assign(lot_ref="#" + items["declaration_ref"])[[*LOT, "hs_code", "control_code"]]
+        own = strategic_status(goods, _NO_PROCESSING, controls).assign(customs_ref=lambda f: f["lot_ref"].str[1:])
+        fill = out.loc[loose, ["operator_id", "customs_ref"]].merge(
+            own[["operator_id", "customs_ref", *columns]], on=["operator_id", "customs_ref"], how="left"
+        )
+        for column in columns:
+            out.loc[loose, column] = fill[column].to_numpy()
+    return out.assign(
+        strategic=out["strategic"].fillna(False).astype(bool), control_codes=out["control_codes"].fillna("")
+    )
+
+
+def _texts(moves: pd.DataFrame, lotted: pd.DataFrame) -> pd.DataFrame:
+    """Every description in force, either side, with its lot, record and moment (and every
+    removal's destination, for the finding's riskiest one)."""
+    own = moves[
+        (moves["movement_type"] != "COUNT") & (moves["description"].notna() | (moves["movement_type"] == "REMOVAL"))
+    ]
+    theirs = lotted[lotted["lot_ref"].notna() & (lotted["description"].notna() | (lotted["direction"] == "REMOVAL"))]
+    columns = ["operator_id", "zone_id", "lot_ref", "customs_ref", "record", "at", "description"]
+    return pd.concat(
+        [
+            own.assign(record="operator's records " + own["movement_ref"], at=own["occurred_at"])[columns],
+            theirs.assign(
+                customs_ref=theirs["declaration_ref"],
+                record="customs " + theirs["declaration_ref"] + "/" + theirs["item_no"].astype(str),
+                at=theirs["lodged_at"],
+            )[columns],
+        ],
+        ignore_index=True,
+    )

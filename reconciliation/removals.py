@@ -1,0 +1,85 @@
+"""Removals as events: each time goods left a lot, once, with its moment (contract section 9).
+
+A removal is the customs removal item in force that covers it, dated by its ``lodged_at``;
+an operator REMOVAL that no customs item covers is a removal of its own, dated by its
+``occurred_at``. A customs item that names no lot takes the lot of the operator record it was
+matched to. Destructions under customs supervision are not removals.
+"""
+
+import pandas as pd
+
+from reconciliation.matching import DESTRUCTION
+
+LOT = ["operator_id", "lot_ref"]
+EVENT = [
+    "source", "operator_id", "zone_id", "lot_ref", "customs_ref", "item_no", "movement_ref", "at",
+    "destination_country", "procedure", "licence_ref", "quantity", "unit", "hs_code", "control_code",
+]  # fmt: skip
+
+
+def lotted_entries(entries: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
+    """Customs items in force with their lot: their own, or (for an item naming none) the lot of
+    the operator record it was matched to, that item alone (not every lot of its declaration:
+    one declaration may cover goods of several lots); unmatched lotless items keep no lot."""
+    lotless = entries[entries["lot_ref"].isna()]
+    if lotless.empty:
+        return entries
+    both = matched.loc[(matched["side"] == "both") & matched["c_items"].notna(), ["lot_ref", "c_items"]]
+    items = both.assign(c_items=both["c_items"].str.split(",")).explode("c_items").drop_duplicates("c_items")
+    label = lotless["declaration_ref"] + "/" + lotless["item_no"].astype(str) + "v" + lotless["version"].astype(str)
+    linked = lotless.assign(lot_ref=label.map(items.set_index("c_items")["lot_ref"]))
+    return pd.concat([entries[entries["lot_ref"].notna()], linked], ignore_index=True)
+
+
+def removal_events(moves: pd.DataFrame, lotted: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
+    """Every removal once: customs removal items in force, and operator removals no customs
+    item covers (no ``customs_ref``, or one matched to nothing)."""
+    items = lotted[(lotted["direction"] == "REMOVAL") & (lotted["procedure"] != DESTRUCTION)]
+    kept = [c for c in EVENT if c in items.columns and c != "customs_ref"]
+    customs = items[kept].assign(source="customs", customs_ref=items["declaration_ref"], at=items["lodged_at"])
+    covered = matched.loc[(matched["side"] == "both") & (matched["direction"] == "REMOVAL"), [*LOT, "declaration"]]
+    covered = covered.drop_duplicates().rename(columns={"declaration": "customs_ref"}).assign(_covered=True)
+    own = moves[moves["movement_type"] == "REMOVAL"].merge(covered, on=[*LOT, "customs_ref"], how="left")
+    own = own[own["_covered"].isna()]
+    operator = own.assign(
+        source="operator",
+        item_no=pd.NA,
+        at=own["occurred_at"],
+        procedure=own.get("removal_kind"),
+        licence_ref=None,
+    )
+    frames = [frame.reindex(columns=EVENT) for frame in (customs, operator) if len(frame)]
+    if not frames:
+        return pd.DataFrame(columns=EVENT)
+    out = pd.concat(frames, ignore_index=True)
+    return out.assign(at=pd.to_datetime(out["at"], utc=True))
+
+
+def records(events: pd.DataFrame) -> pd.Series:
+    """How the evidence names each removal's record: its customs item, or the operator's record
+    (built for the few rows that become findings, not for every removal)."""
+    customs = "customs " + events["customs_ref"].astype(str) + "/" + events["item_no"].astype(str)
+    operator = "operator's records " + events["movement_ref"].astype(str)
+    return customs.where(events["source"] == "customs", operator)
+
+
+def moments(events: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
+    """Every date a removal's records give it (``event``: the row of ``events``; ``at``): its own
+    moment, and for a customs item each operator REMOVAL booked under its declaration and lot
+    (the operator may book goods out after customs lodged them)."""
+    own = pd.DataFrame({"event": events.index, "at": events["at"]})
+    customs = events.loc[events["source"] == "customs", [*LOT, "customs_ref"]].reset_index(names="event")
+    booked = moves.loc[moves["movement_type"] == "REMOVAL", [*LOT, "customs_ref", "occurred_at"]]
+    later = customs.merge(booked, on=[*LOT, "customs_ref"])[["event", "occurred_at"]].rename(
+        columns={"occurred_at": "at"}
+    )
+    both = pd.concat([own, later], ignore_index=True) if len(later) else own
+    return both.assign(at=pd.to_datetime(both["at"], utc=True))
+
+
+def abroad(events: pd.DataFrame, zones: pd.DataFrame) -> pd.Series:
+    """Removals to a country other than their zone's own (a transfer to a zone in another country
+    included); a removal naming no destination is not known to leave."""
+    country = events["zone_id"].map(zones.drop_duplicates("zone_id").set_index("zone_id")["country"])
+    destination = events["destination_country"]
+    return destination.notna() & (destination != "") & (destination != country)
