@@ -1,6 +1,7 @@
 """Writing a run's findings: new ones inserted, those seen again refreshed, those gone closed."""
 
 import json
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import Engine, insert, select, update
@@ -11,6 +12,22 @@ from ftz.discrepancies.models import Discrepancy, ReportFinding, Run, Status
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
 from reconciliation.risk import destination_tiers
+
+# The stored columns a finding's facts fill: a finding seen again whose facts are all equal
+# needs no more than its last_seen_run moved on.
+FACTS = ("kind", "zone_id", "operator_id", "lot_ref", "customs_ref", "process_ref", "strategic", "control_codes",
+         "severity", "risk_score", "evidence")  # fmt: skip
+
+
+@dataclass
+class Changes:
+    """What a run writes, worked out from reads alone, before the write lock is taken."""
+
+    added: list[dict] = field(default_factory=list)  # new findings
+    refreshed: list[dict] = field(default_factory=list)  # seen again with other facts, or reopened
+    seen: list[int] = field(default_factory=list)  # seen again unchanged, or outside the scope
+    gone: list[int] = field(default_factory=list)  # open, and no longer supported
+    counts: dict[str, int] = field(default_factory=dict)  # findings by kind
 
 
 def write(
@@ -23,38 +40,36 @@ def write(
     engine: Engine,
     kinds: list[str],
 ) -> None:
-    """Insert new findings, refresh those seen again, close those the data no longer supports
-    (within the run's scope: an incremental run speaks only for the lots it recomputed, and
-    only for the ``kinds`` its rules raise).
+    """Plan and apply a run's findings in one session."""
+    apply(session, record, plan(session, record, findings, zone_id, scope, engine=engine, kinds=kinds))
 
-    Written with bulk statements: a run may touch tens of thousands of findings."""
-    columns = (
-        Discrepancy.id,
-        Discrepancy.fingerprint,
-        Discrepancy.status,
-        Discrepancy.operator_id,
-        Discrepancy.closed_run,
-    )
-    query = select(*columns, Discrepancy.lot_ref, Discrepancy.customs_ref).where(
-        Discrepancy.status != Status.CLOSED, Discrepancy.kind.in_(kinds)
-    )
+
+def plan(
+    session: Session,
+    record: Run,
+    findings: pd.DataFrame,
+    zone_id: int | None,
+    scope: tuple | None = None,
+    *,
+    engine: Engine,
+    kinds: list[str],
+) -> Changes:
+    """Which findings are new, which are seen again (changed or not), which are gone, within the
+    run's scope (an incremental run speaks only for the lots it recomputed, and only for the
+    ``kinds`` its rules raise). Reads only."""
+    columns = (Discrepancy.id, Discrepancy.fingerprint, Discrepancy.status, Discrepancy.closed_run,
+               *(getattr(Discrepancy, name) for name in FACTS))  # fmt: skip
+    query = select(*columns).where(Discrepancy.status != Status.CLOSED, Discrepancy.kind.in_(kinds))
     if zone_id is not None:
         query = query.where(Discrepancy.zone_id == zone_id)
     known = {row.fingerprint: row for row in session.execute(query)}
+    changes = Changes(counts={str(k): int(v) for k, v in findings["kind"].value_counts().items()})
     if scope is not None:
         lots, declarations = scope
         keys = set(zip(lots["operator_id"], lots["lot_ref"], strict=True))
         inside = {f for f, d in known.items() if (d.operator_id, d.lot_ref) in keys or d.customs_ref in declarations}
-        carried = [d.id for f, d in known.items() if f not in inside]
-        # their records did not change, so they are still supported: one statement for all
-        for chunk in range(0, len(carried), 10_000):
-            session.execute(
-                update(Discrepancy)
-                .where(Discrepancy.id.in_(carried[chunk : chunk + 10_000]))
-                .values(last_seen_run=record.id)
-                .execution_options(synchronize_session=False)
-            )
-        record.seen_again += len(carried)
+        # their records did not change, so they are still supported
+        changes.seen = [d.id for f, d in known.items() if f not in inside]
         known = {f: d for f, d in known.items() if f in inside}
     # closed ones that come back: reopened if a run had closed them; an auditor's closing stays
     wanted = list(findings["fingerprint"])
@@ -64,30 +79,48 @@ def write(
             Discrepancy.status == Status.CLOSED, Discrepancy.fingerprint.in_(wanted[chunk : chunk + 10_000])
         )
         closed |= {row.fingerprint: row for row in session.execute(back)}
-    now = utcnow()
     tiers, hs = _lookups(engine)
-    added, refreshed = [], []
     for row in findings.to_dict("records"):
         values = _values(row, tiers, hs, record.reference_versions)
         existing = known.get(row["fingerprint"]) or closed.get(row["fingerprint"])
         if existing is None:
-            added.append(values | {"first_seen_run": record.id, "last_seen_run": record.id, "created_at": now})
+            changes.added.append(values | {"first_seen_run": record.id, "last_seen_run": record.id})
+            continue
+        reopened = existing.status == Status.CLOSED and existing.closed_run is not None  # a run's closing, undone
+        if not reopened and all(values[name] == getattr(existing, name) for name in FACTS):
+            changes.seen.append(existing.id)
             continue
         # facts refresh; the status an auditor set stays, unless a run had closed it
         values |= {"id": existing.id, "last_seen_run": record.id}
-        if existing.status == Status.CLOSED and existing.closed_run is not None:  # a run's closing, undone
+        if reopened:
             values |= {"status": Status.OPEN, "closed_run": None, "close_reason": None}
-        refreshed.append(values)
-    seen = set(findings["fingerprint"])
-    gone = [d.id for f, d in known.items() if f not in seen and d.status == Status.OPEN]
-    for chunk in range(0, len(added), 5_000):
-        session.execute(insert(Discrepancy), [v | {"updated_at": now} for v in added[chunk : chunk + 5_000]])
-    for group in _by_keys(refreshed):
+        changes.refreshed.append(values)
+    supported = set(findings["fingerprint"])
+    changes.gone = [d.id for f, d in known.items() if f not in supported and d.status == Status.OPEN]
+    return changes
+
+
+def apply(session: Session, record: Run, changes: Changes) -> None:
+    """Write what ``plan`` worked out, in bulk statements (a run may touch tens of thousands of
+    findings): the only part of a run that holds the database's write lock."""
+    now = utcnow()
+    for chunk in range(0, len(changes.added), 5_000):
+        rows = [v | {"created_at": now, "updated_at": now} for v in changes.added[chunk : chunk + 5_000]]
+        session.execute(insert(Discrepancy), rows)
+    for group in _by_keys(changes.refreshed):
         session.execute(update(Discrepancy), [v | {"updated_at": now} for v in group])
-    for chunk in range(0, len(gone), 10_000):
+    for chunk in range(0, len(changes.seen), 10_000):
         session.execute(
             update(Discrepancy)
-            .where(Discrepancy.id.in_(gone[chunk : chunk + 10_000]))
+            .where(Discrepancy.id.in_(changes.seen[chunk : chunk + 10_000]))
+            .values(last_seen_run=record.id)
+            .execution_options(synchronize_session=False)
+        )
+    for chunk in range(0, len(changes.gone), 10_000):
+        session.execute(
+            update(Discrepancy)
+            # an auditor's decision taken since the plan stays
+            .where(Discrepancy.id.in_(changes.gone[chunk : chunk + 10_000]), Discrepancy.status == Status.OPEN)
             .values(
                 status=Status.CLOSED,
                 closed_run=record.id,
@@ -96,10 +129,10 @@ def write(
             )
             .execution_options(synchronize_session=False)
         )
-    record.new += len(added)
-    record.seen_again += len(refreshed)
-    record.closed += len(gone)
-    record.counts = {str(k): int(v) for k, v in findings["kind"].value_counts().items()}
+    record.new += len(changes.added)
+    record.seen_again += len(changes.refreshed) + len(changes.seen)
+    record.closed += len(changes.gone)
+    record.counts = changes.counts
 
 
 def write_report(session: Session, record: Run, findings: pd.DataFrame, *, engine: Engine) -> None:

@@ -134,6 +134,11 @@ def execute(engine: Engine, started: Started) -> Run:
                 parts.append(reconcile(part))
             found = pd.concat(parts, ignore_index=True)
             _check(record, lock)
+            if record.as_of is None:  # worked out before the write, which alone holds SQLite's write lock
+                with Session(engine) as reading:
+                    changes = findings.plan(reading, record, found, zone_id, scope, engine=engine,
+                                            kinds=of_sources(SOURCES))  # fmt: skip
+            _check(record, lock)
             # On PostgreSQL the findings are written on the lock's own connection: they commit
             # only while the lock is held. On SQLite the lease is confirmed inside the transaction.
             with Session(lock.connection() or engine, expire_on_commit=False) as session:
@@ -142,7 +147,7 @@ def execute(engine: Engine, started: Started) -> Run:
                 if record.as_of is not None:  # a report of what would have been found then
                     findings.write_report(session, record, found, engine=engine)
                 else:
-                    findings.write(session, record, found, zone_id, scope, engine=engine, kinds=of_sources(SOURCES))
+                    findings.apply(session, record, changes)
                 record.finished_at = utcnow()
                 _set_outcome(session, record, RunOutcome.SUCCEEDED)
                 audit.record(session, actor="system", action="run.succeeded", subject=f"run:{record.id}",

@@ -30,12 +30,12 @@ runner = CliRunner()
 PAUSED_SCHEDULER = """
 import logging, time
 from ftz.discrepancies import findings
-write = findings.write
+write = findings.apply
 def paused(*args, **kwargs):
     write(*args, **kwargs)
     logging.getLogger("test").warning("paused inside the write")
     time.sleep(600)
-findings.write = paused
+findings.apply = paused
 from ftz.cli.main import app
 app(["scheduler"])
 """
