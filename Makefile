@@ -63,7 +63,7 @@ run: demo
 test: setup
 	@url=$${FTZ_TEST_DATABASE_URL:-$$(.ci/postgres.sh)}; \
 	chromium=$${FTZ_CHROMIUM:-$$(.ci/chromium.sh)}; \
-	FTZ_TEST_DATABASE_URL=$$url FTZ_CHROMIUM=$$chromium $(BIN)/pytest -q
+	FTZ_TEST_DATABASE_URL=$$url FTZ_CHROMIUM=$$chromium $(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -27,7 +27,22 @@ TABLES = [
 def _url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'ftz.db'}"
-    return os.environ["FTZ_TEST_DATABASE_URL"]
+    url = os.environ["FTZ_TEST_DATABASE_URL"]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _database_of(url, worker) if worker else url
+
+
+def _database_of(url: str, worker: str) -> str:
+    """A database of the worker's own beside the given one (made once): parallel workers
+    (pytest -n) never empty each other's tables."""
+    server, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}).first() is None:
+            conn.execute(text(f'CREATE DATABASE "{own}"'))
+    engine.dispose()
+    return f"{server}/{own}"
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -214,6 +214,7 @@ class DiscrepancyPublic(FindingFacts):
     closed_run: int | None = None
     close_reason: str | None = None
     assignee: str | None = None
+    aeo: str | None = None  # the operator's AEO certificate (contract section 6)
 
 
 class DiscrepancyPage(SQLModel):

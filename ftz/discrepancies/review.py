@@ -313,15 +313,19 @@ def public(session: Session, discrepancies: list[Discrepancy]) -> list[Discrepan
     """Discrepancies as the contract shows them: zone and operator codes instead of ids."""
     zone_codes = dict(session.execute(select(Zone.id, Zone.code)).all())
     operator_ids = {d.operator_id for d in discrepancies}
-    operator_codes = dict(
-        session.execute(select(Operator.id, Operator.code).where(Operator.id.in_(operator_ids))).all()
-    )
+    operators = {
+        oid: (code, aeo)
+        for oid, code, aeo in session.execute(
+            select(Operator.id, Operator.code, Operator.aeo).where(Operator.id.in_(operator_ids))
+        )
+    }
     return [
         DiscrepancyPublic.model_validate(
             d,
             update={
                 "zone_code": zone_codes[d.zone_id],
-                "operator_code": operator_codes[d.operator_id],
+                "operator_code": operators[d.operator_id][0],
+                "aeo": operators[d.operator_id][1],
                 "control_codes": [c for c in d.control_codes.split(",") if c],
             },
         )
