@@ -112,6 +112,13 @@ class CustomsEntry(SQLModel, table=True):
         # The operator named must be one of the zone named.
         ForeignKeyConstraint(["operator_id", "zone_id"], ["operator.id", "operator.zone_id"]),
         Index("ix_customs_entry_operator_lot", "operator_id", "lot_ref"),
+        # licence usage and the lots a new licence version re-checks: only items citing one
+        Index(
+            "ix_customs_entry_licence_ref",
+            "licence_ref",
+            postgresql_where=text("licence_ref IS NOT NULL"),
+            sqlite_where=text("licence_ref IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
