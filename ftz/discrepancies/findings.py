@@ -30,20 +30,6 @@ class Changes:
     counts: dict[str, int] = field(default_factory=dict)  # findings by kind
 
 
-def write(
-    session: Session,
-    record: Run,
-    findings: pd.DataFrame,
-    zone_id: int | None,
-    scope: tuple | None = None,
-    *,
-    engine: Engine,
-    kinds: list[str],
-) -> None:
-    """Plan and apply a run's findings in one session."""
-    apply(session, record, plan(session, record, findings, zone_id, scope, engine=engine, kinds=kinds))
-
-
 def plan(
     session: Session,
     record: Run,

@@ -8,20 +8,18 @@ licence issued to another holder."""
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 
 from ftz.database import SCALE, from_millionths
+from ftz.ledger.service import customs_frame
 from ftz.licences.models import Licence
 from ftz.licences.schemas import LicenceRemoval, LicenceUsage
-from reconciliation.ledger import current_entries
 from reconciliation.licences import usage
 
-# Every version of the items of declarations citing any licence: the version in force may be
-# one that no longer cites it (an amendment), so an item is judged on all its versions.
-_CITING = text(
-    "SELECT declaration_ref, item_no, version, direction, status, lodged_at, licence_ref, quantity, unit, "
-    "operator_id, lot_ref, destination_country FROM customs_entry WHERE declaration_ref IN "
-    "(SELECT declaration_ref FROM customs_entry WHERE licence_ref IS NOT NULL)"
+# The declarations with an item citing one of the licences asked for: all their items' versions
+# are read, since the version in force may be one that no longer cites it (an amendment).
+_CITING = text("SELECT DISTINCT declaration_ref FROM customs_entry WHERE licence_ref IN :refs").bindparams(
+    bindparam("refs", expanding=True)
 )
 
 
@@ -49,12 +47,11 @@ def get_all(engine: Engine, *, licences: list[Licence]) -> dict[str, LicenceUsag
 def _removals(engine: Engine, register: pd.DataFrame) -> pd.DataFrame:
     """The holders' customs removal items in force that cite their licences, in millionths."""
     with engine.connect() as conn:
-        items = pd.read_sql(_CITING, conn)
-    items["lodged_at"] = pd.to_datetime(items["lodged_at"], utc=True, format="ISO8601")
+        declarations = list(conn.execute(_CITING, {"refs": list(register["licence_ref"])}).scalars())
+    items = customs_frame(engine, declarations=declarations)  # the versions in force
     items["quantity"] = items["quantity"].astype("int64")
     # a column of nothing but nulls reads as floats: the keys are texts whatever they hold
     items = items.astype({"declaration_ref": "object", "licence_ref": "object", "lot_ref": "object"})
-    items = current_entries(items)
     items = items[items["direction"] == "REMOVAL"].merge(register[["licence_ref", "holder_id"]], on="licence_ref")
     items = items[items["holder_id"] == items["operator_id"]]
     columns = ["declaration_ref", "item_no", "lodged_at", "licence_ref", "quantity", "unit", "lot_ref",
