@@ -28,10 +28,13 @@ demo: setup
 	@mkdir -p var && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	@export FTZ_DATABASE_URL=sqlite:///$(DEMO_DB); set -e; \
 	$(BIN)/ftz db upgrade; \
+	$(BIN)/ftz reference load parties fixtures/reference/parties-un-sc-demo.xml \
+	  --source "UN Security Council Consolidated List, demonstration extract (fixtures/reference/README.md)"; \
 	tail -n +2 fixtures/demo/zone.csv | while IFS=, read -r kind code name zone country; do \
 	  if [ "$$kind" = zone ]; then $(BIN)/ftz zone add "$$code" --name "$$name" --country "$$country"; \
 	  else $(BIN)/ftz operator add "$$code" --zone "$$zone" --name "$$name"; fi; \
 	done; \
+	$(BIN)/ftz profile load fixtures/demo/profiles.yaml; \
 	$(BIN)/ftz import customs fixtures/demo/customs.csv; \
 	for f in fixtures/demo/movements_*; do \
 	  op=$$(basename "$$f" | sed 's/movements_\(.*\)\..*/\1/'); \
@@ -41,6 +44,15 @@ demo: setup
 	tail -n +2 fixtures/demo/holds.csv | while IFS=, read -r op lot reason from release why; do \
 	  id=$$($(BIN)/ftz hold add --operator "$$op" --lot "$$lot" --reason "$$reason" --from "$$from"); \
 	  if [ -n "$$release" ]; then $(BIN)/ftz hold release "$$id" --reason "$$why" --at "$$release"; fi; \
+	done; \
+	tail -n +2 fixtures/demo/second-zone/zone.csv | while IFS=, read -r kind code name zone country; do \
+	  if [ "$$kind" = zone ]; then $(BIN)/ftz zone add "$$code" --name "$$name" --country "$$country"; \
+	  else $(BIN)/ftz operator add "$$code" --zone "$$zone" --name "$$name"; fi; \
+	done; \
+	$(BIN)/ftz import customs fixtures/demo/second-zone/customs.csv; \
+	for f in fixtures/demo/second-zone/movements_*; do \
+	  op=$$(basename "$$f" | sed 's/movements_\(.*\)\..*/\1/'); \
+	  $(BIN)/ftz import movements "$$f" --operator "$$op"; \
 	done; \
 	echo "$(DEMO_PASSWORD)" | $(BIN)/ftz user add admin --role ADMIN; \
 	echo "$(DEMO_PASSWORD)" | $(BIN)/ftz user add auditor --role AUDITOR --zone ZDM; \

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ftz import problems
-from ftz.api import accounts, discrepancies, holds, licences, lots, metrics, uploads
+from ftz.api import accounts, discrepancies, examinations, holds, licences, lots, metrics, parties, profiles, uploads
 from ftz.config import get_settings
 from ftz.database import get_engine
 from ftz.deps import secret_key
@@ -22,8 +22,11 @@ from ftz.discrepancies import service as runs
 from ftz.errors import NotFound
 from ftz.guard import Guard
 from ftz.migrations import schema_problem
+from ftz.web import examinations as web_examinations
 from ftz.web import licences as web_licences
 from ftz.web import lots as web_lots
+from ftz.web import parties as web_parties
+from ftz.web import profiles as web_profiles
 from ftz.web import review as web_review
 from ftz.web import uploads as web_uploads
 from ftz.web import views
@@ -157,10 +160,11 @@ def create_app() -> FastAPI:
     )
     problems.register(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (uploads, lots, holds, licences, discrepancies, accounts):
+    for module in (uploads, lots, holds, licences, discrepancies, accounts, parties, profiles, examinations):
         api.include_router(module.router)
     app.include_router(api)
-    for module in (views, web_uploads, web_lots, web_licences, web_review, metrics):
+    web = (views, web_uploads, web_lots, web_licences, web_review, web_parties, web_profiles, web_examinations)
+    for module in (*web, metrics):
         app.include_router(module.router)
     app.add_api_route("/static/htmx.min.js", _htmx, include_in_schema=False)
     app.add_api_route("/docs", swagger_ui, include_in_schema=False)

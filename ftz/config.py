@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,13 @@ class ZoneSettings(BaseModel):
     quantity_absolute: dict[str, float] | None = None  # in the dimension's base unit: {"mass": 0.5}
     recording_delay_days: float | None = None
     processing_loss: float | None = None
+    # Transfers to another zone: days the goods may take to be admitted there (counted from the
+    # transfer's lodged_at) before TRANSFER_NOT_ARRIVED; None keeps the default, 10.
+    transit_days: float | None = Field(default=None, gt=0)
+    # Denied-party screening: the name similarity (0-100) from which a name matches a listed
+    # one; None keeps reconciliation.parties.THRESHOLD (88). Lower finds more spellings and
+    # more false matches.
+    parties_threshold: float | None = Field(default=None, ge=50, le=100)
 
 
 class Settings(BaseSettings):

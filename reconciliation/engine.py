@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from reconciliation import extended, rules
+from reconciliation import extended, rules, transfers
 from reconciliation.concealment import TERM_COLUMNS
 from reconciliation.export_controls import LICENCE_COLUMNS
 from reconciliation.holds import HOLD_COLUMNS
 from reconciliation.ledger import current, current_entries
 from reconciliation.matching import match
+from reconciliation.parties import PARTY_COLUMNS
+from reconciliation.parties import THRESHOLD as PARTY_THRESHOLD
+from reconciliation.profiles import profile_severity
 from reconciliation.quantities import Tolerances
 from reconciliation.removals import lotted_entries
 from reconciliation.risk import score
@@ -23,7 +26,7 @@ from reconciliation.strategic import correlate, strategic_status
 LOT = ["operator_id", "lot_ref"]
 # The rule families ``reconcile`` evaluates (see ``reconciliation.kinds``): a run closes only
 # findings of these, never those another family raised.
-SOURCES = ("reconciliation", "licences", "holds", "descriptions")
+SOURCES = ("reconciliation", "licences", "holds", "descriptions", "profiles", "transfers", "screening")
 
 
 def _empty_frame(*columns: str):
@@ -49,6 +52,15 @@ class Inputs:
     terms: pd.DataFrame = field(default_factory=_empty_frame(*TERM_COLUMNS))  # the strategic terms list in force
     # aeo: the operator's AEO certificate, or null
     operators: pd.DataFrame = field(default_factory=_empty_frame("operator_id", "code", "aeo"))
+    # the denied-party list in force (reconciliation.parties.PARTY_COLUMNS, content_hash); empty: none loaded
+    parties: pd.DataFrame = field(default_factory=_empty_frame(*PARTY_COLUMNS))
+    parties_threshold: float = PARTY_THRESHOLD  # the zone's name similarity threshold (0-100)
+    # the run's moment, for what is overdue (a transfer's transit time); None: the latest record's
+    now: pd.Timestamp | None = None
+    # the zones whose findings are reported (the others' records only tell what ties to them,
+    # e.g. where goods were transferred from); None: every zone's
+    judged: frozenset[int] | None = None
+    profiles: list = field(default_factory=list)  # the risk profiles in force, as plain data (contract section 8)
 
 
 TIMES = {"occurred_at", "lodged_at", "recorded_at"}
@@ -63,8 +75,11 @@ ENTRY_COLUMNS = [
 ]  # fmt: skip
 # Read by the second edition's rules; a frame without them (older callers) reads as all empty.
 OPTIONAL = {
-    "movements": ["description", "removal_kind", "counterparty"],
-    "entries": ["description", "licence_ref", "consignor", "consignee"],
+    "movements": ["description", "removal_kind", "counterparty", "previous_ref"],
+    "entries": [
+        *("description", "licence_ref", "consignor", "consignee", "origin_country", "intended_destination"),
+        *("destination_zone", "previous_ref"),
+    ],
 }
 
 
@@ -96,32 +111,40 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
         return _empty()
     matched = match(moves, entries)
     running = rules.running_balances(_customs_time(moves, matched))
+    lotted = lotted_entries(entries, matched)
+    links = transfers.edges(moves, lotted)  # lots carried on in another zone after a transfer
     found = [
         *rules.unmatched(matched),
         *rules.matched_differences(matched, inputs.tolerances),
         rules.negative_balances(running, inputs.tolerances),
         rules.count_differences(running, _counts(moves, inputs.counts), inputs.tolerances),
         rules.processing_losses(moves, inputs.tolerances),
+        rules.examined_classifications(inputs.counts),
         rules.write_offs(running, entries, inputs.tolerances),
-        _intended_destination_changes(moves, entries, inputs.zones),
+        _intended_destination_changes(moves, lotted, inputs.zones, links),
         _amended_destinations(checked(inputs.entries, ENTRY_COLUMNS, "entries"), matched),
     ]
-    lotted = lotted_entries(entries, matched)
-    status = _lot_status(moves, lotted, inputs.controls)
+    status = _lot_status(moves, lotted, inputs.controls, links)
     found.append(_strategic_reclassified(moves, entries, status, inputs.controls))
+    found += transfers.findings(moves, lotted, inputs.zones, _now(inputs, moves, entries), inputs.tolerances)
     found += extended.findings(moves, lotted, matched, status, inputs)
     found = [f for f in found if len(f)]
     if not found:
         return _empty()
     findings = pd.concat(found, ignore_index=True)
+    if inputs.judged is not None:
+        findings = _of_zones(findings, moves, entries, inputs.judged)
+        if findings.empty:
+            return _empty()
     if "facts" not in findings.columns:  # what a second-edition rule adds to its evidence
         findings["facts"] = None
     findings = findings.merge(status, on=LOT, how="left")
     findings = _unlotted_status(findings, entries, inputs.controls)
     findings = _strategic_inputs(findings, moves, status)
+    findings = transfers.with_route(findings, links, moves, entries, inputs.operators)
     findings["fingerprint"] = _fingerprints(findings)
     findings = findings.drop_duplicates("fingerprint")
-    return score(findings, inputs.destinations, inputs.operators).reset_index(drop=True)
+    return profile_severity(score(findings, inputs.destinations, inputs.operators)).reset_index(drop=True)
 
 
 def lot_status(movements: pd.DataFrame, entries: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
@@ -132,7 +155,23 @@ def lot_status(movements: pd.DataFrame, entries: pd.DataFrame, controls: pd.Data
     if moves.empty and items.empty:
         return pd.DataFrame(columns=[*LOT, "strategic", "basis", "control_codes", "may_be_controlled", "may_be_codes",
                                      "inherited_from"])  # fmt: skip
-    return _lot_status(moves, lotted_entries(items, match(moves, items)), controls)
+    lotted = lotted_entries(items, match(moves, items))
+    return _lot_status(moves, lotted, controls, transfers.edges(moves, lotted))
+
+
+def _of_zones(findings: pd.DataFrame, moves: pd.DataFrame, entries: pd.DataFrame, zones: frozenset[int]):
+    """The findings on operators of ``zones``."""
+    own = pd.concat([moves[["operator_id", "zone_id"]], entries[["operator_id", "zone_id"]]])
+    operators = set(own.loc[own["zone_id"].isin(zones), "operator_id"])
+    return findings[findings["operator_id"].isin(operators)].reset_index(drop=True)
+
+
+def _now(inputs: Inputs, moves: pd.DataFrame, entries: pd.DataFrame) -> pd.Timestamp:
+    """The run's moment: given, or (for a call on records alone) the latest record's."""
+    if inputs.now is not None:
+        moment = pd.Timestamp(inputs.now)
+        return moment.tz_convert("UTC") if moment.tzinfo else moment.tz_localize("UTC")
+    return max(moves["occurred_at"].max(), entries["lodged_at"].max())
 
 
 def _customs_time(moves: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
@@ -163,13 +202,21 @@ def _counts(moves: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _intended_destination_changes(moves: pd.DataFrame, entries: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
+def _intended_destination_changes(
+    moves: pd.DataFrame, lotted: pd.DataFrame, zones: pd.DataFrame, links: pd.DataFrame
+) -> pd.DataFrame:
     """Goods admitted in transit for one country, removed abroad to another. Release for home
-    use in the zone's own country is not a change."""
+    use in the zone's own country is not a change. Across zones (``links``) the first
+    admission's intended destination binds the removal from the last zone, and a transfer to a
+    zone ftz knows is no removal abroad."""
     admitted = moves[(moves["movement_type"] == "ADMISSION") & moves["intended_destination"].notna()]
     admitted = admitted.assign(admitted_by=_record_names(admitted))
     intended = admitted.drop_duplicates(LOT)[[*LOT, "intended_destination", "admitted_by"]]
+    intended = transfers.carried_destinations(intended, links)
     removals = moves[(moves["movement_type"] == "REMOVAL") & moves["destination_country"].notna()]
+    onward = transfers.to_known_zones(lotted, zones).assign(_transfer=True)
+    removals = removals.merge(onward, on=["operator_id", "customs_ref"], how="left")
+    removals = removals[removals["_transfer"].isna()].drop(columns="_transfer")
     pairs = removals.drop(columns="intended_destination").merge(intended, on=LOT).merge(zones, on="zone_id", how="left")
     changed = pairs[
         (pairs["destination_country"] != pairs["intended_destination"])
@@ -233,13 +280,14 @@ def _amended_destinations(all_entries: pd.DataFrame, matched: pd.DataFrame) -> p
     )
 
 
-def _lot_status(moves: pd.DataFrame, lotted: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
+def _lot_status(moves: pd.DataFrame, lotted: pd.DataFrame, controls: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     """Strategic status of every lot, from both sides' records (``lotted``: customs items in
-    force, those without a lot taking the lot they were matched to)."""
+    force, those without a lot taking the lot they were matched to), carried on across zones
+    along ``links``."""
     theirs = lotted[lotted["lot_ref"].notna()]
     goods = pd.concat([moves[[*LOT, "hs_code", "control_code"]], theirs[[*LOT, "hs_code", "control_code"]]])
     processing = moves[moves["movement_type"].isin(["CONSUME", "PRODUCE"])]
-    return strategic_status(goods, processing, controls)
+    return strategic_status(goods, processing, controls, links)
 
 
 def _strategic_reclassified(
@@ -327,6 +375,9 @@ def _strategic_inputs(findings: pd.DataFrame, moves: pd.DataFrame, status: pd.Da
 def _fingerprints(findings: pd.DataFrame) -> pd.Series:
     """The same finding seen again gets the same fingerprint, whatever else changed."""
     parts = findings[["kind", "operator_id", "lot_ref", "customs_ref", "process_ref", "extra"]]
+    # a DENIED_PARTY is one per operator, name and entry (its ``extra``), whatever its latest record
+    floating = findings["kind"] == "DENIED_PARTY"
+    parts = parts.assign(lot_ref=parts["lot_ref"].where(~floating), customs_ref=parts["customs_ref"].where(~floating))
     texts = [parts[c].astype("object").where(parts[c].notna(), "").astype(str) for c in parts]
     joined = texts[0].str.cat(texts[1:], sep="|")
     return joined.map(lambda text: hashlib.sha256(text.encode()).hexdigest()[:32])

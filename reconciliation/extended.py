@@ -8,6 +8,8 @@ import pandas as pd
 from reconciliation.concealment import concealed
 from reconciliation.export_controls import unlicensed_removals
 from reconciliation.holds import removals_under_hold
+from reconciliation.parties import denied_parties
+from reconciliation.profiles import findings as profile_hits
 from reconciliation.removals import moments, removal_events
 from reconciliation.strategic import strategic_status
 
@@ -31,6 +33,10 @@ def findings(
         goods = pd.concat([moves[[*LOT, "hs_code"]], lotted[[*LOT, "hs_code"]]], ignore_index=True)
         removals = events[[*LOT, "destination_country", "at"]]
         found.append(concealed(_texts(moves, lotted), goods, removals, status, inputs))
+    if inputs.profiles:  # RISK_PROFILE_HIT: customs items in force against the profiles in force
+        found.append(profile_hits(lotted, status, inputs))
+    if len(inputs.parties):  # screening (DENIED_PARTY): only once a parties list is loaded
+        found.append(denied_parties(moves, lotted, inputs))
     return found
 
 

@@ -8,6 +8,10 @@ they leave for an embargoed destination (contract sections 4 and 9). A concealme
 concerns goods suspected to be strategic (a description names them, the codes do not): it
 keeps ``strategic`` false, adds its own component, and takes the same floors.
 
+Strategic goods that travelled a circuitous route add points: ``ROUTE_WEIGHT`` when they
+passed through three or more zones, ``OWNER_CHANGE_WEIGHT`` when they changed owner on the way
+(an operator of another name held them after a transfer, or an OWNERSHIP movement passed them on).
+
 An authorised economic operator's (AEO, C-TPAT) findings score lower by ``AEO_WEIGHT`` (a
 negative component): customs has audited its controls. The floors still apply to them.
 """
@@ -24,6 +28,9 @@ MAY_BE_CONTROLLED_WEIGHT = 10
 SUSPECTED_WEIGHT = 20  # strategic goods named in a description, under codes that are not
 SUSPECTED = frozenset({"CONCEALMENT_SUSPECTED"})
 AEO_WEIGHT = -10
+ROUTE_WEIGHT = 10  # strategic goods through three or more zones (issue 17: circuitous routes)
+ROUTE_ZONES = 3
+OWNER_CHANGE_WEIGHT = 10  # strategic goods that changed owner on the way between zones
 TIER_WEIGHT = {"EMBARGOED": 25, "HIGH": 15, "ELEVATED": 8}
 SHARE_WEIGHT = 10  # the share of the goods at stake, up to this much
 SEVERITY = [(70, "CRITICAL"), (45, "HIGH"), (25, "MEDIUM"), (0, "LOW")]
@@ -49,13 +56,18 @@ def score(findings: pd.DataFrame, destinations: pd.DataFrame, operators: pd.Data
     named = suspected.map({True: SUSPECTED_WEIGHT, False: 0}).astype(int)
     aeo = findings["operator_id"].isin(_aeo_operators(operators)).map({True: AEO_WEIGHT, False: 0}).astype(int)
     share = _share(findings)
-    total = (kind + strategic + may_be.astype(int) + named + destination + share + aeo).clip(lower=0, upper=100)
+    route, owner = _route(findings)
+    total = (kind + strategic + may_be.astype(int) + named + destination + share + aeo + route + owner).clip(
+        lower=0, upper=100
+    )
     out = findings.assign(risk_score=total, destination_tier=tier.fillna(""))
     out["severity"] = total.map(lambda s: next(name for floor, name in SEVERITY if s >= floor))
     floored = (out["strategic"] | suspected) & out["kind"].isin(STRATEGIC_FLOOR)
     out.loc[floored & out["severity"].isin(["LOW", "MEDIUM"]), "severity"] = "HIGH"
     # strategic goods leaving for an embargoed destination: CRITICAL (contract section 9)
     out.loc[floored & (tier == "EMBARGOED"), "severity"] = "CRITICAL"
+    # strategic goods and a denied party: CRITICAL (contract section 9)
+    out.loc[out["strategic"] & (out["kind"] == "DENIED_PARTY"), "severity"] = "CRITICAL"
     components = pd.DataFrame(
         {
             "kind": kind,
@@ -65,12 +77,25 @@ def score(findings: pd.DataFrame, destinations: pd.DataFrame, operators: pd.Data
             "destination": destination,
             "share at stake": share,
             "AEO operator": aeo,
+            "route through three or more zones": route,
+            "owner changed on the way": owner,
         }
     )
     out["components"] = [
         [[name, int(weight)] for name, weight in row.items() if weight] for row in components.to_dict("records")
     ]
     return out
+
+
+def _route(findings: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Points for strategic goods' circuitous route (``route_zones``, ``owner_changed`` where the
+    engine added them): through three or more zones, and a change of owner on the way."""
+    strategic = findings["strategic"].astype(bool)
+    zones = findings.get("route_zones", pd.Series(1, index=findings.index)).fillna(1).astype(int)
+    changed = findings.get("owner_changed", pd.Series(False, index=findings.index)).fillna(False).astype(bool)
+    route = (strategic & (zones >= ROUTE_ZONES)).map({True: ROUTE_WEIGHT, False: 0}).astype(int)
+    owner = (strategic & changed).map({True: OWNER_CHANGE_WEIGHT, False: 0}).astype(int)
+    return route, owner
 
 
 def _aeo_operators(operators: pd.DataFrame | None) -> set:

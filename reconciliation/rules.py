@@ -127,6 +127,31 @@ def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[p
     ]
 
 
+def examined_classifications(counts: pd.DataFrame) -> pd.DataFrame:
+    """Goods an examination found under another HS subheading (first 6 digits) than the customs
+    item declared. ``counts``: customs' inspection counts, those of an examination carrying
+    ``examination_id``, ``declaration_ref``, ``item_no``, ``declared_hs``, ``found_hs`` and ``zone_id``."""
+    if "found_hs" not in counts.columns or counts.empty:
+        return pd.DataFrame(columns=FINDING)
+    found = counts[counts["found_hs"].notna() & counts["declared_hs"].notna()]
+    found = found[found["found_hs"].astype(str).str.slice(0, 6) != found["declared_hs"].astype(str).str.slice(0, 6)]
+    item = found["declaration_ref"].astype(str) + "/" + found["item_no"].astype("Int64").astype(str)
+    exam = "examination " + found["examination_id"].astype("Int64").astype(str)
+    return _finding(
+        found,
+        "CLASSIFICATION_MISMATCH",
+        customs_ref=found["declaration_ref"],
+        extra=exam,
+        expected=found["declared_hs"].astype(str).str.slice(0, 6),
+        found=found["found_hs"].astype(str).str.slice(0, 6),
+        records=item + " | " + exam,
+        expected_from="customs " + item + " (declared)",
+        found_from=exam + " (goods found)",
+        detail="the goods an examination found (found) belong to another HS subheading than the one declared"
+        " (expected)",
+    )
+
+
 def running_balances(movements: pd.DataFrame) -> pd.DataFrame:
     """Every movement with the lot's balance just after it, in the lot's unit."""
     rows = in_lot_unit(movements[movements["movement_type"] != "COUNT"])

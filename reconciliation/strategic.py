@@ -4,8 +4,8 @@ A lot is strategic when
 - a record of it declares a control code (``DECLARED``),
 - an HS code on either side (operator or customs) correlates with a control-list entry of
   strength ``CONTROLLED`` (``CORRELATED``), or
-- it was produced, through any number of processing steps, from a strategic lot
-  (``INHERITED``).
+- it was produced, through any number of processing steps, from a strategic lot, or carried
+  on in another zone after a transfer (``INHERITED``).
 An HS code that correlates only ``MAY_BE_CONTROLLED`` (controlled depending on the goods'
 specifications) does not make a lot strategic; it is reported so that it raises the risk.
 """
@@ -41,20 +41,25 @@ def lineage(processing: pd.DataFrame) -> pd.DataFrame:
 
 
 def descendants(roots: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
-    """Every (lot, root) where ``lot`` was made from ``root`` through one or more steps."""
-    reached = roots[KEY].assign(root=roots["lot_ref"]).drop_duplicates()
+    """Every (lot, root) where ``lot`` was made from, or carried on, ``root`` through one or more
+    steps. ``edges``: operator_id_in, lot_ref_in, operator_id_out, lot_ref_out (a transfer
+    between zones ties lots of two operators); the root is ``root_operator``, ``root``."""
+    reached = roots[KEY].assign(root_operator=roots["operator_id"], root=roots["lot_ref"]).drop_duplicates()
     frontier = reached
     while not frontier.empty:
-        step = frontier.merge(edges, left_on=["operator_id", "lot_ref"], right_on=["operator_id", "lot_ref_in"])
-        step = step[["operator_id", "lot_ref_out", "root"]].rename(columns={"lot_ref_out": "lot_ref"}).drop_duplicates()
+        step = frontier.merge(edges, left_on=KEY, right_on=["operator_id_in", "lot_ref_in"])
+        step = step[["operator_id_out", "lot_ref_out", "root_operator", "root"]].drop_duplicates()
+        step = step.rename(columns={"operator_id_out": "operator_id", "lot_ref_out": "lot_ref"})
         # Only pairs not seen before go on, so a cycle in the data ends the walk.
-        known = step.merge(reached, on=[*KEY, "root"], how="left", indicator=True)
-        frontier = known.loc[known["_merge"] == "left_only", [*KEY, "root"]]
+        known = step.merge(reached, on=[*KEY, "root_operator", "root"], how="left", indicator=True)
+        frontier = known.loc[known["_merge"] == "left_only", [*KEY, "root_operator", "root"]]
         reached = pd.concat([reached, frontier], ignore_index=True)
-    return reached[reached["lot_ref"] != reached["root"]]
+    return reached[(reached["lot_ref"] != reached["root"]) | (reached["operator_id"] != reached["root_operator"])]
 
 
-def strategic_status(goods: pd.DataFrame, processing: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
+def strategic_status(
+    goods: pd.DataFrame, processing: pd.DataFrame, controls: pd.DataFrame, transfers: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per lot: ``strategic``, ``basis`` (e.g. "DECLARED,INHERITED"), ``control_codes``,
     ``may_be_controlled`` with ``may_be_codes``, and ``inherited_from`` (the strategic input lots).
 
@@ -71,9 +76,13 @@ def strategic_status(goods: pd.DataFrame, processing: pd.DataFrame, controls: pd
     may_be = matched.loc[matched["strength"] == "MAY_BE_CONTROLLED", [*KEY, "control_code"]]
     own = pd.concat([declared, correlated], ignore_index=True)
 
-    edges = lineage(processing)
+    made = lineage(processing)
+    edges = made.rename(columns={"operator_id": "operator_id_in"}).assign(operator_id_out=made["operator_id"])
+    if transfers is not None and len(transfers):
+        edges = pd.concat([edges, transfers[edges.columns]], ignore_index=True)
     reach = descendants(own[KEY].drop_duplicates(), edges)
-    inherited = reach.merge(own.rename(columns={"lot_ref": "root"}), on=["operator_id", "root"])
+    inherited = reach.merge(own.rename(columns={"operator_id": "root_operator", "lot_ref": "root"}),
+                            on=["root_operator", "root"])  # fmt: skip
     inherited = inherited[[*KEY, "control_code", "root"]].assign(basis="INHERITED")
 
     found = pd.concat([own.assign(root=pd.NA), inherited], ignore_index=True)

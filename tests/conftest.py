@@ -18,6 +18,7 @@ from ftz.zones.models import OperatorBase, ZoneBase
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("FTZ_TEST_DATABASE_URL") else [])
 TABLES = [
+    "examination", "selectivity", "profile_version",
     "report_finding", "question", "hold", "licence", "discrepancy_note", "discrepancy", "run", "movement",
     "customs_entry", "stock_count", "upload", "api_token", "login_session", "login_attempt", "auditor_zone",
     "user_account", "audit_event", "operator", "zone", "apscheduler_jobs",
@@ -86,7 +87,7 @@ def _empty(engine: Engine) -> None:
     """Remove every record a test may have made; the reference lists shipped stay."""
     with engine.begin() as conn:
         shipped = "SELECT id FROM reference_version WHERE loaded_by = 'ftz db upgrade'"
-        for table in ("hs_code", "control_correlation", "destination_risk", "strategic_term"):
+        for table in ("hs_code", "control_correlation", "destination_risk", "strategic_term", "denied_party"):
             conn.execute(text(f"DELETE FROM {table} WHERE version_id NOT IN ({shipped})"))
         conn.execute(text(f"DELETE FROM reference_version WHERE id NOT IN ({shipped})"))
         if engine.dialect.name == "postgresql":

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 from ftz.deps import CallerDep, DbDep, EngineDep
 from ftz.holds import lots
 from ftz.holds.schemas import LotDetail, LotListed
+from ftz.ledger import journey
 from ftz.ledger import lots as ledger_lots
 from ftz.ledger.models import StockCountCreate, StockCountPublic
 
@@ -49,6 +50,15 @@ def list_lots(
 )
 def get_lot(operator_code: str, lot_ref: str, caller: CallerDep, engine: EngineDep):
     return lots.get(engine, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
+
+
+@router.get(
+    "/lots/{operator_code}/{lot_ref}/journey",
+    response_model=journey.Journey,
+    summary="The journey of a lot's goods across zones: each zone, dates, quantities, declarations, destinations",
+)
+def get_journey(operator_code: str, lot_ref: str, caller: CallerDep, db: DbDep):
+    return journey.get(db, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
 
 
 @router.post(

@@ -3,6 +3,7 @@
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Query, Request
@@ -19,6 +20,8 @@ from ftz.ingest import service as ingest
 from ftz.ingest.models import Upload, UploadPublic
 from ftz.ingest.pipeline import ImportReport
 from ftz.problems import problem
+from ftz.profiles import selectivity
+from ftz.profiles.schemas import CustomsUploadPublic
 
 router = APIRouter(prefix="/uploads", tags=["uploads"])
 
@@ -89,7 +92,7 @@ async def send_movements(request: Request, caller: CallerDep, engine: EngineDep,
 @router.post(
     "/customs",
     status_code=201,
-    response_model=UploadPublic,
+    response_model=CustomsUploadPublic,
     summary="Send a batch of customs entries",
     openapi_extra=_body(_CUSTOMS_EXAMPLE),
     responses=_REJECTED | _TOO_LARGE,
@@ -98,7 +101,7 @@ async def send_customs(request: Request, caller: CallerDep, engine: EngineDep, f
     caller.require(Permission.SEND_CUSTOMS)
     async with _spooled(request) as (source, name):
         report = await run_in_threadpool(
-            ingest.send_customs, engine, caller=caller, source=source, filename=filename or name
+            selectivity.send_customs, engine, caller=caller, source=source, filename=filename or name
         )
     return _rendered(engine, caller, report)
 
@@ -165,10 +168,10 @@ def _rendered(engine, caller, report: ImportReport):
     """An accepted upload as 201 with its report; a rejected one as a 422 problem naming every error."""
     if report.accepted:
         with Session(engine) as db:
-            return JSONResponse(
-                _public(*ingest.get(db, caller=caller, upload_id=report.upload_id)).model_dump(mode="json"),
-                status_code=201,
-            )
+            body = _public(*ingest.get(db, caller=caller, upload_id=report.upload_id)).model_dump(mode="json")
+        if report.selectivity:  # customs items only (the customs import is customs' own): channel per item
+            body["selectivity"] = [asdict(item) for item in report.selectivity]
+        return JSONResponse(body, status_code=201)
     keep = get_settings().report_max_errors
     errors = [{"row": e.row, "column": e.column, "message": e.message} for e in report.errors[:keep]]
     return problem(

@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ftz.audit.models import AuditEvent
 
-VERSION = 1
+VERSION = 2
 MAX_BLOCKS = 1024
 BLOCK_HEX = 16  # per block; the full digest over every row is what makes a forgery infeasible
 
@@ -59,6 +59,14 @@ COLUMNS: dict[int, dict[str, tuple[tuple[str, str], ...]]] = {
         ),
     }
 }  # fmt: skip
+# Version 2 (transfers between zones): movements' previous_ref, customs items' destination_zone
+# and previous_ref. Uploads sealed under version 1 still verify with version 1's columns.
+COLUMNS[2] = {
+    "upload": COLUMNS[1]["upload"],
+    "movement": (*COLUMNS[1]["movement"], ("previous_ref", "text")),
+    "customs_entry": (*COLUMNS[1]["customs_entry"], ("destination_zone", "text"), ("previous_ref", "text")),
+    "stock_count": COLUMNS[1]["stock_count"],
+}
 
 # The ledger table an upload's rows go to, by upload kind.
 ROWS_OF = {"MOVEMENTS": "movement", "CUSTOMS": "customs_entry"}
@@ -68,8 +76,9 @@ NOUNS = {"movement": "movements", "customs_entry": "customs entries"}
 ACTIONS = {"upload.accepted": "upload", "upload.rejected": "upload", "count.recorded": "stock_count"}
 
 
-def seal_upload(conn: Connection, upload_id: int, kind: str) -> dict:
-    """The seal of an upload and the rows stored with it, for its audit event (in its transaction)."""
+def seal_upload(conn: Connection, upload_id: int, kind: str, version: int = VERSION) -> dict:
+    """The seal of an upload and the rows stored with it, for its audit event (in its transaction);
+    ``version``: the columns it covers (an older one only to check that older seals still verify)."""
     rows_table = ROWS_OF[kind]
     where = column("upload_id") == upload_id
     count = conn.execute(select(func.count()).select_from(table(rows_table)).where(where)).scalar_one()
@@ -78,7 +87,7 @@ def seal_upload(conn: Connection, upload_id: int, kind: str) -> dict:
     block, in_block = hashlib.sha256(), 0
     # A chunk of rows at a time, hashed in slices that end where blocks end: an import's
     # millions of rows cost one pass, not a Python call per row and hash.
-    with closing(_rows(conn, rows_table, where)) as rows:
+    with closing(_rows(conn, rows_table, where, version)) as rows:
         for chunk in rows.partitions():
             ids.extend([row_id for row_id, _ in chunk])
             start = 0
@@ -95,8 +104,8 @@ def seal_upload(conn: Connection, upload_id: int, kind: str) -> dict:
     if in_block:
         blocks.append(block.hexdigest()[:BLOCK_HEX])
     return {
-        "v": VERSION,
-        "upload": row_digest(conn, "upload", upload_id),
+        "v": version,
+        "upload": row_digest(conn, "upload", upload_id, version),
         "table": rows_table,
         "rows": ids.count,
         "ids": ids.ranges,

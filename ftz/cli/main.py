@@ -11,6 +11,7 @@ from ftz.cli import runs
 from ftz.cli.accounts import audit_app, token_app, user_app
 from ftz.cli.common import command, fail, out, sender
 from ftz.cli.customs import hold_app, import_licences
+from ftz.cli.profiles import print_selectivity, profile_app
 from ftz.config import get_settings
 from ftz.database import get_engine, session_scope
 from ftz.discrepancies import export
@@ -19,6 +20,7 @@ from ftz.ingest import lists
 from ftz.ingest import service as ingest
 from ftz.ingest.pipeline import ImportReport
 from ftz.ledger import service as ledger
+from ftz.profiles import selectivity
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
 from ftz.zones import service as zones
@@ -43,6 +45,7 @@ app.add_typer(user_app, name="user", no_args_is_help=True)
 app.add_typer(token_app, name="token", no_args_is_help=True)
 app.add_typer(audit_app, name="audit", no_args_is_help=True)
 app.add_typer(hold_app, name="hold", no_args_is_help=True)
+app.add_typer(profile_app, name="profile", no_args_is_help=True)
 app.command("serve")(runs.serve)
 app.command("reconcile")(runs.reconcile)
 app.command("runs")(runs.runs)
@@ -64,7 +67,7 @@ def db_upgrade() -> None:
 @reference_app.command("load")
 @command
 def reference_load(
-    kind: Annotated[ListKind, typer.Argument(help="Which list: hs, controls, destinations or terms.")],
+    kind: Annotated[ListKind, typer.Argument(help="Which list: hs, controls, destinations, terms or parties.")],
     path: Path,
     source: Annotated[str, typer.Option(help="Where the list comes from (publication, date).")] = "",
 ) -> None:
@@ -177,7 +180,7 @@ def import_customs(
 ) -> None:
     """Import customs entries: all rows, or on any invalid row none."""
     with _progress(path) as progress:
-        report, created = ingest.import_customs(
+        report, created = selectivity.import_customs(
             get_engine(),
             source=path,
             filename=path.name,
@@ -188,6 +191,7 @@ def import_customs(
     for what in created:
         out(f"registered {what} (from the file; complete it with the real name and country)")
     _print_report(report)
+    print_selectivity(report.selectivity)
 
 
 import_app.command("licences")(import_licences)

@@ -32,7 +32,7 @@ from ftz.discrepancies.models import (
 )
 from ftz.errors import NotFound
 from ftz.holds.models import Hold
-from ftz.ledger import lots
+from ftz.ledger import journey, lots
 from ftz.licences import usage
 from ftz.licences.models import Licence
 from ftz.zones.models import Operator
@@ -85,6 +85,7 @@ def get_finding(session: Session, engine: Engine, *, caller: Caller, discrepancy
     return {
         "d": d,
         "history_of_lot": history_of_lot,
+        "journey": _journey(session, caller, d),
         "lineage": lots.get_lineage(
             session, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref, process_ref=d.process_ref
         ),
@@ -95,6 +96,15 @@ def get_finding(session: Session, engine: Engine, *, caller: Caller, discrepancy
         "decisions": review.DECISIONS,
         **_registers(session, engine, d.evidence),
     }
+
+
+def _journey(session: Session, caller: Caller, d) -> journey.Journey | None:
+    """The journey across zones of the finding's lot, if it names one."""
+    if not d.lot_ref:
+        return None
+    with suppress(NotFound):
+        return journey.get(session, caller=caller, operator_code=d.operator_code, lot_ref=d.lot_ref)
+    return None
 
 
 def _registers(session: Session, engine: Engine, evidence: dict) -> dict:

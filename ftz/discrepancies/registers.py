@@ -58,15 +58,15 @@ def holds(
 
 
 def operators(engine: Engine) -> pd.DataFrame:
-    """Every operator's id, code and AEO certificate (null when it holds none)."""
+    """Every operator's id, code, name (screened for denied parties) and AEO certificate (null when it holds none)."""
     with engine.connect() as conn:
-        return pd.read_sql(text("SELECT id AS operator_id, code, aeo FROM operator"), conn)
+        return pd.read_sql(text("SELECT id AS operator_id, code, aeo, name FROM operator"), conn)
 
 
 def zones(engine: Engine) -> pd.DataFrame:
     """Every zone's id, country and time zone (licence dates are days of the zone's local time)."""
     with engine.connect() as conn:
-        return pd.read_sql(text("SELECT id AS zone_id, country, timezone FROM zone"), conn)
+        return pd.read_sql(text("SELECT id AS zone_id, code, country, timezone FROM zone"), conn)
 
 
 def marker(engine: Engine) -> dict:

@@ -17,18 +17,24 @@ from ftz.discrepancies import findings, registers
 from ftz.discrepancies.lock import LockLost, RunInProgress, RunLock, worker
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
 from ftz.errors import Conflict, FtzError
+from ftz.ledger import transfers
 from ftz.ledger.scope import changed, of_goods
 from ftz.ledger.service import customs_frame, movements_frame
 from ftz.logs import run_context
+from ftz.parties import service as parties
+from ftz.profiles import service as profiles
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
 from ftz.zones import service as zones
 from reconciliation.engine import SOURCES, Inputs, reconcile
 from reconciliation.kinds import of_sources
 from reconciliation.quantities import Tolerances
+from reconciliation.transfers import zone_groups
 
 log = logging.getLogger("ftz.runs")
 COUNT_COLUMNS = ["count_id", "operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
+# an examination's count also says what goods were found, against what the item declared
+EXAMINED_COLUMNS = ["examination_id", "declaration_ref", "item_no", "declared_hs", "found_hs", "zone_id"]
 
 
 @dataclass
@@ -119,6 +125,8 @@ def execute(engine: Engine, started: Started) -> Run:
                      "full" if record.full else "incremental if possible")  # fmt: skip
             zone_id = _zone_id(engine, record.zone_code)
             previous = None if record.full else _previous(engine, record.zone_code)
+            if previous is not None and _rescreen(previous, record.reference_versions):
+                previous = None  # a new parties list re-screens every stored name
             record.full = previous is None
             record.seen = _visible(engine)  # before reading: what commits meanwhile is read again next time
             scope = _changed_scope(engine, previous, record.reference_versions) if previous is not None else None
@@ -287,10 +295,24 @@ def _seconds(record: Run) -> float:
 
 
 def read_inputs(
-    engine: Engine, *, as_of: datetime | None = None, zone_id: int | None = None, scope: tuple | None = None
+    engine: Engine,
+    *,
+    as_of: datetime | None = None,
+    zone_id: int | None = None,
+    scope: tuple | None = None,
+    follow: bool = True,
 ) -> Inputs:
     """Everything the engine needs (of a scope of lots and declarations, if given), from the
-    ledger and the reference lists in force."""
+    ledger and the reference lists in force. A zone's inputs hold (with ``follow``) the records
+    of the zones tied to it by transfers too, to follow its goods; only its findings are judged."""
+    tied = transfers.tied_zones(engine, zone_id) if zone_id is not None and follow else set()
+    if len(tied) > 1:
+        each = [read_inputs(engine, as_of=as_of, zone_id=z, scope=scope, follow=False) for z in sorted(tied)]
+        return replace(
+            each[0], judged=frozenset({zone_id}),
+            **{name: pd.concat([getattr(part, name) for part in each], ignore_index=True)
+               for name in ("movements", "entries", "counts", "holds")},
+        )  # fmt: skip
     moves = movements_frame(engine, zone_id=zone_id, scope=scope)
     entries = customs_frame(engine, current_only=False, zone_id=zone_id, scope=scope)
     zone_filter = "JOIN operator o ON o.id = c.operator_id WHERE o.zone_id = :zone" if zone_id is not None else ""
@@ -299,7 +321,10 @@ def read_inputs(
         counts = pd.read_sql(
             text(
                 "SELECT c.id AS count_id, c.operator_id, c.lot_ref, c.counted_at AS occurred_at, c.quantity, c.unit, "
-                f"'inspection ' || c.id AS count_ref FROM stock_count c {zone_filter}"
+                f"'inspection ' || c.id AS count_ref, x.id AS examination_id, x.declaration_ref, x.item_no, "
+                "x.declared_hs_code AS declared_hs, x.found_hs_code AS found_hs, "
+                "(SELECT zone_id FROM operator WHERE id = c.operator_id) AS zone_id "
+                f"FROM stock_count c LEFT JOIN examination x ON x.stock_count_id = c.id {zone_filter}"
             ),
             conn,
             params={"zone": zone_id},
@@ -314,34 +339,50 @@ def read_inputs(
     return Inputs(
         movements=moves,
         entries=entries,
-        counts=counts[COUNT_COLUMNS],
+        counts=counts[COUNT_COLUMNS + EXAMINED_COLUMNS],
         controls=reference.controls(engine),
         destinations=reference.destinations(engine),
-        zones=registers.zones(engine),
+        zones=transfers.with_transit_days(registers.zones(engine)),
         licences=registers.licences(engine, as_of=moment),
         holds=registers.holds(engine, zone_id=zone_id, lots=scope[0] if scope is not None else None, as_of=moment),
         terms=reference.terms_in_force(engine),
         operators=registers.operators(engine),
+        now=moment if moment is not None else pd.Timestamp(utcnow()),
+        profiles=profiles.in_force(engine)[1],
+        parties=parties.get_all(engine),
     )
 
 
 def by_zone(engine: Engine, inputs: Inputs) -> list[Inputs]:
-    """The inputs split by zone, each with the zone's tolerances: zones never share records."""
+    """The inputs split into groups of zones that never share a finding (zones tied by transfers
+    share a group), each with its zones' settings; a group whose judged zones' settings differ is
+    reconciled once per zone, each call judging that zone's findings only."""
     settings = get_settings()
     with engine.connect() as conn:
         codes = dict(conn.execute(text("SELECT id, code FROM zone")).all())
+
+    def own(zone_id: int) -> dict:
+        """What a zone may set differently, as the engine's inputs."""
+        return {
+            "tolerances": tolerances(settings.zone(codes.get(zone_id, ""))),
+            "parties_threshold": parties.threshold(codes.get(zone_id)),
+        }
+
     parts = []
-    for zone_id in sorted(set(inputs.movements["zone_id"]) | set(inputs.entries["zone_id"])):
-        operators = set(inputs.movements.loc[inputs.movements["zone_id"] == zone_id, "operator_id"])
-        parts.append(
-            replace(
-                inputs,
-                movements=inputs.movements[inputs.movements["zone_id"] == zone_id],
-                entries=inputs.entries[inputs.entries["zone_id"] == zone_id],
-                counts=inputs.counts[inputs.counts["operator_id"].isin(operators)],
-                tolerances=tolerances(settings.zone(codes.get(zone_id, ""))),
-            )
-        )
+    for group in zone_groups(inputs.movements, inputs.entries, inputs.zones):
+        judged = [z for z in group if inputs.judged is None or z in inputs.judged]
+        if not judged:
+            continue
+        moves = inputs.movements[inputs.movements["zone_id"].isin(group)]
+        part = replace(
+            inputs, movements=moves, entries=inputs.entries[inputs.entries["zone_id"].isin(group)],
+            counts=inputs.counts[inputs.counts["operator_id"].isin(set(moves["operator_id"]))],
+        )  # fmt: skip
+        if all(own(z) == own(judged[0]) for z in judged):
+            whole = inputs.judged is None or len(judged) == len(group)
+            parts.append(replace(part, **own(judged[0]), judged=None if whole else frozenset(judged)))
+        else:
+            parts += [replace(part, **own(z), judged=frozenset({z})) for z in judged]
     return parts or [inputs]
 
 
@@ -393,7 +434,15 @@ def _previous(engine: Engine, zone_code: str | None) -> Run | None:
         return None
     if last.seen.get("settings") != _settings_key():
         return None  # tolerances changed: every lot is judged anew
+    if last.seen.get("profiles") != profiles.version_in_force(engine):
+        return None  # other risk profiles in force: every stored customs item is judged anew
     return last
+
+
+def _rescreen(previous: Run, versions: dict) -> bool:
+    """Whether the parties list in force changed since ``previous``: then every stored name is
+    screened again, in a full run."""
+    return (previous.reference_versions or {}).get(ListKind.PARTIES) != versions.get(ListKind.PARTIES)
 
 
 def _settings_key() -> str:
@@ -411,6 +460,7 @@ def _visible(engine: Engine) -> dict:
             # ids never seen below the top: imports still in flight (or rolled back for good)
             seen[name] = {"max": top, "gaps": sorted(set(range(1, top + 1)) - ids)[-10_000:]}
     seen["settings"] = _settings_key()
+    seen["profiles"] = profiles.version_in_force(engine)
     return seen | registers.marker(engine)
 
 
@@ -431,5 +481,10 @@ def _changed_scope(engine: Engine, previous: Run, versions: dict) -> tuple[pd.Da
     parts.append(of_goods(engine, hs_prefixes=prefixes, countries=countries))
     parts.append(registers.descriptions_changed(engine, before=previous.reference_versions, after=versions,
                                                 prefixes=prefixes))  # fmt: skip
+    parts.append(transfers.due_since(engine, previous.started_at, utcnow()))  # overdue by now, not by a record
     lots = pd.concat([p[0] for p in parts], ignore_index=True).drop_duplicates(ignore_index=True)
-    return lots.astype({"operator_id": "int64"}), set().union(*(p[1] for p in parts))
+    declarations = set().union(*(p[1] for p in parts))
+    # every record of a name a changed record carries: a DENIED_PARTY finding lists them all
+    named = parties.names_scope(engine, lots.astype({"operator_id": "int64"}), declarations)
+    lots = pd.concat([lots, named[0]], ignore_index=True).drop_duplicates(ignore_index=True)
+    return lots.astype({"operator_id": "int64"}), declarations | named[1]

@@ -84,8 +84,33 @@ class CustomsImport:
                 "DESTRUCTION is the procedure of a removal (direction REMOVAL)",
             ),
             unknown,
+            *self._transfer_errors(frame, zone),
         ]
         return errors, [warnings]
+
+    def _transfer_errors(self, frame: pd.DataFrame, zone: pd.Series) -> list[pd.DataFrame]:
+        """``destination_zone``: on a removal, a registered zone (or one this file registers with
+        --create-missing), on a TRANSFER another than the row's own; ``previous_ref``: on an admission."""
+        frame["destination_zone"] = frame["destination_zone"].str.upper()
+        target, removal = frame["destination_zone"], frame["direction"] == "REMOVAL"
+        named = target.notna()
+        unknown = named & removal & ~target.isin(list(self._zones))
+        own = named & (frame["procedure"] == "TRANSFER") & (target == zone)
+        later = frame["previous_ref"].notna() & (frame["direction"] != "ADMISSION")
+        return [
+            row_errors("destination_zone", named & ~removal, "only a removal (direction REMOVAL) names a zone"),
+            row_errors("destination_zone", unknown, '"' + target.fillna("") + '" is not a registered zone'),
+            row_errors("destination_zone", own, "a transfer goes to another zone than its own (zone_code)"),
+            row_errors("previous_ref", later, "only an admission (direction ADMISSION) continues a declaration"),
+        ]
+
+    def cross_warnings(self, conn: Connection) -> list[RowError]:
+        """Admissions whose previous_ref names no declaration known to ftz (nor in this file):
+        kept, since the zone the goods come from may not be on ftz."""
+        return [
+            RowError(r.row_no, "previous_ref", f'"{r.previous_ref}" names no declaration known to ftz; kept as sent')
+            for r in staging.fetch(conn, _UNKNOWN_PREVIOUS).itertuples()
+        ]
 
     def _provisional(self, zone: pd.Series, operator: pd.Series) -> None:
         """Codes the file names and nobody registered get provisional ids, registered (with
@@ -193,6 +218,15 @@ JOIN (SELECT declaration_ref, item_no, version, MIN(row_no) AS first_row FROM {S
       GROUP BY declaration_ref, item_no, version HAVING COUNT(*) > 1) d
   ON d.declaration_ref = s.declaration_ref AND d.item_no = s.item_no AND d.version = s.version
 WHERE s.row_no > d.first_row
+"""
+
+
+_UNKNOWN_PREVIOUS = f"""
+SELECT s.row_no, s.previous_ref FROM {STAGE} s
+WHERE s.previous_ref IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM customs_entry c WHERE c.declaration_ref = s.previous_ref)
+  AND NOT EXISTS (SELECT 1 FROM {STAGE} f WHERE f.declaration_ref = s.previous_ref)
+ORDER BY s.row_no
 """
 
 

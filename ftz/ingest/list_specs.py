@@ -54,7 +54,27 @@ TERMS = FileSpec(
     key=("term", "hs_code", "control_code"),
 )
 
-SPECS = {ListKind.HS: HS, ListKind.CONTROLS: CONTROLS, ListKind.DESTINATIONS: DESTINATIONS, ListKind.TERMS: TERMS}
+# The ftz CSV of a denied-party list (contract section 7); ``ftz.ingest.parties_file`` reads the
+# UN Security Council XML and OpenSanctions' targets.simple.csv into the same columns.
+PARTIES = FileSpec(
+    columns=(
+        Column("entry_id", "text", required=True, max_length=64),
+        Column("name", "text", required=True, max_length=500),
+        Column("aliases", "text", max_length=20_000),
+        Column("kind", "choice", choices=("ENTITY", "PERSON"), default="ENTITY"),
+        Column("countries", "text", max_length=500),
+        Column("list", "text", max_length=200),
+        Column("reference", "text", max_length=200),
+        Column("listed_on", "date"),
+    ),
+    type_column="kind",
+    key=("entry_id",),
+)
+
+SPECS = {
+    ListKind.HS: HS, ListKind.CONTROLS: CONTROLS, ListKind.DESTINATIONS: DESTINATIONS, ListKind.TERMS: TERMS,
+    ListKind.PARTIES: PARTIES,
+}  # fmt: skip
 
 # The lists ftz ships, in fixtures/reference/, and how their versions are described.
 SHIPPED = {

@@ -12,10 +12,11 @@ from ftz.audit import service as audit
 from ftz.config import get_settings
 from ftz.database import utcnow
 from ftz.errors import InvalidInput
-from ftz.ingest import blobs
+from ftz.ingest import blobs, parties_file
 from ftz.ingest.list_specs import SHIPPED, SPECS
 from ftz.ingest.pipeline import RowError, open_reader, validate_file
 from ftz.ingest.schema import row_errors
+from ftz.parties.models import DeniedParty
 from ftz.reference.models import (
     ControlCorrelation,
     DestinationRisk,
@@ -25,6 +26,7 @@ from ftz.reference.models import (
     StrategicTerm,
 )
 from ftz.reference.service import get_all_in_force
+from reconciliation.parties import entry_hashes
 from reconciliation.terms import words_of
 
 
@@ -45,7 +47,10 @@ def load(engine: Engine, *, kind: str, path: Path, source: str, loaded_by: str) 
         raise InvalidInput("a reference list needs its source (--source)")
     settings = get_settings()
     blob = blobs.store_file(path, settings.data_dir, settings.upload_max_bytes)
-    frame, errors = validate_file(SPECS[kind], open_reader(blob.path, SPECS[kind]))
+    if kind == ListKind.PARTIES:  # three formats (contract section 7), read into one shape
+        frame, errors = parties_file.read(blob.path, path.name)
+    else:
+        frame, errors = validate_file(SPECS[kind], open_reader(blob.path, SPECS[kind]))
     errors += _list_checks(kind, frame)
     order = {name: position for position, name in enumerate(SPECS[kind].names)}
     # by row, then in the order of the list's columns, as an upload's report is
@@ -110,6 +115,10 @@ def _list_checks(kind: ListKind, frame: pd.DataFrame) -> list[RowError]:
         keys = ["hscode"]
     elif kind == ListKind.CONTROLS:
         keys = ["hs_code", "control_code"]
+    elif kind == ListKind.PARTIES:
+        if frame.empty or "entry_id" not in frame:
+            return []
+        keys = ["entry_id"]
     elif kind == ListKind.TERMS:
         # Terms are compared as the matcher reads them: "Thionyl-chloride" is "thionyl chloride".
         words = frame["term"].map(lambda term: " ".join(w for w, _, _ in words_of(term)), na_action="ignore")
@@ -141,6 +150,12 @@ def _rows(kind: ListKind, frame: pd.DataFrame, version_id: int) -> tuple[type, l
     elif kind == ListKind.TERMS:
         out = frame[["term", "hs_code", "control_code", "source"]].copy()
         model = StrategicTerm
+    elif kind == ListKind.PARTIES:
+        out = frame[["entry_id", "name", "aliases", "kind", "countries", "reference"]].copy()
+        out["list_name"] = frame["list"]
+        out["listed_on"] = pd.to_datetime(frame["listed_on"], format="%Y-%m-%d").dt.date
+        out["content_hash"] = entry_hashes(out)
+        model = DeniedParty
     else:
         out = frame[["country", "tier", "reason", "source"]].copy()
         out["source_date"] = frame["source_date"].dt.date

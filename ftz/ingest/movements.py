@@ -71,6 +71,11 @@ class MovementsImport:
                 frame["value"].notna() & frame["currency"].isna() & cells_empty(cells, header, "currency"),
                 "missing (required with value)",
             ),
+            row_errors(
+                "previous_ref",
+                frame["previous_ref"].notna() & (kind != "ADMISSION"),
+                "only an ADMISSION continues a transfer from another zone",
+            ),
         ]
         unknown, warnings = unknown_hs(frame["hs_code"], self.subheadings, self.accept_unknown_hs)
         self._note(frame)

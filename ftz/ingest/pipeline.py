@@ -51,6 +51,8 @@ class ImportReport:
     corrections_word: str = "corrections"
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
+    # per customs item stored, its selectivity channel and profiles (ftz.profiles.selectivity)
+    selectivity: list = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
@@ -156,6 +158,8 @@ def _check(
         if report.rows_total == 0 and not report.errors:
             raise InvalidInput("the file has a header but no rows")
         report.errors += importer.cross_check(conn)
+        # what is kept but worth a look, across the file's rows and the ledger (an importer may have none)
+        report.warnings += getattr(importer, "cross_warnings", lambda _: [])(conn)
         return _mark(conn, importer)
 
 

@@ -66,6 +66,7 @@ MOVEMENTS = FileSpec(
         Column("currency", "currency"),
         Column("corrects_ref", "ref"),
         Column("note", "text", required_for=("ADJUST",), max_length=1000),
+        Column("previous_ref", "ref"),  # at ADMISSION: the transfer the goods arrive under
     ),
     type_column="movement_type",
     key=("movement_ref",),
@@ -94,6 +95,8 @@ CUSTOMS = FileSpec(
         Column("consignee", "text", max_length=200),
         Column("control_code", "text", max_length=64),
         Column("licence_ref", "ref"),
+        Column("destination_zone", "ref", max_length=32),  # on a TRANSFER removal: the receiving zone
+        Column("previous_ref", "ref"),  # on an ADMISSION: the declaration the goods left their last zone under
     ),
     type_column="direction",
     key=("declaration_ref", "item_no", "version"),

@@ -73,6 +73,13 @@ class Movement(SQLModel, table=True):
             sqlite_where=text("process_ref IS NOT NULL"),
         ),
         Index("ix_movement_customs_ref", "customs_ref"),
+        # an admission continuing a transfer from another zone: looked up by the transfer's declaration
+        Index(
+            "ix_movement_previous_ref",
+            "previous_ref",
+            postgresql_where=text("previous_ref IS NOT NULL"),
+            sqlite_where=text("previous_ref IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -100,6 +107,8 @@ class Movement(SQLModel, table=True):
     corrects_ref: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=1000)
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    # at ADMISSION: the declaration under which the goods left the zone they come from
+    previous_ref: str | None = Field(default=None, max_length=64)
 
 
 class CustomsEntry(SQLModel, table=True):
@@ -118,6 +127,13 @@ class CustomsEntry(SQLModel, table=True):
             "licence_ref",
             postgresql_where=text("licence_ref IS NOT NULL"),
             sqlite_where=text("licence_ref IS NOT NULL"),
+        ),
+        # arrivals are looked up by the transfer they continue: only admissions naming one
+        Index(
+            "ix_customs_entry_previous_ref",
+            "previous_ref",
+            postgresql_where=text("previous_ref IS NOT NULL"),
+            sqlite_where=text("previous_ref IS NOT NULL"),
         ),
     )
 
@@ -146,6 +162,10 @@ class CustomsEntry(SQLModel, table=True):
     control_code: str | None = Field(default=None, max_length=64)
     licence_ref: str | None = Field(default=None, max_length=64)
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    # on a TRANSFER removal: the receiving zone's code (a registered zone, not the item's own)
+    destination_zone: str | None = Field(default=None, max_length=32)
+    # on an ADMISSION: the declaration under which the goods left the zone they come from
+    previous_ref: str | None = Field(default=None, max_length=64)
 
 
 class StockCount(SQLModel, table=True):

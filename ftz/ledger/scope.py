@@ -3,9 +3,11 @@ not seen, and every lot or declaration a finding on them could also involve.
 
 Findings tie lots together through declarations (a customs item without a lot may match any
 lot of its declaration), through processing (inputs and outputs share losses and strategic
-status), through corrections (a correction may move a record off another lot) and through
-licences (a licence is used up by its holder's removals of every lot that cite it). The scope
-is closed under all four, so that recomputing it alone gives the same findings as
+status), through corrections (a correction may move a record off another lot), through
+licences (a licence is used up by its holder's removals of every lot that cite it) and through
+transfers between zones (an admission naming a transfer as ``previous_ref`` carries on its
+goods' status and destination, and tells whether they arrived). The scope is closed under all
+five, so that recomputing it alone gives the same findings as
 recomputing everything. The closure looks the ledger up by index, round by round from what the
 previous round added, so that its cost follows the size of the change, not of the ledger.
 """
@@ -112,6 +114,12 @@ def family(engine: Engine, *, lots: Iterable[Lot]) -> tuple[pd.DataFrame, set[st
         return _closed(conn, set(lots), set(), licences=False)
 
 
+def closed(engine: Engine, *, lots: Iterable[Lot], declarations: Iterable[str]) -> tuple[pd.DataFrame, set[str]]:
+    """The given lots and declarations with all that ties to them in a finding."""
+    with engine.connect() as conn:
+        return _closed(conn, set(lots), set(declarations))
+
+
 def _closed(
     conn: Connection, new_lots: set[Lot], new_declarations: set[str], *, licences: bool = True
 ) -> tuple[pd.DataFrame, set[str]]:
@@ -133,13 +141,19 @@ def _ties(
 ) -> tuple[set[Lot], set[str]]:
     """What the given lots and declarations tie to, one step out."""
     lot_key = (M.operator_id, M.lot_ref)
-    rows = _rows(conn, select(M.operator_id, M.customs_ref, M.process_ref, M.corrects_ref), lot_key, lots)
+    rows = _rows(conn, select(M.operator_id, M.customs_ref, M.process_ref, M.corrects_ref, M.previous_ref), lot_key,
+                 lots)  # fmt: skip
     found_declarations = {r.customs_ref for r in rows if r.customs_ref}
-    items = _rows(conn, select(C.declaration_ref, C.licence_ref), (C.operator_id, C.lot_ref), lots)
+    items = _rows(conn, select(C.declaration_ref, C.licence_ref, C.previous_ref), (C.operator_id, C.lot_ref), lots)
     found_declarations |= {r.declaration_ref for r in items if r.declaration_ref}
     found = _lots(conn, select(M.operator_id, M.lot_ref), M.customs_ref, declarations)
-    theirs = _rows(conn, select(C.operator_id, C.lot_ref, C.licence_ref), C.declaration_ref, declarations)
+    theirs = _rows(conn, select(C.operator_id, C.lot_ref, C.licence_ref, C.previous_ref), C.declaration_ref,
+                   declarations)  # fmt: skip
     found |= {(int(r.operator_id), r.lot_ref) for r in theirs if r.lot_ref}
+    # transfers: back to the declaration the goods arrived under, on to the admissions naming one
+    found_declarations |= {r.previous_ref for r in [*rows, *items, *theirs] if r.previous_ref}
+    found_declarations |= _values(conn, select(C.declaration_ref), C.previous_ref, declarations)
+    found |= _lots(conn, select(M.operator_id, M.lot_ref), M.previous_ref, declarations)
     processes = {(r.operator_id, r.process_ref) for r in rows if r.process_ref}
     found |= _lots(conn, select(M.operator_id, M.lot_ref), (M.operator_id, M.process_ref), processes)
     corrected = {(r.operator_id, r.corrects_ref) for r in rows if r.corrects_ref}

@@ -16,14 +16,15 @@ from reconciliation.ledger import book_balances, current, current_entries
 _COLUMNS = (
     "m.id, m.operator_id, o.zone_id, m.movement_ref, m.movement_type, m.occurred_at, m.lot_ref, m.hs_code, "
     "m.quantity, m.unit, m.customs_ref, m.destination_country, m.intended_destination, m.removal_kind, "
-    "m.control_code, m.process_ref, m.corrects_ref, m.recorded_at, m.upload_id, m.description, m.counterparty"
+    "m.control_code, m.process_ref, m.corrects_ref, m.recorded_at, m.upload_id, m.description, m.counterparty, "
+    "m.previous_ref"
 )
 
 
 _ENTRY_COLUMNS = (
     "id, declaration_ref, item_no, version, direction, procedure, status, lodged_at, zone_id, operator_id, "
     "lot_ref, hs_code, quantity, unit, destination_country, intended_destination, control_code, upload_id, "
-    "description, licence_ref, consignor, consignee"
+    "description, licence_ref, consignor, consignee, origin_country, destination_zone, previous_ref"
 )
 
 

@@ -14,6 +14,7 @@ class ListKind(StrEnum):
     CONTROLS = "controls"
     DESTINATIONS = "destinations"
     TERMS = "terms"
+    PARTIES = "parties"  # denied parties (ftz.parties); no version until one is loaded
 
 
 class Strength(StrEnum):

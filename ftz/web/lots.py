@@ -12,6 +12,7 @@ from ftz.errors import checked
 from ftz.holds import lots
 from ftz.holds import service as holds
 from ftz.holds.schemas import HoldCreate, HoldRelease
+from ftz.ledger import journey
 from ftz.web.pages import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_web_csrf)])
@@ -34,9 +35,10 @@ def lots_page(
 
 
 @router.get("/lots/{operator_code}/{lot_ref}")
-def lot_page(request: Request, operator_code: str, lot_ref: str, caller: WebCallerDep, engine: EngineDep):
+def lot_page(request: Request, operator_code: str, lot_ref: str, caller: WebCallerDep, engine: EngineDep, db: DbDep):
     detail = lots.get(engine, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
-    return render(request, "ledger/lot.html", {"history": detail})
+    trip = journey.get(db, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
+    return render(request, "ledger/lot.html", {"history": detail, "journey": trip})
 
 
 @router.post("/holds")

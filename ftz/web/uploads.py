@@ -13,6 +13,7 @@ from ftz.deps import DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
 from ftz.discrepancies.export import safe_cell
 from ftz.errors import InvalidInput
 from ftz.ingest import service as ingest
+from ftz.profiles import selectivity
 from ftz.web.pages import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_web_csrf)])
@@ -28,7 +29,7 @@ def uploads_page(request: Request, db: DbDep, caller: WebCallerDep):
 async def send(request: Request, file: UploadFile, caller: WebCallerDep, engine: EngineDep):
     if not file.filename:
         raise InvalidInput("choose a file to send")
-    verb = ingest.send_movements if caller.role == Role.OPERATOR else ingest.send_customs
+    verb = ingest.send_movements if caller.role == Role.OPERATOR else selectivity.send_customs
     report = await run_in_threadpool(verb, engine, caller=caller, source=file.file, filename=file.filename)
     response = RedirectResponse(f"/uploads/{report.upload_id}", status_code=303)
     if request.headers.get("HX-Request"):

@@ -253,3 +253,31 @@ def test_an_upload_s_counts_are_set_once_and_nothing_else_ever(zone_with_operato
         conn.execute(text(f"UPDATE upload SET {', '.join(f'{k} = {v}' for k, v in SET_ONCE.items())} WHERE id = 700"))
     with pytest.raises(DBAPIError, match="never changed or removed"), engine.begin() as conn:
         conn.execute(text("UPDATE upload SET rows_new = 2 WHERE id = 700"))
+
+
+def _transfer(engine, tmp_path):
+    """A customs transfer out of ZFX to a registered ZFY and its arrival there; the upload's id."""
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO zone (code, name, country, timezone, created_at) "
+                          "VALUES ('ZFY', 'Y', 'OM', 'Asia/Muscat', CURRENT_TIMESTAMP)"))  # fmt: skip
+    out = customs_item("26AE0002", direction="REMOVAL", procedure="TRANSFER", destination_country="OM",
+                       destination_zone="ZFY", origin_country="")  # fmt: skip
+    rows = [customs_item(), out]
+    report = import_customs(engine, write_csv(tmp_path / "transfer.csv", rows))
+    assert report.accepted, report.errors
+    return report.upload_id
+
+
+def test_seals_of_version_1_still_verify_after_the_transfer_columns(zone_with_operators, tmp_path):
+    upload = _transfer(zone_with_operators, tmp_path)
+    with zone_with_operators.connect() as conn:
+        older = seal.seal_upload(conn, upload, "CUSTOMS", version=1)
+        assert older["v"] == 1 and seal.compare_upload(conn, upload, older) is None
+        assert seal.compare_upload(conn, upload, seal.seal_upload(conn, upload, "CUSTOMS")) is None
+
+
+def test_the_destination_zone_changed_behind_ftz_s_back_is_named(zone_with_operators, tmp_path):
+    upload = _transfer(zone_with_operators, tmp_path)
+    behind_ftz(zone_with_operators, "UPDATE customs_entry SET destination_zone = 'ZFX' WHERE destination_zone = 'ZFY'")
+    code, output = _verify()
+    assert code != 0 and f"of upload {upload} was changed after it was recorded" in output

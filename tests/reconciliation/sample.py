@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ftz.profiles.schemas import parse
 from ftz.zones.service import default_timezone
 from reconciliation.engine import Inputs
+from reconciliation.parties import entry_hashes
 from tests.reconciliation.builders import CONTROLS, DESTINATIONS
 
 REFERENCE = Path(__file__).parents[2] / "fixtures" / "reference"
@@ -53,11 +55,15 @@ def load(folder: Path, *, zone: tuple[str, str] = ("ZFX", "AE"), terms: pd.DataF
         counts=pd.DataFrame(columns=["operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]),
         controls=pd.read_csv(REFERENCE / "controls.csv", dtype=str)[CONTROLS.columns],
         destinations=pd.read_csv(REFERENCE / "destinations.csv", dtype=str)[DESTINATIONS.columns],
-        zones=zones[["zone_id", "country", "timezone"]],
+        zones=zones.rename(columns={"zone_code": "code"})[["zone_id", "code", "country", "timezone"]],
         licences=_licences(folder, ids),
         holds=_holds(folder, ids),
         terms=terms if terms is not None else pd.read_csv(REFERENCE / "terms.csv", dtype=str),
-        operators=operators.rename(columns={"operator_code": "code"})[["operator_id", "code", "aeo"]],
+        operators=operators.rename(columns={"operator_code": "code"})[
+            ["operator_id", "code", "aeo", *(["name"] if "name" in operators else [])]
+        ],
+        parties=_parties(folder),
+        profiles=_profiles(folder),
     )
 
 
@@ -91,6 +97,21 @@ def _licences(folder: Path, ids: dict) -> pd.DataFrame:
         version=frame["version"].fillna("1").astype(int), status=frame["status"].fillna("VALID"),
         holder_id=frame["holder"].map(ids), quantity=_millionths(frame["quantity"]),
     )  # fmt: skip
+
+
+def _profiles(folder: Path) -> list[dict]:
+    """The folder's risk profiles, validated as ``ftz profile load`` validates them."""
+    if not (folder / "profiles.yaml").exists():
+        return []
+    return [p.plain() for p in parse((folder / "profiles.yaml").read_text())]
+
+
+def _parties(folder: Path) -> pd.DataFrame:
+    """The folder's denied-party list (ftz CSV), as the loader stores it."""
+    if not (folder / "parties.csv").exists():
+        return Inputs.__dataclass_fields__["parties"].default_factory()
+    frame = _csv(folder / "parties.csv").rename(columns={"list": "list_name"})
+    return frame.assign(content_hash=entry_hashes(frame))
 
 
 def _holds(folder: Path, ids: dict) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 """The two-zone sample (tests/fixtures/two-zones): every planted unlicensed removal, concealment
-and removal under hold is found on its lot family, and no clean family raises any of the three."""
+and removal under hold is found on its lot family (also after a transfer between the zones), and
+no clean family raises any of the three."""
 
 from pathlib import Path
 
@@ -28,11 +29,9 @@ def planted() -> pd.DataFrame:
 
 def test_every_planted_case_is_found_on_its_family(findings):
     expected = planted()
-    # Goods transferred to the other zone keep their strategic status there (issue 17): until the
-    # engine follows a transfer's previous_ref, a case acted on after a transfer is not judged here.
-    zone = _zone_of_lot()
-    expected = expected[expected["lot_ref"].map(zone) == expected["act_lot"].map(zone)]
-    assert len(expected) >= 30
+    # every planted case, those acted on after a transfer to the other zone included: the goods'
+    # strategic status follows them there
+    assert len(expected) == 36
     found = set(zip(findings["family"], findings["kind"], strict=True))
     missing = [(lot, kind) for lot, kind in zip(expected["lot_ref"], expected["kind"], strict=True)
                if (lot, kind) not in found]  # fmt: skip
@@ -50,9 +49,3 @@ def test_the_strategic_flag_is_the_planted_one(findings):
     for row in planted().itertuples():
         if (row.lot_ref, row.kind) in flags.index:
             assert bool(flags[(row.lot_ref, row.kind)]) == row.strategic, (row.lot_ref, row.kind)
-
-
-def _zone_of_lot() -> dict:
-    """The zone each lot's customs items are lodged in."""
-    items = pd.read_csv(FOLDER / "customs.csv", dtype=str)
-    return items.dropna(subset=["lot_ref"]).drop_duplicates("lot_ref").set_index("lot_ref")["zone_code"].to_dict()

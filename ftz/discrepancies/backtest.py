@@ -1,0 +1,50 @@
+"""The backtest of a profile file (``ftz profile test``): what a run would raise with those
+profiles in force, on the stored customs items, by the run's own reading and engine. Stores nothing."""
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from ftz.auth.scope import Caller, Permission
+from ftz.discrepancies.service import by_zone, read_inputs
+from ftz.profiles.schemas import parse
+from reconciliation.engine import reconcile
+from reconciliation.profiles import KIND
+
+EXAMPLES = 5  # items named per profile
+
+
+@dataclass
+class Backtest:
+    """What a set of profiles would raise on the stored customs items in force."""
+
+    counts: dict[str, int]  # per profile code, in the file's order (0 for a profile that hits nothing)
+    examples: dict[str, list[str]] = field(default_factory=dict)  # per code, a few items it hits
+    items: int = 0  # customs items in force judged
+    since: date | None = None
+
+
+def backtest(engine: Engine, *, caller: Caller, text: str | bytes, since: date | None = None) -> Backtest:
+    """How many stored customs items in force each profile of ``text`` would hit (lodged on or
+    after ``since``, a day of the zone's local time): the engine's own rule on the whole ledger,
+    so the counts are what a run would raise. Stores nothing."""
+    caller.require(Permission.REVIEW)
+    profiles = [p.plain() for p in parse(text)]
+    inputs = replace(read_inputs(engine), profiles=profiles)
+    parts = by_zone(engine, inputs) if len(inputs.entries) else []
+    if not caller.sees_everything:  # an auditor's own zones only
+        parts = [p for p in parts if set(p.entries["zone_id"]) <= set(caller.zone_ids or ())]
+    found = [reconcile(part) for part in parts]
+    hits = pd.concat([f[f["kind"] == KIND] for f in found], ignore_index=True) if found else pd.DataFrame()
+    if since is not None and len(hits):
+        hits = hits[hits["facts"].map(lambda f: date.fromisoformat(f["lodged_on"]) >= since)]
+    counts = dict.fromkeys((p["code"] for p in profiles), 0)
+    examples: dict[str, list[str]] = {code: [] for code in counts}
+    for facts in hits.get("facts", []):
+        code = facts["profile"]["code"]
+        counts[code] += 1
+        if len(examples[code]) < EXAMPLES:
+            examples[code].append(facts["item"])
+    return Backtest(counts=counts, examples=examples, items=len(inputs.entries), since=since)

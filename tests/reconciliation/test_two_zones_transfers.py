@@ -1,0 +1,55 @@
+"""The two-zone sample (tests/fixtures/two-zones) across its zones: every planted transfer not
+arrived and destination change is found on its lot family, on the lot the act happened on, and
+no clean family raises anything of these kinds or a mismatch between what left and what arrived."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reconciliation.engine import reconcile
+from tests.reconciliation.sample import load
+
+FOLDER = Path(__file__).parents[1] / "fixtures" / "two-zones"
+KINDS = ("TRANSFER_NOT_ARRIVED", "DESTINATION_CHANGE")
+# what a transfer that arrives complete and as the same goods must not raise either
+QUIET = ("QUANTITY_MISMATCH", "CLASSIFICATION_MISMATCH")
+
+
+@pytest.fixture(scope="module")
+def findings() -> pd.DataFrame:
+    found = reconcile(load(FOLDER))
+    family = pd.read_csv(FOLDER / "lot_family.csv", dtype=str).set_index("lot_ref")["root_lot"]
+    return found[found["kind"].isin(KINDS + QUIET)].assign(family=found["lot_ref"].map(family))
+
+
+def planted() -> pd.DataFrame:
+    expected = pd.read_csv(FOLDER / "expected.csv", dtype=str)
+    return expected[expected["kind"].isin(KINDS)].assign(strategic=expected["strategic"] == "true")
+
+
+def test_every_planted_transfer_not_arrived_and_destination_change_is_found_on_its_act_lot(findings):
+    expected = planted()
+    assert len(expected) == 24
+    found = set(zip(findings["family"], findings["kind"], findings["lot_ref"], strict=True))
+    missing = [row for row in zip(expected["lot_ref"], expected["kind"], expected["act_lot"], strict=True)
+               if row not in found]  # fmt: skip
+    assert missing == []
+
+
+def test_the_planted_cases_include_destinations_bound_across_zones(findings):
+    cross = planted()
+    cross = cross[(cross["kind"] == "DESTINATION_CHANGE") & (cross["lot_ref"] != cross["act_lot"])]
+    assert len(cross) >= 6
+
+
+def test_no_clean_family_raises_any_of_these_kinds(findings):
+    expected = set(zip(planted()["lot_ref"], planted()["kind"], strict=True))
+    extra = findings[[(f, k) not in expected for f, k in zip(findings["family"], findings["kind"], strict=True)]]
+    assert extra[["kind", "lot_ref", "customs_ref"]].to_dict("records") == []
+
+
+def test_the_strategic_flag_is_the_planted_one(findings):
+    flags = findings.groupby(["family", "kind"])["strategic"].first()
+    for row in planted().itertuples():
+        assert bool(flags[(row.lot_ref, row.kind)]) == row.strategic, (row.lot_ref, row.kind)
