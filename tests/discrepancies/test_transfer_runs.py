@@ -116,7 +116,7 @@ def test_incremental_equals_full_over_histories_across_zones(engine, tmp_path_fa
 
 
 def test_the_demos_second_zone_shows_a_journey_and_its_findings(engine):
-    """`make run`'s demo: zone ZDY, whose goods travel to the demo zone ZDM (fixtures/demo/second-zone)."""
+    """`make run`'s demo: zone ZDY, whose goods travel to the demo zone ZDM (fixtures/demo/second-zone), one of them sent by a listed party."""
     from tests.discrepancies.test_runs import load_zone
 
     demo = FOLDER.parents[2] / "fixtures" / "demo"
@@ -126,6 +126,8 @@ def test_the_demos_second_zone_shows_a_journey_and_its_findings(engine):
     assert (
         runner.invoke(app, ["operator", "add", "OP201", "--zone", "ZDY", "--name", "Muscat Bay Trading"]).exit_code == 0
     )
+    listed = demo.parent / "reference" / "parties-un-sc-demo.xml"
+    assert runner.invoke(app, ["reference", "load", "parties", str(listed), "--source", "UN SC demo"]).exit_code == 0
     report = import_customs(engine, second / "customs.csv")
     assert report.accepted and report.warnings == [], report.errors
     for code in ("OP201", "OP102"):
