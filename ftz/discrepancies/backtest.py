@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from ftz.auth.scope import Caller, Permission
-from ftz.discrepancies.service import by_zone, read_inputs
+from ftz.discrepancies.inputs import by_zone, read_inputs
 from ftz.profiles.schemas import parse
 from reconciliation.engine import reconcile
 from reconciliation.profiles import KIND

@@ -116,7 +116,8 @@ def test_incremental_equals_full_over_histories_across_zones(engine, tmp_path_fa
 
 
 def test_the_demos_second_zone_shows_a_journey_and_its_findings(engine):
-    """`make run`'s demo: zone ZDY, whose goods travel to the demo zone ZDM (fixtures/demo/second-zone), one of them sent by a listed party."""
+    """`make run`'s demo: zone ZDY, whose goods travel to the demo zone ZDM (fixtures/demo/second-zone),
+    one consignment sent by a listed party."""
     from tests.discrepancies.test_runs import load_zone
 
     demo = FOLDER.parents[2] / "fixtures" / "demo"

@@ -1,0 +1,129 @@
+"""What a run reads: the ledger of a scope, the reference lists and registers in force, split
+into the parts the engine reconciles one by one (zones tied by transfers together)."""
+
+from dataclasses import replace
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from ftz.config import ZoneSettings, get_settings
+from ftz.database import utcnow
+from ftz.discrepancies import registers
+from ftz.ledger import transfers
+from ftz.ledger.service import customs_frame, movements_frame
+from ftz.parties import service as parties
+from ftz.profiles import service as profiles
+from ftz.reference import service as reference
+from reconciliation.engine import Inputs
+from reconciliation.quantities import Tolerances
+from reconciliation.transfers import zone_groups
+
+COUNT_COLUMNS = ["count_id", "operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
+# an examination's count also says what goods were found, against what the item declared
+EXAMINED_COLUMNS = ["examination_id", "declaration_ref", "item_no", "declared_hs", "found_hs", "zone_id"]
+
+
+def read_inputs(
+    engine: Engine,
+    *,
+    as_of: datetime | None = None,
+    zone_id: int | None = None,
+    scope: tuple | None = None,
+    follow: bool = True,
+) -> Inputs:
+    """Everything the engine needs (of a scope of lots and declarations, if given), from the
+    ledger and the reference lists in force. A zone's inputs hold (with ``follow``) the records
+    of the zones tied to it by transfers too, to follow its goods; only its findings are judged."""
+    tied = transfers.tied_zones(engine, zone_id) if zone_id is not None and follow else set()
+    if len(tied) > 1:
+        each = [read_inputs(engine, as_of=as_of, zone_id=z, scope=scope, follow=False) for z in sorted(tied)]
+        return replace(
+            each[0], judged=frozenset({zone_id}),
+            **{name: pd.concat([getattr(part, name) for part in each], ignore_index=True)
+               for name in ("movements", "entries", "counts", "holds")},
+        )  # fmt: skip
+    moves = movements_frame(engine, zone_id=zone_id, scope=scope)
+    entries = customs_frame(engine, current_only=False, zone_id=zone_id, scope=scope)
+    zone_filter = "JOIN operator o ON o.id = c.operator_id WHERE o.zone_id = :zone" if zone_id is not None else ""
+    moment = pd.Timestamp(as_of) if as_of is not None else None
+    with engine.connect() as conn:
+        counts = pd.read_sql(
+            text(
+                "SELECT c.id AS count_id, c.operator_id, c.lot_ref, c.counted_at AS occurred_at, c.quantity, c.unit, "
+                f"'inspection ' || c.id AS count_ref, x.id AS examination_id, x.declaration_ref, x.item_no, "
+                "x.declared_hs_code AS declared_hs, x.found_hs_code AS found_hs, "
+                "(SELECT zone_id FROM operator WHERE id = c.operator_id) AS zone_id "
+                f"FROM stock_count c LEFT JOIN examination x ON x.stock_count_id = c.id {zone_filter}"
+            ),
+            conn,
+            params={"zone": zone_id},
+        )
+    counts["occurred_at"] = pd.to_datetime(counts["occurred_at"], utc=True, format="ISO8601")
+    if moment is not None:  # what was known then: later records, counts and inspections left out
+        moves, entries = moves[moves["occurred_at"] <= moment], entries[entries["lodged_at"] <= moment]
+        counts = counts[counts["occurred_at"] <= moment]
+    if scope is not None:
+        keys = pd.MultiIndex.from_frame(scope[0][["operator_id", "lot_ref"]])
+        counts = counts[pd.MultiIndex.from_frame(counts[["operator_id", "lot_ref"]]).isin(keys)]
+    return Inputs(
+        movements=moves,
+        entries=entries,
+        counts=counts[COUNT_COLUMNS + EXAMINED_COLUMNS],
+        controls=reference.controls(engine),
+        destinations=reference.destinations(engine),
+        zones=transfers.with_transit_days(registers.zones(engine)),
+        licences=registers.licences(engine, as_of=moment),
+        holds=registers.holds(engine, zone_id=zone_id, lots=scope[0] if scope is not None else None, as_of=moment),
+        terms=reference.terms_in_force(engine),
+        operators=registers.operators(engine),
+        now=moment if moment is not None else pd.Timestamp(utcnow()),
+        profiles=profiles.in_force(engine)[1],
+        parties=parties.get_all(engine),
+    )
+
+
+def by_zone(engine: Engine, inputs: Inputs) -> list[Inputs]:
+    """The inputs split into groups of zones that never share a finding (zones tied by transfers
+    share a group), each with its zones' settings; a group whose judged zones' settings differ is
+    reconciled once per zone, each call judging that zone's findings only."""
+    settings = get_settings()
+    with engine.connect() as conn:
+        codes = dict(conn.execute(text("SELECT id, code FROM zone")).all())
+
+    def own(zone_id: int) -> dict:
+        """What a zone may set differently, as the engine's inputs."""
+        return {
+            "tolerances": tolerances(settings.zone(codes.get(zone_id, ""))),
+            "parties_threshold": parties.threshold(codes.get(zone_id)),
+        }
+
+    parts = []
+    for group in zone_groups(inputs.movements, inputs.entries, inputs.zones):
+        judged = [z for z in group if inputs.judged is None or z in inputs.judged]
+        if not judged:
+            continue
+        moves = inputs.movements[inputs.movements["zone_id"].isin(group)]
+        part = replace(
+            inputs, movements=moves, entries=inputs.entries[inputs.entries["zone_id"].isin(group)],
+            counts=inputs.counts[inputs.counts["operator_id"].isin(set(moves["operator_id"]))],
+        )  # fmt: skip
+        if all(own(z) == own(judged[0]) for z in judged):
+            whole = inputs.judged is None or len(judged) == len(group)
+            parts.append(replace(part, **own(judged[0]), judged=None if whole else frozenset(judged)))
+        else:
+            parts += [replace(part, **own(z), judged=frozenset({z})) for z in judged]
+    return parts or [inputs]
+
+
+def tolerances(zone: ZoneSettings) -> Tolerances:
+    """The engine's tolerances for a zone: the defaults, with the zone's overrides on top."""
+    default = Tolerances()
+    return Tolerances(
+        relative=default.relative | (zone.quantity_relative or {}),
+        absolute=default.absolute | (zone.quantity_absolute or {}),
+        recording_delay_days=default.recording_delay_days
+        if zone.recording_delay_days is None
+        else zone.recording_delay_days,
+        processing_loss=default.processing_loss if zone.processing_loss is None else zone.processing_loss,
+    )
