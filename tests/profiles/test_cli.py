@@ -131,3 +131,20 @@ def test_the_backtest_counts_what_a_run_raises_and_stores_nothing(zone_with_oper
     with Session(zone_with_operators) as session:
         raised = session.exec(select(Discrepancy).where(Discrepancy.kind == "RISK_PROFILE_HIT")).all()
     assert sorted(d.evidence["profile"]["code"] for d in raised) == ["RP-BIG", "RP-VAN-CN", "RP-VAN-CN"]
+
+
+def test_items_stored_by_an_import_killed_before_their_channel_get_it_at_the_next_import(zone_with_operators, tmp_path):
+    from ftz.ingest import service as ingest
+
+    ftz("profile", "load", _file(tmp_path))
+    assert ftz("import", "customs", _customs(tmp_path, customs_item("26AE0001", "1", lot_ref="LOT3"))).exit_code == 0
+    # stored, then the process died before selectivity: the items have no channel yet
+    killed = write_csv(tmp_path / "killed.csv", [customs_item("26AE0002", "1", origin_country="CN")])
+    report, _ = ingest.import_customs(zone_with_operators, source=killed, filename="killed.csv", sent_by="cli")
+    assert report.accepted
+    result = ftz("import", "customs", _customs(tmp_path, customs_item("26AE0003", "1", lot_ref="LOT2")))
+    assert result.exit_code == 0, result.output
+    with Session(zone_with_operators) as session:
+        exam = session.exec(select(Examination)).one()
+        assert len(session.exec(select(Selectivity)).all()) == 3
+    assert (exam.declaration_ref, exam.reasons) == ("26AE0002", ["RP-VAN-CN"])
