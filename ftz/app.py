@@ -3,7 +3,9 @@ the error layer and the middleware, put together in one application."""
 
 import base64
 import hashlib
+import logging
 import re
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +24,7 @@ from ftz.discrepancies import service as runs
 from ftz.errors import NotFound
 from ftz.guard import Guard
 from ftz.migrations import schema_problem
+from ftz.parties import service as party_lists
 from ftz.web import examinations as web_examinations
 from ftz.web import licences as web_licences
 from ftz.web import lots as web_lots
@@ -61,6 +64,14 @@ rejected upload `errors`, one per row and column.
 """
 
 
+def _warm(engine) -> None:
+    """Warm the caches the pages read (in a background thread: a failure only costs speed)."""
+    try:
+        party_lists.warm(engine)
+    except Exception:
+        logging.getLogger("ftz").warning("the parties list's index could not be built ahead", exc_info=True)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Refuse to serve a database whose schema is not the one this version expects; mark the
@@ -70,6 +81,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if problem:
         raise RuntimeError(problem)
     secret_key()  # created now rather than by the first login
+    # the parties list's index, built in the background: the first name search need not wait for it
+    threading.Thread(target=_warm, args=(engine,), daemon=True).start()
     scheduler = None
     if get_settings().with_scheduler:
         from ftz.scheduler import service as schedule
