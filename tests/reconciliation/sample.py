@@ -2,17 +2,39 @@
 would store it: local times in the zone's time zone, HS codes as digits, quantities in millionths."""
 
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from ftz.profiles.schemas import parse
 from ftz.zones.service import default_timezone
-from reconciliation.engine import Inputs
+from reconciliation.engine import Inputs, reconcile
 from reconciliation.parties import entry_hashes
 from tests.reconciliation.builders import CONTROLS, DESTINATIONS
 
 REFERENCE = Path(__file__).parents[2] / "fixtures" / "reference"
+TWO_ZONES = Path(__file__).parents[1] / "fixtures" / "two-zones"
+
+
+def two_zones_findings(*kinds: str) -> pd.DataFrame:
+    """The two-zone sample's findings of ``kinds``, each with its lot ``family`` (the lot its
+    goods were first admitted as); the sample is reconciled once per test process."""
+    found = _two_zones()
+    found = found[found["kind"].isin(kinds)]
+    family = pd.read_csv(TWO_ZONES / "lot_family.csv", dtype=str).set_index("lot_ref")["root_lot"]
+    return found.assign(family=found["lot_ref"].map(family))
+
+
+def two_zones_planted(*kinds: str) -> pd.DataFrame:
+    """The two-zone sample's planted findings of ``kinds`` (``expected.csv``), ``strategic`` as a bool."""
+    expected = pd.read_csv(TWO_ZONES / "expected.csv", dtype=str)
+    return expected[expected["kind"].isin(kinds)].assign(strategic=expected["strategic"] == "true")
+
+
+@cache
+def _two_zones() -> pd.DataFrame:
+    return reconcile(load(TWO_ZONES))
 
 
 def load(folder: Path, *, zone: tuple[str, str] = ("ZFX", "AE"), terms: pd.DataFrame | None = None) -> Inputs:

@@ -2,29 +2,21 @@
 and removal under hold is found on its lot family (also after a transfer between the zones), and
 no clean family raises any of the three."""
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from reconciliation.engine import reconcile
-from tests.reconciliation.sample import load
+from tests.reconciliation.sample import two_zones_findings, two_zones_planted
 
-FOLDER = Path(__file__).parents[1] / "fixtures" / "two-zones"
 KINDS = ("UNLICENSED_STRATEGIC_REMOVAL", "CONCEALMENT_SUSPECTED", "REMOVAL_UNDER_HOLD")
 
 
 @pytest.fixture(scope="module")
 def findings() -> pd.DataFrame:
-    inputs = load(FOLDER)
-    found = reconcile(inputs)
-    family = pd.read_csv(FOLDER / "lot_family.csv", dtype=str).set_index("lot_ref")["root_lot"]
-    return found[found["kind"].isin(KINDS)].assign(family=found["lot_ref"].map(family))
+    return two_zones_findings(*KINDS)
 
 
 def planted() -> pd.DataFrame:
-    expected = pd.read_csv(FOLDER / "expected.csv", dtype=str)
-    return expected[expected["kind"].isin(KINDS)].assign(strategic=expected["strategic"] == "true")
+    return two_zones_planted(*KINDS)
 
 
 def test_every_planted_case_is_found_on_its_family(findings):

@@ -2,28 +2,21 @@
 DENIED_PARTY is found on its lot family, with the planted strategic flag, and no clean family
 raises one (names sharing only generic words with listed ones, listed names written another way)."""
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from reconciliation.engine import reconcile
-from tests.reconciliation.sample import load
+from tests.reconciliation.sample import two_zones_findings, two_zones_planted
 
-FOLDER = Path(__file__).parents[1] / "fixtures" / "two-zones"
 KIND = "DENIED_PARTY"
 
 
 @pytest.fixture(scope="module")
 def findings() -> pd.DataFrame:
-    found = reconcile(load(FOLDER))
-    family = pd.read_csv(FOLDER / "lot_family.csv", dtype=str).set_index("lot_ref")["root_lot"]
-    return found[found["kind"] == KIND].assign(family=found["lot_ref"].map(family))
+    return two_zones_findings(KIND)
 
 
 def planted() -> pd.DataFrame:
-    expected = pd.read_csv(FOLDER / "expected.csv", dtype=str)
-    return expected[expected["kind"] == KIND].assign(strategic=expected["strategic"] == "true")
+    return two_zones_planted(KIND)
 
 
 def test_every_planted_denied_party_is_found_on_its_family(findings):

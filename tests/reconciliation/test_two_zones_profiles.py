@@ -1,30 +1,23 @@
 """The two-zone sample with its profiles.yaml: every planted RISK_PROFILE_HIT is found on its lot
 family at its profile's severity (raised to the strategic floors), and no clean family is hit."""
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from reconciliation.engine import reconcile
-from tests.reconciliation.sample import load
+from tests.reconciliation.sample import TWO_ZONES, load, two_zones_findings, two_zones_planted
 
-FOLDER = Path(__file__).parents[1] / "fixtures" / "two-zones"
 KIND = "RISK_PROFILE_HIT"
 RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2, "CRITICAL": 3}
 
 
 @pytest.fixture(scope="module")
 def hits() -> pd.DataFrame:
-    found = reconcile(load(FOLDER))
-    family = pd.read_csv(FOLDER / "lot_family.csv", dtype=str).set_index("lot_ref")["root_lot"]
-    hits = found[found["kind"] == KIND]
-    return hits.assign(family=hits["lot_ref"].map(family), profile=hits["facts"].map(lambda f: f["profile"]))
+    hits = two_zones_findings(KIND)
+    return hits.assign(profile=hits["facts"].map(lambda f: f["profile"]))
 
 
 def planted() -> pd.DataFrame:
-    expected = pd.read_csv(FOLDER / "expected.csv", dtype=str)
-    return expected[expected["kind"] == KIND].assign(strategic=expected["strategic"] == "true")
+    return two_zones_planted(KIND)
 
 
 def test_every_planted_profile_hit_is_found_on_its_family(hits):
@@ -53,7 +46,7 @@ def test_the_strategic_flag_is_the_planted_one(hits):
 
 
 def test_the_evidence_names_the_profile_and_every_condition_that_held(hits):
-    conditions = {p["code"]: p["when"] for p in load(FOLDER).profiles}
+    conditions = {p["code"]: p["when"] for p in load(TWO_ZONES).profiles}
     for row in hits.itertuples():
         assert row.expected == "profile " + row.profile["code"]
         assert len(row.facts["conditions"]) == len(conditions[row.profile["code"]]), row.lot_ref

@@ -2,15 +2,11 @@
 arrived and destination change is found on its lot family, on the lot the act happened on, and
 no clean family raises anything of these kinds or a mismatch between what left and what arrived."""
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from reconciliation.engine import reconcile
-from tests.reconciliation.sample import load
+from tests.reconciliation.sample import two_zones_findings, two_zones_planted
 
-FOLDER = Path(__file__).parents[1] / "fixtures" / "two-zones"
 KINDS = ("TRANSFER_NOT_ARRIVED", "DESTINATION_CHANGE")
 # what a transfer that arrives complete and as the same goods must not raise either
 QUIET = ("QUANTITY_MISMATCH", "CLASSIFICATION_MISMATCH")
@@ -18,14 +14,11 @@ QUIET = ("QUANTITY_MISMATCH", "CLASSIFICATION_MISMATCH")
 
 @pytest.fixture(scope="module")
 def findings() -> pd.DataFrame:
-    found = reconcile(load(FOLDER))
-    family = pd.read_csv(FOLDER / "lot_family.csv", dtype=str).set_index("lot_ref")["root_lot"]
-    return found[found["kind"].isin(KINDS + QUIET)].assign(family=found["lot_ref"].map(family))
+    return two_zones_findings(*KINDS, *QUIET)
 
 
 def planted() -> pd.DataFrame:
-    expected = pd.read_csv(FOLDER / "expected.csv", dtype=str)
-    return expected[expected["kind"].isin(KINDS)].assign(strategic=expected["strategic"] == "true")
+    return two_zones_planted(*KINDS)
 
 
 def test_every_planted_transfer_not_arrived_and_destination_change_is_found_on_its_act_lot(findings):
