@@ -5,7 +5,7 @@ no clean family raises anything of these kinds or a mismatch between what left a
 import pandas as pd
 import pytest
 
-from tests.reconciliation.sample import two_zones_findings, two_zones_planted
+from tests.reconciliation.sample import TWO_ZONES, two_zones_findings, two_zones_planted
 
 KINDS = ("TRANSFER_NOT_ARRIVED", "DESTINATION_CHANGE")
 # what a transfer that arrives complete and as the same goods must not raise either
@@ -30,10 +30,15 @@ def test_every_planted_transfer_not_arrived_and_destination_change_is_found_on_i
     assert missing == []
 
 
-def test_the_planted_cases_include_destinations_bound_across_zones(findings):
+def test_a_destination_bound_in_one_zone_is_judged_in_the_next_against_the_first_admission(findings):
     cross = planted()
     cross = cross[(cross["kind"] == "DESTINATION_CHANGE") & (cross["lot_ref"] != cross["act_lot"])]
     assert len(cross) >= 6
+    items = pd.read_csv(TWO_ZONES / "customs.csv", dtype=str)
+    first = items[items["direction"] == "ADMISSION"].drop_duplicates("lot_ref").set_index("lot_ref")["declaration_ref"]
+    changes = findings[findings["kind"] == "DESTINATION_CHANGE"].set_index("lot_ref")["expected_from"]
+    for row in cross.itertuples():
+        assert f"admission {first[row.lot_ref]} " in changes[row.act_lot], row.act_lot
 
 
 def test_no_clean_family_raises_any_of_these_kinds(findings):
