@@ -4,6 +4,7 @@ with a photo or document). Never an operator's to read."""
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
 from ftz.deps import CallerDep, DbDep, RecordId
@@ -71,10 +72,14 @@ async def record_result(examination_id: RecordId, request: Request, db: DbDep, c
         if not isinstance(fields, dict):
             raise InvalidInput("the body is a JSON object: quantity, unit, hs_code, description, note, examined_at")
     result_in = checked(ExaminationResult, **{k: v for k, v in fields.items() if k in ExaminationResult.model_fields})
-    exam = examinations.record_result(db, caller=caller, examination_id=examination_id, result_in=result_in,
-                                      attachment=attachment)  # fmt: skip
-    db.commit()
-    return exam
+
+    def record():  # hashes and stores the attachment, then writes: off the event loop
+        exam = examinations.record_result(db, caller=caller, examination_id=examination_id, result_in=result_in,
+                                          attachment=attachment)  # fmt: skip
+        db.commit()
+        return exam
+
+    return await run_in_threadpool(record)
 
 
 @router.get("/{examination_id}/attachment", summary="The photo or document attached to a result (customs)")

@@ -61,9 +61,13 @@ def get_profiles(db: DbDep, caller: CallerDep):
 )
 async def load_profiles(request: Request, db: DbDep, caller: CallerDep, filename: str = "profiles.yaml"):
     body = await _body(request)
-    version = profiles.create(db, caller=caller, text=body, filename=filename)
-    db.commit()
-    return _public(version, {})
+
+    def load():  # parses and checks the file, then writes: off the event loop
+        version = profiles.create(db, caller=caller, text=body, filename=filename)
+        db.commit()
+        return _public(version, {})
+
+    return await run_in_threadpool(load)
 
 
 @router.post("/test", response_model=BacktestPublic, openapi_extra=_YAML,

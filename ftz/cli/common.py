@@ -4,10 +4,12 @@ import functools
 import getpass
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from ftz.auth.scope import SYSTEM, Caller
 from ftz.errors import FtzError
 
 # Characters a terminal may act on (escape sequences, C1 controls, bidirectional overrides);
@@ -51,3 +53,8 @@ def sender() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
+
+
+def caller() -> Caller:
+    """The person at the keyboard, with the command line's full powers, named in the audit trail."""
+    return replace(SYSTEM, name=sender())

@@ -1,15 +1,13 @@
 """Customs' own acts from the command line: holds on lots (``ftz hold``) and the licence
 register (``ftz import licences``)."""
 
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ftz.auth.scope import SYSTEM, Caller
-from ftz.cli.common import command, fail, out, sender
+from ftz.cli.common import caller, command, fail, out
 from ftz.database import get_engine, session_scope
 from ftz.errors import checked
 from ftz.holds import service as holds
@@ -19,11 +17,6 @@ from ftz.licences import service as licences
 hold_app = typer.Typer(help="Holds: customs' orders that no part of a lot leave.")
 
 MOMENT = "ISO 8601; without offset the zone's local time, a bare date the start of that day"
-
-
-def _caller() -> Caller:
-    """The person at the keyboard, with the command line's full powers, named in the audit trail."""
-    return replace(SYSTEM, name=sender())
 
 
 @hold_app.command("add")
@@ -37,7 +30,7 @@ def hold_add(
     """Place a hold on a lot; print its id alone on standard output."""
     hold_in = checked(HoldCreate, operator_code=operator, lot_ref=lot, reason=reason, starts_at=from_)
     with session_scope() as session:
-        hold = holds.create(session, caller=_caller(), hold_in=hold_in)
+        hold = holds.create(session, caller=caller(), hold_in=hold_in)
     out(str(hold.id))
     out(f"hold {hold.id} placed on lot {hold.lot_ref} of {hold.operator_code} from {_utc(hold.starts_at)}", err=True)
 
@@ -52,7 +45,7 @@ def hold_release(
     """End a hold."""
     release_in = checked(HoldRelease, reason=reason, released_at=at)
     with session_scope() as session:
-        hold = holds.release(session, caller=_caller(), hold_id=hold_id, release_in=release_in)
+        hold = holds.release(session, caller=caller(), hold_id=hold_id, release_in=release_in)
     out(f"hold {hold.id} on lot {hold.lot_ref} of {hold.operator_code} released at {_utc(hold.released_at)}")
 
 
@@ -64,7 +57,7 @@ def hold_list(
 ) -> None:
     """The holds, newest first, with who placed and released them."""
     with session_scope() as session:
-        found = holds.get_all(session, caller=_caller(), operator_code=operator or None, active=active)
+        found = holds.get_all(session, caller=caller(), operator_code=operator or None, active=active)
     if not found:
         out("no hold" + (" in force" if active else ""))
         return
@@ -80,7 +73,7 @@ def hold_list(
 @command
 def import_licences(path: Path) -> None:
     """Import licence versions (CSV or JSON array): all rows, or on any invalid row none."""
-    batch = licences.create(get_engine(), caller=_caller(), source=path, filename=path.name)
+    batch = licences.create(get_engine(), caller=caller(), source=path, filename=path.name)
     for error in batch.errors:
         out(str(error))
     if not batch.accepted:

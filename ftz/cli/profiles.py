@@ -1,14 +1,12 @@
 """Risk profiles from the command line (contract section 8): ``ftz profile load|show|test``."""
 
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ftz.auth.scope import SYSTEM, Caller
-from ftz.cli.common import command, fail, out, sender
+from ftz.cli.common import caller, command, fail, out
 from ftz.database import get_engine, session_scope
 from ftz.discrepancies.backtest import backtest
 from ftz.errors import InvalidInput
@@ -16,10 +14,6 @@ from ftz.profiles import service as profiles
 from ftz.profiles.schemas import ProfileFileError
 
 profile_app = typer.Typer(help="Risk profiles: customs' standing instructions to look at certain consignments.")
-
-
-def _caller() -> Caller:
-    return replace(SYSTEM, name=sender())
 
 
 def _read(path: Path) -> str:
@@ -42,7 +36,7 @@ def load(path: Path) -> None:
     text = _read(path)
     try:
         with session_scope() as session:
-            version = profiles.create(session, caller=_caller(), text=text, filename=path.name)
+            version = profiles.create(session, caller=caller(), text=text, filename=path.name)
             number, count = version.version, len(version.profiles)
     except ProfileFileError as exc:
         _refused(exc, path)
@@ -54,11 +48,11 @@ def load(path: Path) -> None:
 def show() -> None:
     """The profiles in force, with version and who loaded them."""
     with session_scope() as session:
-        version = profiles.get(session, caller=_caller())
+        version = profiles.get(session, caller=caller())
         if version is None:
             out("no risk profiles loaded")
             return
-        hits = profiles.hit_counts(session, caller=_caller())
+        hits = profiles.hit_counts(session, caller=caller())
         out(f"version {version.version}, loaded {version.loaded_at:%Y-%m-%d %H:%M} UTC by {version.loaded_by} "
             f"from {version.filename}")  # fmt: skip
         out(f"{'code':<20} {'severity':<9} {'channel':<7} {'valid':<23} {'open hits':>9}  title")
@@ -82,7 +76,7 @@ def test(
     except ValueError:
         raise InvalidInput(f"--since: {since!r} is not a date (YYYY-MM-DD)") from None
     try:
-        result = backtest(get_engine(), caller=_caller(), text=_read(path), since=day)
+        result = backtest(get_engine(), caller=caller(), text=_read(path), since=day)
     except ProfileFileError as exc:
         _refused(exc, path)
     out(f"{'code':<20} {'hits':>6}  examples")

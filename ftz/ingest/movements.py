@@ -97,6 +97,9 @@ class MovementsImport:
         pairs = pd.concat(self._lot_units, ignore_index=True).drop_duplicates()
         return bool(pairs["lot_ref"].duplicated().any())
 
+    def cross_warnings(self, conn: Connection) -> list[RowError]:
+        return []  # every cross-row doubt about movements is an error
+
     def cross_check(self, conn: Connection) -> list[RowError]:
         """Duplicates in the file, conflicts with what is recorded, corrections, units per lot."""
         staging.index(conn, STAGE, ("movement_ref",), ("lot_ref",), analyze=("corrects_ref", "unit"))

@@ -96,6 +96,10 @@ class Importer(Protocol):
 
     def cross_check(self, conn: Connection) -> list[RowError]: ...
 
+    def cross_warnings(self, conn: Connection) -> list[RowError]:
+        """What is kept but worth a look, across the file's rows and the ledger."""
+        ...
+
     def store(self, conn: Connection, upload_id: int) -> tuple[int, int]: ...
 
 
@@ -158,8 +162,7 @@ def _check(
         if report.rows_total == 0 and not report.errors:
             raise InvalidInput("the file has a header but no rows")
         report.errors += importer.cross_check(conn)
-        # what is kept but worth a look, across the file's rows and the ledger (an importer may have none)
-        report.warnings += getattr(importer, "cross_warnings", lambda _: [])(conn)
+        report.warnings += importer.cross_warnings(conn)
         return _mark(conn, importer)
 
 
