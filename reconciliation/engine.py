@@ -13,6 +13,7 @@ from reconciliation import extended, rules, transfers
 from reconciliation.concealment import TERM_COLUMNS
 from reconciliation.export_controls import LICENCE_COLUMNS
 from reconciliation.holds import HOLD_COLUMNS
+from reconciliation.kinds import UNANCHORED
 from reconciliation.ledger import current, current_entries
 from reconciliation.matching import match
 from reconciliation.parties import PARTY_COLUMNS
@@ -375,8 +376,7 @@ def _strategic_inputs(findings: pd.DataFrame, moves: pd.DataFrame, status: pd.Da
 def _fingerprints(findings: pd.DataFrame) -> pd.Series:
     """The same finding seen again gets the same fingerprint, whatever else changed."""
     parts = findings[["kind", "operator_id", "lot_ref", "customs_ref", "process_ref", "extra"]]
-    # a DENIED_PARTY is one per operator, name and entry (its ``extra``), whatever its latest record
-    floating = findings["kind"] == "DENIED_PARTY"
+    floating = findings["kind"].isin(UNANCHORED)  # kinds whose identity is their ``extra``, not their records
     parts = parts.assign(lot_ref=parts["lot_ref"].where(~floating), customs_ref=parts["customs_ref"].where(~floating))
     texts = [parts[c].astype("object").where(parts[c].notna(), "").astype(str) for c in parts]
     joined = texts[0].str.cat(texts[1:], sep="|")

@@ -25,6 +25,9 @@ class Kind:
     source: str = "reconciliation"
     askable: bool = True
     quantities: bool = True  # expected and found are quantities (else codes, countries or times)
+    # the finding's identity holds its lot and declaration (else it is one per its ``extra``, and
+    # names whichever record is latest: a denied party is one per operator, name and entry)
+    anchored: bool = True
 
 
 _LOT, _LOT_CUSTOMS = ("lot_ref",), ("lot_ref", "customs_ref")
@@ -50,7 +53,7 @@ KINDS: dict[str, Kind] = {
             source="licences", quantities=False,
         ),
         Kind("DENIED_PARTY", "Party on a denied-party list", 40, True, _LOT_CUSTOMS, source="screening",
-             askable=False, quantities=False),
+             askable=False, quantities=False, anchored=False),
         Kind("CONCEALMENT_SUSPECTED", "Strategic goods named under an innocent code", 35, True, _LOT_CUSTOMS,
              source="descriptions", quantities=False),
         Kind("REMOVAL_UNDER_HOLD", "Removal from a held lot", 35, True, _LOT_CUSTOMS, source="holds"),
@@ -66,6 +69,7 @@ SOURCES = tuple(dict.fromkeys(k.source for k in KINDS.values()))
 STRATEGIC_FLOOR = frozenset(k.name for k in KINDS.values() if k.strategic_floor)
 QUANTITIES = frozenset(k.name for k in KINDS.values() if k.quantities)
 NOT_ASKABLE = frozenset(k.name for k in KINDS.values() if not k.askable)
+UNANCHORED = frozenset(k.name for k in KINDS.values() if not k.anchored)
 
 
 def of_sources(sources: set[str] | frozenset[str] | tuple[str, ...]) -> list[str]:

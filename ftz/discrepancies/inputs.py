@@ -25,28 +25,37 @@ EXAMINED_COLUMNS = ["examination_id", "declaration_ref", "item_no", "declared_hs
 
 
 def read_inputs(
-    engine: Engine,
-    *,
-    as_of: datetime | None = None,
-    zone_id: int | None = None,
-    scope: tuple | None = None,
-    follow: bool = True,
+    engine: Engine, *, as_of: datetime | None = None, zone_id: int | None = None, scope: tuple | None = None
 ) -> Inputs:
     """Everything the engine needs (of a scope of lots and declarations, if given), from the
-    ledger and the reference lists in force. A zone's inputs hold (with ``follow``) the records
-    of the zones tied to it by transfers too, to follow its goods; only its findings are judged."""
-    tied = transfers.tied_zones(engine, zone_id) if zone_id is not None and follow else set()
-    if len(tied) > 1:
-        each = [read_inputs(engine, as_of=as_of, zone_id=z, scope=scope, follow=False) for z in sorted(tied)]
-        return replace(
-            each[0], judged=frozenset({zone_id}),
-            **{name: pd.concat([getattr(part, name) for part in each], ignore_index=True)
-               for name in ("movements", "entries", "counts", "holds")},
-        )  # fmt: skip
+    ledger and the reference lists in force. A zone's inputs hold the records of the zones tied
+    to it by transfers too, to follow its goods; only its findings are judged."""
+    moment = pd.Timestamp(as_of) if as_of is not None else None
+    tied = sorted(transfers.tied_zones(engine, zone_id)) if zone_id is not None else []
+    zone_ids = tied if len(tied) > 1 else [zone_id]
+    each = [_ledger(engine, moment=moment, zone_id=z, scope=scope) for z in zone_ids]
+    ledger = each[0] if len(each) == 1 else {name: pd.concat([part[name] for part in each], ignore_index=True)
+                                             for name in each[0]}  # fmt: skip
+    return Inputs(
+        **ledger,
+        controls=reference.controls(engine),
+        destinations=reference.destinations(engine),
+        zones=transfers.with_transit_days(registers.zones(engine)),
+        licences=registers.licences(engine, as_of=moment),
+        terms=reference.terms_in_force(engine),
+        operators=registers.operators(engine),
+        now=moment if moment is not None else pd.Timestamp(utcnow()),
+        profiles=profiles.in_force(engine)[1],
+        parties=parties.get_all(engine),
+        judged=frozenset({zone_id}) if len(each) > 1 else None,
+    )
+
+
+def _ledger(engine: Engine, *, moment: pd.Timestamp | None, zone_id: int | None, scope: tuple | None) -> dict:
+    """One zone's (or every zone's) movements, customs items, counts and holds, as known at ``moment``."""
     moves = movements_frame(engine, zone_id=zone_id, scope=scope)
     entries = customs_frame(engine, current_only=False, zone_id=zone_id, scope=scope)
     zone_filter = "JOIN operator o ON o.id = c.operator_id WHERE o.zone_id = :zone" if zone_id is not None else ""
-    moment = pd.Timestamp(as_of) if as_of is not None else None
     with engine.connect() as conn:
         counts = pd.read_sql(
             text(
@@ -66,21 +75,13 @@ def read_inputs(
     if scope is not None:
         keys = pd.MultiIndex.from_frame(scope[0][["operator_id", "lot_ref"]])
         counts = counts[pd.MultiIndex.from_frame(counts[["operator_id", "lot_ref"]]).isin(keys)]
-    return Inputs(
-        movements=moves,
-        entries=entries,
-        counts=counts[COUNT_COLUMNS + EXAMINED_COLUMNS],
-        controls=reference.controls(engine),
-        destinations=reference.destinations(engine),
-        zones=transfers.with_transit_days(registers.zones(engine)),
-        licences=registers.licences(engine, as_of=moment),
-        holds=registers.holds(engine, zone_id=zone_id, lots=scope[0] if scope is not None else None, as_of=moment),
-        terms=reference.terms_in_force(engine),
-        operators=registers.operators(engine),
-        now=moment if moment is not None else pd.Timestamp(utcnow()),
-        profiles=profiles.in_force(engine)[1],
-        parties=parties.get_all(engine),
-    )
+    lots = scope[0] if scope is not None else None
+    return {
+        "movements": moves,
+        "entries": entries,
+        "counts": counts[COUNT_COLUMNS + EXAMINED_COLUMNS],
+        "holds": registers.holds(engine, zone_id=zone_id, lots=lots, as_of=moment),
+    }
 
 
 def by_zone(engine: Engine, inputs: Inputs) -> list[Inputs]:
