@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     misfire_grace_hours: float = 23
     # A run still working after this long is stopped and marked TIMED_OUT.
     run_time_limit_minutes: float = 240
+    # A full run reconciles groups of operators no finding spans, packed into partitions of at
+    # most this many movements and customs items: its memory follows a partition, not the ledger.
+    partition_rows: int = Field(default=1_000_000, ge=1)
+    # A Dask scheduler (tcp://host:8786) whose workers reconcile a full run's partitions; unset:
+    # in this process, or on a local cluster with `ftz reconcile --workers N`.
+    dask_scheduler: str | None = None
     # SQLite's run lock is a lease renewed while a run works; a dead holder's lease is
     # free after this long (at once, when the holder was a process on the same machine).
     run_lease_seconds: float = 60

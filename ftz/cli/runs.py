@@ -36,6 +36,14 @@ def reconcile(
         Path | None, typer.Option("--out", help="With --as-of: write the report's findings to this file.")
     ] = None,
     format: Annotated[str, typer.Option("--format", help="With --out: csv or json.")] = "csv",
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Reconcile a run of every lot on a local Dask cluster of this many processes (with "
+            "FTZ_DASK_SCHEDULER set, its cluster is used instead). An incremental run stays in this process.",
+        ),
+    ] = 0,
 ) -> None:
     """Run a reconciliation and print its counts (with --as-of: a report of a past moment)."""
     logs.configure()
@@ -46,7 +54,13 @@ def reconcile(
         with session_scope() as session:
             moment = zones.moment(session, value=as_of, zone_codes=[zone] if zone else None)
     record = discrepancies.run(
-        get_engine(), as_of=moment, zone_code=zone or None, full=full, started_by=sender(), wait=wait * 60
+        get_engine(),
+        as_of=moment,
+        zone_code=zone or None,
+        full=full,
+        started_by=sender(),
+        wait=wait * 60,
+        workers=workers,
     )
     total = sum(record.counts.values())
     if moment is not None:

@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from ftz.auth.scope import Caller, Permission
-from ftz.discrepancies.inputs import by_zone, read_inputs
+from ftz.discrepancies.inputs import by_zone, context, read_inputs
 from ftz.profiles.schemas import parse
 from reconciliation.engine import reconcile
 from reconciliation.profiles import KIND
@@ -31,10 +31,11 @@ def backtest(engine: Engine, *, caller: Caller, text: str | bytes, since: date |
     so the counts are what a run would raise. Stores nothing."""
     caller.require(Permission.REVIEW)
     profiles = [p.plain() for p in parse(text)]
-    inputs = read_inputs(engine)
+    ctx = context(engine)
+    inputs = read_inputs(engine, ctx=ctx)
     # only the profile rule's findings are counted: no party is screened for them
     inputs = replace(inputs, profiles=profiles, parties=inputs.parties.iloc[:0])
-    parts = by_zone(engine, inputs) if len(inputs.entries) else []
+    parts = by_zone(inputs, ctx.own) if len(inputs.entries) else []
     if not caller.sees_everything:  # an auditor's own zones only
         parts = [p for p in parts if set(p.entries["zone_id"]) <= set(caller.zone_ids or ())]
     found = [reconcile(part) for part in parts]

@@ -1,7 +1,7 @@
 """What a run reads: the ledger of a scope, the reference lists and registers in force, split
 into the parts the engine reconciles one by one (zones tied by transfers together)."""
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pandas as pd
@@ -24,49 +24,90 @@ COUNT_COLUMNS = ["count_id", "operator_id", "lot_ref", "occurred_at", "quantity"
 EXAMINED_COLUMNS = ["examination_id", "declaration_ref", "item_no", "declared_hs", "found_hs", "zone_id"]
 
 
-def read_inputs(
-    engine: Engine, *, as_of: datetime | None = None, zone_id: int | None = None, scope: tuple | None = None
-) -> Inputs:
-    """Everything the engine needs (of a scope of lots and declarations, if given), from the
-    ledger and the reference lists in force. A zone's inputs hold the records of the zones tied
-    to it by transfers too, to follow its goods; only its findings are judged."""
+@dataclass
+class Context:
+    """What every part of a run shares: the moment, the reference lists and registers in force,
+    each zone's settings, and which zones' findings are judged. Plain data: it travels to workers."""
+
+    moment: pd.Timestamp | None  # as of a past moment; None: now
+    zones: list[int | None]  # the zones whose ledgers are read one by one (None: every zone at once)
+    shared: dict  # the engine's inputs other than the ledger
+    own: dict[int, dict]  # per zone id: what the zone may set differently, as engine inputs
+    judged: frozenset[int] | None = None
+
+
+def context(engine: Engine, *, as_of: datetime | None = None, zone_id: int | None = None) -> Context:
+    """What a run (of a zone, or all) reads besides the ledger. A zone's run reads the records of
+    the zones tied to it by transfers too, to follow its goods; only its findings are judged."""
     moment = pd.Timestamp(as_of) if as_of is not None else None
     tied = sorted(transfers.tied_zones(engine, zone_id)) if zone_id is not None else []
-    zone_ids = tied if len(tied) > 1 else [zone_id]
-    each = [_ledger(engine, moment=moment, zone_id=z, scope=scope) for z in zone_ids]
-    ledger = each[0] if len(each) == 1 else {name: pd.concat([part[name] for part in each], ignore_index=True)
-                                             for name in each[0]}  # fmt: skip
-    return Inputs(
-        **ledger,
-        controls=reference.controls(engine),
-        destinations=reference.destinations(engine),
-        zones=transfers.with_transit_days(registers.zones(engine)),
-        licences=registers.licences(engine, as_of=moment),
-        terms=reference.terms_in_force(engine),
-        operators=registers.operators(engine),
-        now=moment if moment is not None else pd.Timestamp(utcnow()),
-        profiles=profiles.in_force(engine)[1],
-        parties=parties.get_all(engine),
-        judged=frozenset({zone_id}) if len(each) > 1 else None,
+    shared = {
+        "controls": reference.controls(engine),
+        "destinations": reference.destinations(engine),
+        "zones": transfers.with_transit_days(registers.zones(engine)),
+        "licences": registers.licences(engine, as_of=moment),
+        "terms": reference.terms_in_force(engine),
+        "operators": registers.operators(engine),
+        "now": moment if moment is not None else pd.Timestamp(utcnow()),
+        "profiles": profiles.in_force(engine)[1],
+        "parties": parties.get_all(engine),
+    }
+    return Context(
+        moment=moment,
+        zones=tied if len(tied) > 1 else [zone_id],
+        shared=shared,
+        own=_own(engine),
+        judged=frozenset({zone_id}) if len(tied) > 1 else None,
     )
 
 
-def _ledger(engine: Engine, *, moment: pd.Timestamp | None, zone_id: int | None, scope: tuple | None) -> dict:
-    """One zone's (or every zone's) movements, customs items, counts and holds, as known at ``moment``."""
-    moves = movements_frame(engine, zone_id=zone_id, scope=scope)
-    entries = customs_frame(engine, current_only=False, zone_id=zone_id, scope=scope)
-    zone_filter = "JOIN operator o ON o.id = c.operator_id WHERE o.zone_id = :zone" if zone_id is not None else ""
+def read_inputs(
+    engine: Engine,
+    *,
+    as_of: datetime | None = None,
+    zone_id: int | None = None,
+    scope: tuple | None = None,
+    operators: tuple[int, ...] | None = None,
+    ctx: Context | None = None,
+) -> Inputs:
+    """Everything the engine needs (of a scope of lots and declarations, or of some operators,
+    if given), from the ledger and the reference lists in force."""
+    ctx = ctx or context(engine, as_of=as_of, zone_id=zone_id)
+    zone_ids = [None] if operators is not None else ctx.zones  # a partition's operators are already chosen
+    each = [_ledger(engine, moment=ctx.moment, zone_id=z, scope=scope, operators=operators) for z in zone_ids]
+    ledger = each[0] if len(each) == 1 else {name: pd.concat([part[name] for part in each], ignore_index=True)
+                                             for name in each[0]}  # fmt: skip
+    return Inputs(**ledger, **ctx.shared, judged=ctx.judged)
+
+
+def _ledger(
+    engine: Engine,
+    *,
+    moment: pd.Timestamp | None,
+    zone_id: int | None,
+    scope: tuple | None,
+    operators: tuple[int, ...] | None = None,
+) -> dict:
+    """One zone's (or some operators', or every zone's) movements, customs items, counts and
+    holds, as known at ``moment``."""
+    moves = movements_frame(engine, zone_id=zone_id, operators=operators, scope=scope)
+    entries = customs_frame(engine, current_only=False, zone_id=zone_id, operators=operators, scope=scope)
+    where = []
+    if zone_id is not None:
+        where.append(f"o.zone_id = {int(zone_id)}")
+    if operators is not None:
+        where.append(f"c.operator_id IN ({', '.join(str(int(o)) for o in operators) or 'NULL'})")
     with engine.connect() as conn:
         counts = pd.read_sql(
             text(
                 "SELECT c.id AS count_id, c.operator_id, c.lot_ref, c.counted_at AS occurred_at, c.quantity, c.unit, "
-                f"'inspection ' || c.id AS count_ref, x.id AS examination_id, x.declaration_ref, x.item_no, "
-                "x.declared_hs_code AS declared_hs, x.found_hs_code AS found_hs, "
-                "(SELECT zone_id FROM operator WHERE id = c.operator_id) AS zone_id "
-                f"FROM stock_count c LEFT JOIN examination x ON x.stock_count_id = c.id {zone_filter}"
+                "'inspection ' || c.id AS count_ref, x.id AS examination_id, x.declaration_ref, x.item_no, "
+                "x.declared_hs_code AS declared_hs, x.found_hs_code AS found_hs, o.zone_id "
+                "FROM stock_count c JOIN operator o ON o.id = c.operator_id "
+                "LEFT JOIN examination x ON x.stock_count_id = c.id "
+                + (f"WHERE {' AND '.join(where)}" if where else "")
             ),
             conn,
-            params={"zone": zone_id},
         )
     counts["occurred_at"] = pd.to_datetime(counts["occurred_at"], utc=True, format="ISO8601")
     if moment is not None:  # what was known then: later records, counts and inspections left out
@@ -76,29 +117,30 @@ def _ledger(engine: Engine, *, moment: pd.Timestamp | None, zone_id: int | None,
         keys = pd.MultiIndex.from_frame(scope[0][["operator_id", "lot_ref"]])
         counts = counts[pd.MultiIndex.from_frame(counts[["operator_id", "lot_ref"]]).isin(keys)]
     lots = scope[0] if scope is not None else None
-    return {
-        "movements": moves,
-        "entries": entries,
-        "counts": counts[COUNT_COLUMNS + EXAMINED_COLUMNS],
-        "holds": registers.holds(engine, zone_id=zone_id, lots=lots, as_of=moment),
-    }
+    holds = registers.holds(engine, zone_id=zone_id, lots=lots, as_of=moment)
+    if operators is not None:
+        holds = holds[holds["operator_id"].isin(operators)].reset_index(drop=True)
+    return {"movements": moves, "entries": entries, "counts": counts[COUNT_COLUMNS + EXAMINED_COLUMNS], "holds": holds}
 
 
-def by_zone(engine: Engine, inputs: Inputs) -> list[Inputs]:
-    """The inputs split into groups of zones that never share a finding (zones tied by transfers
-    share a group), each with its zones' settings; a group whose judged zones' settings differ is
-    reconciled once per zone, each call judging that zone's findings only."""
+def _own(engine: Engine) -> dict[int, dict]:
+    """Each zone's settings that the engine reads (tolerances, the party name threshold)."""
     settings = get_settings()
     with engine.connect() as conn:
         codes = dict(conn.execute(text("SELECT id, code FROM zone")).all())
-
-    def own(zone_id: int) -> dict:
-        """What a zone may set differently, as the engine's inputs."""
-        return {
-            "tolerances": tolerances(settings.zone(codes.get(zone_id, ""))),
-            "parties_threshold": parties.threshold(codes.get(zone_id)),
+    return {
+        int(zone_id): {
+            "tolerances": tolerances(settings.zone(code)),
+            "parties_threshold": parties.threshold(code),
         }
+        for zone_id, code in codes.items()
+    }
 
+
+def by_zone(inputs: Inputs, own: dict[int, dict]) -> list[Inputs]:
+    """The inputs split into groups of zones that never share a finding (zones tied by transfers
+    share a group), each with its zones' settings (``own``); a group whose judged zones' settings
+    differ is reconciled once per zone, each call judging that zone's findings only."""
     parts = []
     for group in zone_groups(inputs.movements, inputs.entries, inputs.zones):
         judged = [z for z in group if inputs.judged is None or z in inputs.judged]
@@ -109,11 +151,12 @@ def by_zone(engine: Engine, inputs: Inputs) -> list[Inputs]:
             inputs, movements=moves, entries=inputs.entries[inputs.entries["zone_id"].isin(group)],
             counts=inputs.counts[inputs.counts["operator_id"].isin(set(moves["operator_id"]))],
         )  # fmt: skip
-        if all(own(z) == own(judged[0]) for z in judged):
+        settings = [own[z] for z in judged]
+        if all(s == settings[0] for s in settings):
             whole = inputs.judged is None or len(judged) == len(group)
-            parts.append(replace(part, **own(judged[0]), judged=None if whole else frozenset(judged)))
+            parts.append(replace(part, **settings[0], judged=None if whole else frozenset(judged)))
         else:
-            parts += [replace(part, **own(z), judged=frozenset({z})) for z in judged]
+            parts += [replace(part, **own[z], judged=frozenset({z})) for z in judged]
     return parts or [inputs]
 
 

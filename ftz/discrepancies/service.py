@@ -13,8 +13,8 @@ from sqlmodel import Session
 from ftz.audit import service as audit
 from ftz.config import get_settings
 from ftz.database import utcnow
-from ftz.discrepancies import findings, registers
-from ftz.discrepancies.inputs import by_zone, read_inputs
+from ftz.discrepancies import findings, partitions, registers
+from ftz.discrepancies.inputs import Context, by_zone, context, read_inputs
 from ftz.discrepancies.lock import LockLost, RunInProgress, RunLock, worker
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
 from ftz.errors import Conflict, FtzError
@@ -38,6 +38,7 @@ class Started:
 
     run: Run
     lock: RunLock
+    workers: int = 0  # a full run's partitions on a local Dask cluster of this many processes
 
 
 class TimedOut(FtzError):
@@ -57,16 +58,20 @@ def run(
     started_by: str = "system",
     wait: float = 0,
     scheduled_for: datetime | None = None,
+    workers: int = 0,
 ) -> Run:
     """Reconcile (a zone, or all) as of a moment, and record the findings in one transaction.
 
     Incremental unless ``full``: after a successful run of the same scope and settings,
     only the lots (and declarations) touched since, and all that a finding ties to them, are
-    recomputed. Waits up to ``wait`` seconds for a run in progress, then raises ``RunInProgress``."""
+    recomputed. A run of every lot goes partition by partition, on a local Dask cluster of
+    ``workers`` processes if given. Waits up to ``wait`` seconds for a run in progress, then
+    raises ``RunInProgress``."""
     started = start(
         engine, as_of=as_of, zone_code=zone_code, full=full, started_by=started_by, wait=wait,
         scheduled_for=scheduled_for,
     )  # fmt: skip
+    started.workers = workers
     return execute(engine, started)
 
 
@@ -125,17 +130,12 @@ def execute(engine: Engine, started: Started) -> Run:
             record.full = previous is None
             record.seen = _visible(engine)  # before reading: what commits meanwhile is read again next time
             scope = _changed_scope(engine, previous, record.reference_versions) if previous is not None else None
-            inputs = read_inputs(engine, as_of=record.as_of, zone_id=zone_id, scope=scope)
-            record.lots = int(inputs.movements[["operator_id", "lot_ref"]].drop_duplicates().shape[0])
-            how = "full" if record.full else "incremental"
-            log.info("read %d movements and %d customs items: %d lots, %s", len(inputs.movements),
-                     len(inputs.entries), record.lots, how)  # fmt: skip
-            _check(record, lock)
-            parts = []
-            for part in by_zone(engine, inputs):
-                _check(record, lock)
-                parts.append(reconcile(part))
-            found = pd.concat(parts, ignore_index=True)
+            ctx = context(engine, as_of=record.as_of, zone_id=zone_id)
+            if scope is None:  # every lot: partition by partition, here or on a Dask cluster
+                found, record.lots = partitions.reconcile_all(engine, ctx, workers=started.workers,
+                                                              check=lambda: _check(record, lock))  # fmt: skip
+            else:
+                found, record.lots = _reconcile_scope(engine, ctx, scope, lambda: _check(record, lock))
             _check(record, lock)
             if record.as_of is None:  # worked out before the write, which alone holds SQLite's write lock
                 with Session(engine) as reading:
@@ -173,6 +173,19 @@ def execute(engine: Engine, started: Started) -> Run:
         finally:
             lock.release()
     return record
+
+
+def _reconcile_scope(engine: Engine, ctx: Context, scope: tuple, check) -> tuple[pd.DataFrame, int]:
+    """The findings of an incremental run's scope of lots and declarations, and how many lots it read."""
+    inputs = read_inputs(engine, scope=scope, ctx=ctx)
+    lots = int(inputs.movements[["operator_id", "lot_ref"]].drop_duplicates().shape[0])
+    log.info("read %d movements and %d customs items: %d lots, incremental", len(inputs.movements),
+             len(inputs.entries), lots)  # fmt: skip
+    parts = []
+    for part in by_zone(inputs, ctx.own):
+        check()
+        parts.append(reconcile(part))
+    return pd.concat(parts, ignore_index=True), lots
 
 
 def execute_in_background(engine: Engine, started: Started) -> None:

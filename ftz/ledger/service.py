@@ -1,11 +1,13 @@
 """Reading the ledger: movements as they stand after corrections, and lots' book balances."""
 
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime
 
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Engine, bindparam, text
 
+from ftz import arrow
 from ftz.database import from_millionths
 from ftz.ledger.scope import family
 from ftz.reference import service as reference
@@ -21,6 +23,8 @@ _COLUMNS = (
 )
 
 
+_INTEGERS = ("id", "operator_id", "zone_id", "quantity", "item_no", "version", "upload_id")
+_TIMES = ("occurred_at", "recorded_at", "lodged_at")
 _ENTRY_COLUMNS = (
     "id, declaration_ref, item_no, version, direction, procedure, status, lodged_at, zone_id, operator_id, "
     "lot_ref, hs_code, quantity, unit, destination_country, intended_destination, control_code, upload_id, "
@@ -37,24 +41,16 @@ def movements_frame(
     *,
     operator_id: int | None = None,
     zone_id: int | None = None,
-    lot_ref: str | None = None,
+    operators: Iterable[int] | None = None,
     scope: tuple | None = None,
 ) -> pd.DataFrame:
     """Stored movements as the engine reads them (quantities in millionths): all, one zone's,
-    one operator's (or one of its lots), or those of a ``scope`` of lots (operator_id, lot_ref)
+    one operator's, those of ``operators``, or those of a ``scope`` of lots (operator_id, lot_ref)
     and declarations. The filters are the database's work, not pandas'."""
-    conditions, params = _filters(
-        {"m.operator_id": operator_id, "o.zone_id": zone_id, "m.lot_ref": lot_ref if operator_id is not None else None}
-    )
+    conditions = _filters({"m.operator_id": operator_id, "o.zone_id": zone_id}, operators, "m.operator_id")
     join = f"JOIN {SCOPE_LOTS} s ON s.operator_id = m.operator_id AND s.lot_ref = m.lot_ref" if scope else ""
     query = f"SELECT {_COLUMNS} FROM movement m JOIN operator o ON o.id = m.operator_id {join} {conditions}"
-    query += " ORDER BY m.id"
-    with engine.connect() as conn, conn.begin(), _scope_tables(conn, scope):
-        frame = pd.read_sql(text(query), conn, params=params)
-    for column in ("occurred_at", "recorded_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-    frame["quantity"] = frame["quantity"].astype("int64")
-    return frame
+    return arrow.read(engine, query + " ORDER BY m.id", integers=_INTEGERS, times=_TIMES, tables=_scope_tables(scope))
 
 
 def customs_frame(
@@ -63,74 +59,54 @@ def customs_frame(
     current_only: bool = True,
     zone_id: int | None = None,
     operator_id: int | None = None,
-    declarations: list[str] | None = None,
+    operators: Iterable[int] | None = None,
+    declarations: Iterable[str] | None = None,
     scope: tuple | None = None,
 ) -> pd.DataFrame:
-    """Customs items (by default only those in force; of one zone or operator, of some
-    declarations, or with ``scope`` only its declarations and lots) with quantities in millionths."""
-    conditions, params = _filters({"c.zone_id": zone_id, "c.operator_id": operator_id})
+    """Customs items (by default only those in force; of one zone or operator, of ``operators``,
+    of some declarations, or with ``scope`` only its declarations and lots) with quantities in
+    millionths."""
+    conditions = _filters({"c.zone_id": zone_id, "c.operator_id": operator_id}, operators, "c.operator_id")
     if declarations is not None:
-        conditions += (" AND " if conditions else "WHERE ") + "c.declaration_ref IN :declarations"
-        params["declarations"] = list(declarations) or [""]
-    if scope:
+        scope = (pd.DataFrame({"operator_id": [], "lot_ref": []}), set(declarations))
+        conditions += (" AND " if conditions else "WHERE ") + (
+            f"c.declaration_ref IN (SELECT declaration_ref FROM {SCOPE_DECLARATIONS})"
+        )
+    elif scope:
         # two indexed lookups, not one OR that would scan every item
         conditions += (" AND " if conditions else "WHERE ") + (
             f"c.id IN (SELECT e.id FROM {SCOPE_DECLARATIONS} d JOIN customs_entry e "
             f"ON e.declaration_ref = d.declaration_ref UNION SELECT e.id FROM {SCOPE_LOTS} s JOIN customs_entry e "
             "ON e.operator_id = s.operator_id AND e.lot_ref = s.lot_ref)"
         )
-    query = text(f"SELECT {_ENTRY_COLUMNS} FROM customs_entry c {conditions} ORDER BY c.id")
-    if declarations is not None:
-        query = query.bindparams(bindparam("declarations", expanding=True))
-    with engine.connect() as conn, conn.begin(), _scope_tables(conn, scope):
-        frame = pd.read_sql(query, conn, params=params)
-    frame["lodged_at"] = pd.to_datetime(frame["lodged_at"], utc=True, format="ISO8601")
+    query = f"SELECT {_ENTRY_COLUMNS} FROM customs_entry c {conditions} ORDER BY c.id"
+    frame = arrow.read(engine, query, integers=_INTEGERS, times=_TIMES, tables=_scope_tables(scope))
     return current_entries(frame) if current_only else frame
 
 
-def _filters(values: dict[str, object]) -> tuple[str, dict]:
-    """A WHERE clause of equalities for the values given (None: no condition)."""
-    given = {column: value for column, value in values.items() if value is not None}
-    params = {f"p{n}": value for n, value in enumerate(given.values())}
-    clause = " AND ".join(f"{column} = :p{n}" for n, column in enumerate(given))
-    return (f"WHERE {clause}" if clause else ""), params
+def _filters(values: dict[str, int | None], operators: Iterable[int] | None, column: str) -> str:
+    """A WHERE clause of equalities for the ids given (None: no condition), and ``column`` among
+    ``operators`` if given. Ids are written into the query as integers, never as text."""
+    clauses = [f"{name} = {int(value)}" for name, value in values.items() if value is not None]
+    if operators is not None:
+        clauses.append(f"{column} IN ({', '.join(str(int(o)) for o in operators) or 'NULL'})")
+    return f"WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
-@contextmanager
-def _scope_tables(conn, scope: tuple | None):
-    """Temporary tables holding a scope's lots and declarations, for the reads to join."""
+def _scope_tables(scope: tuple | None) -> dict[str, pa.Table]:
+    """A scope's lots and declarations as temporary tables for the reads to join."""
     if not scope:
-        yield
-        return
+        return {}
     lots, declarations = scope
-    suffix = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
-    # Keyed, so that the joins look lots up instead of scanning the scope for every movement.
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {SCOPE_LOTS} (operator_id BIGINT, lot_ref TEXT, PRIMARY KEY (operator_id, lot_ref))"
-        + suffix
-    )
-    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {SCOPE_DECLARATIONS} (declaration_ref TEXT PRIMARY KEY){suffix}")
-    _fill(conn, SCOPE_LOTS, [(int(o), str(lot)) for o, lot in zip(lots["operator_id"], lots["lot_ref"], strict=True)])
-    _fill(conn, SCOPE_DECLARATIONS, [(d,) for d in declarations])
-    try:
-        yield
-    finally:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(f"DROP TABLE {SCOPE_LOTS}")
-            conn.exec_driver_sql(f"DROP TABLE {SCOPE_DECLARATIONS}")
-
-
-def _fill(conn, table: str, rows: list[tuple]) -> None:
-    """Bulk-load ``rows`` into a temporary table (COPY on PostgreSQL)."""
-    if not rows:
-        return
-    driver = conn.connection.driver_connection
-    if conn.dialect.name == "postgresql":
-        with driver.cursor() as cursor, cursor.copy(f"COPY {table} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        driver.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+    return {
+        SCOPE_LOTS: pa.table(
+            {
+                "operator_id": pa.array(lots["operator_id"].astype("int64"), pa.int64()),
+                "lot_ref": pa.array(lots["lot_ref"].astype("object"), pa.string()),
+            }
+        ),
+        SCOPE_DECLARATIONS: pa.table({"declaration_ref": pa.array(sorted(declarations), pa.string())}),
+    }
 
 
 def lot_keys(

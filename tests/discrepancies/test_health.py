@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from ftz.cli.main import app
 from ftz.database import utcnow
-from ftz.discrepancies import service
+from ftz.discrepancies import partitions, service
 from ftz.discrepancies.models import Run
 from ftz.scheduler import service as schedule
 from tests.discrepancies.test_runs import two_lots
@@ -61,7 +61,7 @@ def test_runs_warns_about_a_zone_whose_own_runs_keep_failing_while_another_s_suc
     two_lots(engine, tmp_path)  # zone ZFX
     assert runner.invoke(app, ["zone", "add", "ZFY", "--name", "Y", "--country", "AE"]).exit_code == 0
     service.run(engine, zone_code="ZFX")
-    monkeypatch.setattr(service, "reconcile", lambda _inputs: (_ for _ in ()).throw(RuntimeError("disk full")))
+    monkeypatch.setattr(partitions, "reconcile", lambda _inputs: (_ for _ in ()).throw(RuntimeError("disk full")))
     with pytest.raises(RuntimeError):
         service.run(engine, zone_code="ZFY")
     result = runner.invoke(app, ["runs", "--check"])

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from ftz.cli.main import app
 from ftz.config import get_settings
 from ftz.database import get_engine
-from ftz.discrepancies import service
+from ftz.discrepancies import partitions, service
 from ftz.discrepancies.lock import RunInProgress, RunLock
 from ftz.discrepancies.models import Discrepancy, Run, RunLease
 from ftz.migrations import upgrade
@@ -150,7 +150,7 @@ def test_a_run_past_its_time_limit_is_stopped_and_marked(engine, tmp_path, monke
 def test_a_failed_night_is_retried_by_the_next_night_not_again_for_the_same(engine, tmp_path, monkeypatch):
     two_lots(engine, tmp_path)
     night = datetime(2026, 11, 23, 2, tzinfo=UTC)
-    monkeypatch.setattr(service, "reconcile", lambda _inputs: (_ for _ in ()).throw(RuntimeError("disk full")))
+    monkeypatch.setattr(partitions, "reconcile", lambda _inputs: (_ for _ in ()).throw(RuntimeError("disk full")))
     with pytest.raises(RuntimeError):
         service.run(engine, zone_code="ZFX", started_by="scheduler", scheduled_for=night)
     monkeypatch.undo()

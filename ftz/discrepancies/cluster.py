@@ -1,0 +1,47 @@
+"""A full run's partitions reconciled on a Dask cluster: a local one of N processes, or the
+cluster whose scheduler ``FTZ_DASK_SCHEDULER`` names. Workers read their partition from the
+database themselves; only the findings come back, and the coordinator writes them."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+from distributed import Client, LocalCluster, as_completed
+from sqlalchemy import Engine
+
+from ftz.config import get_settings
+from ftz.discrepancies.inputs import Context
+from ftz.discrepancies.partitions import Partition, on_worker
+
+
+@contextmanager
+def connect(url: str, *, workers: int) -> Iterator[Client]:
+    """A client of ``FTZ_DASK_SCHEDULER``'s cluster, or of a local cluster of ``workers`` processes
+    (one thread each: the engine is pandas, which holds the interpreter lock)."""
+    address = get_settings().dask_scheduler
+    if address:
+        with Client(address) as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None,
+            env={"FTZ_DATABASE_URL": url},
+        ) as cluster,
+        Client(cluster) as client,
+    ):  # fmt: skip
+        yield client
+
+
+def each(engine: Engine, ctx: Context, parts: list[Partition], *, workers: int) -> Iterator[tuple[pd.DataFrame, int]]:
+    """Each partition's findings and lot count as its worker finishes (largest partitions sent
+    first); pending partitions are cancelled if the caller stops early."""
+    url = engine.url.render_as_string(hide_password=False)
+    with connect(url, workers=workers) as client:
+        shared = client.scatter(ctx, broadcast=True)  # the reference lists travel once per worker
+        futures = [client.submit(on_worker, url, shared, p.operators, pure=False) for p in parts]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            client.cancel(futures)

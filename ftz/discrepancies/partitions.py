@@ -1,0 +1,144 @@
+"""Partitions of a full run: groups of operators that no finding spans, packed to a bounded size.
+
+Every rule reads one operator's records, except where goods or papers pass between operators:
+an admission naming the transfer it continues (``previous_ref``, across zones too) and a
+licence cited by the customs items of more than one operator. Operators tied that way share a
+group (union-find); groups are packed, largest first, into partitions of at most
+``FTZ_PARTITION_ROWS`` movements and customs items. A group larger than that is a partition of
+its own: an operator's lots are the smallest unit, because a denied-party finding gathers every
+record of an operator that names the party.
+"""
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from ftz.config import get_settings
+from ftz.database import get_engine
+from ftz.discrepancies.inputs import Context, by_zone, read_inputs
+from reconciliation.engine import reconcile
+
+log = logging.getLogger("ftz.runs")
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Operators reconciled together, and how many movements and customs items they hold."""
+
+    operators: tuple[int, ...]
+    rows: int
+
+
+def plan(engine: Engine, *, zone_ids: Iterable[int] | None = None, limit: int | None = None) -> list[Partition]:
+    """The partitions of a full run over every operator (of ``zone_ids`` if given), largest first."""
+    sizes = _sizes(engine, None if zone_ids is None else set(zone_ids))
+    return _packed(_groups(sizes, _ties(engine)), sizes, limit or get_settings().partition_rows)
+
+
+def reconcile_all(
+    engine: Engine, ctx: Context, *, workers: int = 0, check: Callable[[], None] = lambda: None
+) -> tuple[pd.DataFrame, int]:
+    """Every finding of a full run and how many lots it read, partition by partition: in this
+    process, or on a Dask cluster (``workers`` local processes, or ``FTZ_DASK_SCHEDULER``'s).
+    ``check`` runs between partitions and stops the run by raising."""
+    parts = plan(engine, zone_ids=None if ctx.zones == [None] else ctx.zones)
+    log.info("%d partitions of at most %s rows (largest %s)", len(parts), f"{get_settings().partition_rows:,}",
+             f"{parts[0].rows:,}" if parts else 0)  # fmt: skip
+    if get_settings().dask_scheduler or workers > 0:
+        from ftz.discrepancies import cluster  # Dask is imported only for a run that uses it
+
+        results = cluster.each(engine, ctx, parts, workers=workers)
+    else:
+        results = (reconcile_partition(engine, ctx, p.operators) for p in parts)
+    found, lots = [], 0
+    for partition_found, partition_lots in results:
+        check()
+        found.append(partition_found)
+        lots += partition_lots
+    return (pd.concat(found, ignore_index=True) if found else reconcile_partition(engine, ctx, ())[0]), lots
+
+
+def reconcile_partition(engine: Engine, ctx: Context, operators: tuple[int, ...]) -> tuple[pd.DataFrame, int]:
+    """A partition's findings and how many lots it holds, its ledger read from the database."""
+    inputs = read_inputs(engine, operators=operators, ctx=ctx)
+    lots = int(inputs.movements[["operator_id", "lot_ref"]].drop_duplicates().shape[0])
+    found = [reconcile(part) for part in by_zone(inputs, ctx.own)]
+    return pd.concat(found, ignore_index=True), lots
+
+
+def on_worker(url: str, ctx: Context, operators: tuple[int, ...]) -> tuple[pd.DataFrame, int]:
+    """``reconcile_partition`` in a Dask worker: the database at the worker's own
+    ``FTZ_DATABASE_URL`` if it has one (a host it reaches), else the coordinator's ``url``."""
+    return reconcile_partition(get_engine(os.environ.get("FTZ_DATABASE_URL") or url), ctx, operators)
+
+
+def _sizes(engine: Engine, zone_ids: set[int] | None) -> dict[int, int]:
+    """Each operator's movements and customs items (read along the (operator, lot) indexes)."""
+    with engine.connect() as conn:
+        operators = conn.execute(text("SELECT id, zone_id FROM operator")).all()
+        sizes = {int(o): 0 for o, zone in operators if zone_ids is None or zone in zone_ids}
+        for table in ("movement", "customs_entry"):
+            for operator_id, rows in conn.execute(text(f"SELECT operator_id, count(*) FROM {table} GROUP BY 1")):
+                if operator_id in sizes:
+                    sizes[operator_id] += int(rows)
+    return sizes
+
+
+def _ties(engine: Engine) -> set[tuple[int, int]]:
+    """Pairs of operators a finding may span: a transfer's two ends, a licence's citers."""
+    with engine.connect() as conn:
+        pairs = conn.execute(
+            text(
+                "SELECT e.operator_id, p.operator_id FROM customs_entry e JOIN customs_entry p "
+                "ON p.declaration_ref = e.previous_ref WHERE e.previous_ref IS NOT NULL "
+                "UNION SELECT m.operator_id, p.operator_id FROM movement m JOIN customs_entry p "
+                "ON p.declaration_ref = m.previous_ref WHERE m.previous_ref IS NOT NULL"
+            )
+        ).all()
+        citing = conn.execute(
+            text("SELECT DISTINCT licence_ref, operator_id FROM customs_entry WHERE licence_ref IS NOT NULL")
+        ).all()
+    ties = {(int(a), int(b)) for a, b in pairs if a != b}
+    first: dict[str, int] = {}
+    for licence_ref, operator_id in citing:
+        ties.add((first.setdefault(licence_ref, int(operator_id)), int(operator_id)))
+    return {(a, b) for a, b in ties if a != b}
+
+
+def _groups(sizes: dict[int, int], ties: set[tuple[int, int]]) -> list[list[int]]:
+    """The operators of ``sizes`` in groups closed under ``ties`` (union-find)."""
+    parent = {operator: operator for operator in sizes}
+
+    def root(operator: int) -> int:
+        while parent[operator] != operator:
+            parent[operator] = parent[parent[operator]]
+            operator = parent[operator]
+        return operator
+
+    for a, b in sorted(ties):
+        if a in parent and b in parent:
+            parent[root(a)] = root(b)
+    groups: dict[int, list[int]] = {}
+    for operator in sorted(sizes):
+        groups.setdefault(root(operator), []).append(operator)
+    return list(groups.values())
+
+
+def _packed(groups: list[list[int]], sizes: dict[int, int], limit: int) -> list[Partition]:
+    """Groups packed first-fit, largest first, into partitions of at most ``limit`` rows (a
+    larger group alone); the same groups always give the same partitions."""
+    bins: list[tuple[list[int], int]] = []
+    for group in sorted(groups, key=lambda g: (-sum(sizes[o] for o in g), g[0])):
+        rows = sum(sizes[o] for o in group)
+        for k, (operators, filled) in enumerate(bins):
+            if filled + rows <= limit:
+                bins[k] = ([*operators, *group], filled + rows)
+                break
+        else:
+            bins.append((list(group), rows))
+    parts = [Partition(tuple(sorted(operators)), rows) for operators, rows in bins]
+    return sorted(parts, key=lambda p: (-p.rows, p.operators))
