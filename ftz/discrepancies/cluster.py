@@ -2,6 +2,7 @@
 cluster whose scheduler ``FTZ_DASK_SCHEDULER`` names. Workers read their partition from the
 database themselves; only the findings come back, and the coordinator writes them."""
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +13,8 @@ from sqlalchemy import Engine
 from ftz.config import get_settings
 from ftz.discrepancies.inputs import Context
 from ftz.discrepancies.partitions import Partition, on_worker
+
+log = logging.getLogger("ftz.runs")
 
 
 @contextmanager
@@ -38,6 +41,8 @@ def each(engine: Engine, ctx: Context, parts: list[Partition], *, workers: int) 
     first); pending partitions are cancelled if the caller stops early."""
     url = engine.url.render_as_string(hide_password=False)
     with connect(url, workers=workers) as client:
+        log.info("partitions sent to the Dask cluster at %s (%d workers)", client.scheduler.address,
+                 len(client.scheduler_info()["workers"]))  # fmt: skip
         shared = client.scatter(ctx, broadcast=True)  # the reference lists travel once per worker
         futures = [client.submit(on_worker, url, shared, p.operators, pure=False) for p in parts]
         try:

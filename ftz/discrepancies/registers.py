@@ -10,7 +10,7 @@ or an operator whose AEO certificate differs from the marker's, is a change.
 """
 
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 
 from ftz.ledger.scope import of_descriptions, of_registers
 from ftz.reference import service as reference
@@ -72,7 +72,7 @@ def zones(engine: Engine) -> pd.DataFrame:
 def marker(engine: Engine) -> dict:
     """What of the registers a run can see, for the next run to tell what changed since."""
     with engine.connect() as conn:
-        out = {name: _ids(conn, table) for name, table in (("holds", "hold"), ("licences", "licence"))}
+        out = {name: seen_ids(conn, table) for name, table in (("holds", "hold"), ("licences", "licence"))}
         out["holds"]["open"] = sorted(conn.execute(text("SELECT id FROM hold WHERE released_at IS NULL")).scalars())
         aeo = conn.execute(text("SELECT id, aeo FROM operator WHERE aeo IS NOT NULL")).all()
     out["aeo"] = {str(operator_id): cert for operator_id, cert in aeo}
@@ -84,15 +84,14 @@ def changed(engine: Engine, seen: dict) -> tuple[pd.DataFrame, set[str]]:
     from before the registers existed reads as empty registers."""
     empty = {"max": 0, "gaps": [], "open": []}
     with engine.connect() as conn:
-        new_holds = _new(conn, "hold", seen.get("holds", empty))
-        released = set(seen.get("holds", empty).get("open", [])) & set(
-            conn.execute(text("SELECT id FROM hold WHERE released_at IS NOT NULL")).scalars()
-        )
-        held = conn.execute(text("SELECT id, operator_id, lot_ref FROM hold")).all()
-        lots = {(int(o), lot) for i, o, lot in held if i in new_holds | released}
+        new_holds = new_ids(conn, "hold", seen.get("holds", empty))
+        was_open = sorted(seen.get("holds", empty).get("open", []))
+        released = set(_of_ids(conn, "SELECT id FROM hold WHERE released_at IS NOT NULL AND id IN :ids", was_open))
+        held = _of_ids(conn, "SELECT operator_id, lot_ref FROM hold WHERE id IN :ids", sorted(new_holds | released))
+        lots = {(int(o), lot) for o, lot in held}
         before = seen.get("licences", empty)
-        new_licences = _new(conn, "licence", before)
-        refs = {ref for i, ref in conn.execute(text("SELECT id, licence_ref FROM licence")).all() if i in new_licences}
+        new_licences = sorted(new_ids(conn, "licence", before))
+        refs = set(_of_ids(conn, "SELECT licence_ref FROM licence WHERE id IN :ids", new_licences))
         aeo = {str(o): cert for o, cert in conn.execute(text("SELECT id, aeo FROM operator WHERE aeo IS NOT NULL"))}
     was = seen.get("aeo", {})
     operators = {int(o) for o in set(was) | set(aeo) if was.get(o) != aeo.get(o)}
@@ -107,13 +106,24 @@ def _nothing() -> tuple[pd.DataFrame, set[str]]:
     return pd.DataFrame(columns=["operator_id", "lot_ref"]).astype({"operator_id": "int64"}), set()
 
 
-def _ids(conn, table: str) -> dict:
+def _of_ids(conn, query: str, ids: list[int]) -> list:
+    """The rows of ``query`` (whose ``:ids`` is a list) for ``ids``, a thousand at a time."""
+    statement = text(query).bindparams(bindparam("ids", expanding=True))
+    rows = []
+    for start in range(0, len(ids), 1_000):
+        rows += conn.execute(statement, {"ids": ids[start : start + 1_000]}).all()
+    return [row if len(row) > 1 else row[0] for row in rows]
+
+
+def seen_ids(conn, table: str) -> dict:
+    """A marker of the rows of ``table`` a run can see: the highest id, and the missing ones
+    below it (rows of transactions still in flight, or rolled back for good)."""
     ids = set(conn.execute(text(f"SELECT id FROM {table}")).scalars())
     top = max(ids, default=0)
     return {"max": top, "gaps": sorted(set(range(1, top + 1)) - ids)[-_GAPS:]}
 
 
-def _new(conn, table: str, seen: dict) -> set[int]:
+def new_ids(conn, table: str, seen: dict) -> set[int]:
     """The ids of ``table`` above the marker's top, and those missing below it then."""
     gaps = seen.get("gaps", [])
     low = min(gaps, default=seen.get("max", 0) + 1)

@@ -30,6 +30,8 @@ from reconciliation.engine import SOURCES, reconcile
 from reconciliation.kinds import of_sources
 
 log = logging.getLogger("ftz.runs")
+# What a run's marker records, so that the next run reads again what it did not see.
+_MARKED = (("uploads", "upload"), ("counts", "stock_count"))
 
 
 @dataclass
@@ -355,13 +357,8 @@ def _settings_key() -> str:
 
 def _visible(engine: Engine) -> dict:
     """The upload and inspection ids this run can see: the highest, and the missing ones below it."""
-    seen = {}
     with engine.connect() as conn:
-        for name, table in (("uploads", "upload"), ("counts", "stock_count")):
-            ids = {row[0] for row in conn.execute(text(f"SELECT id FROM {table}"))}
-            top = max(ids, default=0)
-            # ids never seen below the top: imports still in flight (or rolled back for good)
-            seen[name] = {"max": top, "gaps": sorted(set(range(1, top + 1)) - ids)[-10_000:]}
+        seen = {name: registers.seen_ids(conn, table) for name, table in _MARKED}
     seen["settings"] = _settings_key()
     seen["profiles"] = profiles.version_in_force(engine)
     return seen | registers.marker(engine)
@@ -371,14 +368,8 @@ def _changed_scope(engine: Engine, previous: Run, versions: dict) -> tuple[pd.Da
     """The lots and declarations changed since the ``previous`` run, and those a new version
     of a reference list can change, closed under what ties lots together in a finding."""
     seen = previous.seen
-    new = {}
-    with engine.connect() as conn:
-        for name, table in (("uploads", "upload"), ("counts", "stock_count")):
-            # ids above the last run's top, and those that were missing below it (imports then in flight)
-            gaps = seen[name]["gaps"]
-            low = min(gaps, default=seen[name]["max"] + 1)
-            ids = set(conn.execute(text(f"SELECT id FROM {table} WHERE id >= :low"), {"low": low}).scalars())
-            new[name] = {i for i in ids if i > seen[name]["max"]} | (ids & set(gaps))
+    with engine.connect() as conn:  # imports and inspections since, and those then in flight
+        new = {name: registers.new_ids(conn, table, seen[name]) for name, table in _MARKED}
     parts = [changed(engine, uploads=new["uploads"], counts=new["counts"]), registers.changed(engine, seen)]
     prefixes, countries = reference.touched(engine, before=previous.reference_versions, after=versions)
     parts.append(of_goods(engine, hs_prefixes=prefixes, countries=countries))

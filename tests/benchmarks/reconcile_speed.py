@@ -1,16 +1,20 @@
 """Reconciliation speed: a generated zone with N movements and N customs items.
 
 Run: `python tests/benchmarks/reconcile_speed.py [N]` (default 1,000,000), with
-FTZ_TEST_DATABASE_URL set to run on PostgreSQL (otherwise a SQLite file). Prints the time of
-a full run (read from the database to findings written) by phase, its peak memory, an
-incremental run after 1 % of lots changed, and the same core (current versions, the match
-both ways, per-lot balance) as DuckDB SQL over the same data.
+FTZ_TEST_DATABASE_URL set to run on PostgreSQL (otherwise a SQLite file). Prints the load
+time, then, each in a process of its own: a full run (read from the database to findings
+written) by phase with its peak memory, the same full run on a local two-worker Dask cluster,
+an incremental run after 1 % of lots changed, and the same core (current versions, the match
+both ways, per-lot balance) as DuckDB SQL over the same data. `--steps` picks some of them;
+`--folder` keeps the data (a SQLite database there is reused: e.g. load 10M once, run twice).
 """
 
+import argparse
 import csv
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -152,44 +156,42 @@ def load(url: str, folder: Path) -> None:
         service.import_movements(engine, source=path, filename=path.name, operator_code=op, sent_by="bench")
 
 
-def timed_run(url: str, full: bool) -> None:
-    """One run in this process, its phases timed (printed as one line)."""
-    import pandas as pd
-
+def timed_run(url: str, how: str) -> None:
+    """One run (``full``, ``incremental`` or ``dask``: full on a local two-worker cluster), its
+    phases timed, printed as one line. Called in a process of its own, so that its peak memory
+    is the run's alone (and, for ``dask``, the largest worker's)."""
     from ftz.database import get_engine
-    from ftz.discrepancies import service
-    from reconciliation.engine import reconcile
+    from ftz.discrepancies import partitions, service
 
     engine = get_engine(url)
-    phases = {}
-    original_read, original_reconcile = service.read_inputs, service.reconcile
+    phases = {"read": 0.0, "engine": 0.0}
+    reads, engines = (partitions.read_inputs, service.read_inputs), (partitions.reconcile, service.reconcile)
 
-    def read(*args, **kwargs):
-        start = time.perf_counter()
-        out = original_read(*args, **kwargs)
-        phases["read"] = time.perf_counter() - start
-        return out
+    def timed(phase, original):
+        def call(*args, **kwargs):
+            start = time.perf_counter()
+            out = original(*args, **kwargs)
+            phases[phase] += time.perf_counter() - start
+            return out
 
-    def engine_call(inputs):
-        start = time.perf_counter()
-        out = original_reconcile(inputs)
-        phases["engine"] = phases.get("engine", 0) + time.perf_counter() - start
-        return out
+        return call
 
-    service.read_inputs, service.reconcile = read, engine_call
+    partitions.read_inputs, service.read_inputs = (timed("read", f) for f in reads)
+    partitions.reconcile, service.reconcile = (timed("engine", f) for f in engines)
     start = time.perf_counter()
-    record = service.run(engine, full=full)
+    record = service.run(engine, full=how != "incremental", workers=2 if how == "dask" else 0)
     total = time.perf_counter() - start
-    phases["write"] = total - phases["read"] - phases["engine"]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     found = sum(record.counts.values())
+    if how == "dask":  # the partitions were read and reconciled in the workers (children of this process)
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        detail = f"(2 worker processes; largest worker peak {workers:,.0f} MB)"
+    else:
+        detail = f"(read {phases['read']:.1f}, engine {phases['engine']:.1f}, write {total - sum(phases.values()):.1f})"
     print(
-        f"{'full' if full else 'incremental':<12} {total:7.1f} s  (read {phases['read']:.1f}, engine "
-        f"{phases['engine']:.1f}, write {phases['write']:.1f})  lots {record.lots:,}  findings {found:,}  "
-        f"peak {peak:,.0f} MB",
+        f"{how:<12} {total:7.1f} s  {detail}  lots {record.lots:,}  findings {found:,}  peak {peak:,.0f} MB",
         flush=True,
     )
-    del pd, reconcile
 
 
 def duckdb_core(url: str) -> None:
@@ -232,38 +234,62 @@ def duckdb_core(url: str) -> None:
     )
 
 
+def in_child(url: str, how: str, folder: Path) -> None:
+    """``timed_run`` (or the DuckDB core) in a fresh process of this script."""
+    env = os.environ | {"FTZ_DATA_DIR": str(folder / "data")}
+    subprocess.run([sys.executable, __file__, "--child", how, url], check=True, env=env)
+
+
+def fresh(url: str) -> None:
+    """An empty PostgreSQL schema for the benchmark (SQLite starts from a new file)."""
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        eng = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with eng.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        eng.dispose()
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("--steps", default="full,dask,incremental,core",
+                        help="which of full, dask, incremental, core to run (comma-separated)")  # fmt: skip
+    parser.add_argument("--folder", type=Path, help="keep the data here (a SQLite database already there is reused)")
+    parser.add_argument("--child", nargs=2, metavar=("HOW", "URL"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        how, url = args.child
+        duckdb_core(url) if how == "core" else timed_run(url, how)
+        return
+    steps = args.steps.split(",")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        url = os.environ.get("FTZ_TEST_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
+        folder = args.folder or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         os.environ["FTZ_DATA_DIR"] = str(folder / "data")
-        if url.startswith("postgresql"):
-            from sqlalchemy import create_engine, text
+        os.environ.setdefault("FTZ_UPLOAD_MAX_ROWS", str(2 * args.n + 1))  # the customs file holds 2N rows' worth
+        url = os.environ.get("FTZ_TEST_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
+        if url.startswith("postgresql") or not (folder / "bench.db").exists():
+            fresh(url)
+            generate(folder, args.n)
+            start = time.perf_counter()
+            load(url, folder)
+            print(f"{args.n:,} movements and {args.n:,} customs items on {url.split(':')[0]}, loaded in "
+                  f"{time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
+        for how in ("full", "dask"):
+            if how in steps:
+                in_child(url, how, folder)
+        if "incremental" in steps:
+            from ftz.database import get_engine
+            from ftz.ingest import service as ingest
 
-            eng = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-            with eng.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-            eng.dispose()
-        generate(folder, n)
-        start = time.perf_counter()
-        load(url, folder)
-        loaded = time.perf_counter() - start
-        print(f"{n:,} movements and {n:,} customs items on {url.split(':')[0]}, loaded in {loaded:.0f} s", flush=True)
-        timed_run(url, full=True)
-        from ftz.database import get_engine
-        from ftz.ingest import service as ingest
-
-        ingest.import_movements(
-            get_engine(url),
-            source=folder / "changes.csv",
-            filename="changes.csv",
-            operator_code=OPERATORS[0],
-            sent_by="bench",
-        )
-        timed_run(url, full=False)
-        duckdb_core(url)
+            ingest.import_movements(get_engine(url), source=folder / "changes.csv", filename="changes.csv",
+                                    operator_code=OPERATORS[0], sent_by="bench")  # fmt: skip
+            in_child(url, "incremental", folder)
+        if "core" in steps:
+            in_child(url, "core", folder)
 
 
 if __name__ == "__main__":
