@@ -2,14 +2,20 @@
 
 A run reads millions of rows: pandas' row-by-row type inference was most of its read time.
 On PostgreSQL the ADBC driver hands over columns (binary COPY), which arrive as int64, UTC
-times and Arrow-backed strings. SQLite is read through the standard library's driver, a batch
-of rows at a time into Arrow arrays: ADBC's SQLite driver carries its own copy of SQLite, and
-two copies in one process do not see each other's file locks (closing one deleted the other's
-write-ahead log), so it is never used beside the application's connections.
+times and Arrow-backed strings. ADBC's SQLite driver carries its own copy of SQLite, and two
+copies in one process do not see each other's file locks (closing one deleted the other's
+write-ahead log): a bulk read of SQLite runs it in a child process (``ftz.arrow_reader``), a
+separate reader like any other; a small one goes through the standard library's driver, a
+batch of rows at a time into Arrow arrays, without a process to start.
 """
 
+import json
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -38,13 +44,17 @@ def read(
     integers: Iterable[str] = (),
     times: Iterable[str] = (),
     tables: dict[str, pa.Table] | None = None,
+    order_by: str | None = None,
+    bulk: bool = False,
 ) -> pd.DataFrame:
     """The rows of ``query`` as a frame: ``integers`` as int64, ``times`` as UTC times, every
-    other column as text. ``tables`` are loaded first as temporary tables the query may join.
+    other column as text, in the order of column ``order_by`` if given (sorted in Arrow: the
+    databases would sort by a temporary B-tree). ``tables`` are loaded first as temporary tables
+    the query may join. ``bulk``: a large read (SQLite: worth starting a reader process for).
     The query takes no parameters: callers put only integers they made themselves into it."""
     integers, times = set(integers), set(times)
     if engine.dialect.name == "sqlite":
-        table = _sqlite(engine, query, tables or {}, integers)
+        table = (_sqlite_bulk if bulk else _sqlite)(engine, query, tables or {}, integers)
     else:
         with connect(engine) as conn:
             cursor = conn.cursor()
@@ -54,7 +64,8 @@ def read(
             cursor.execute(query)
             table = cursor.fetch_arrow_table()
             cursor.close()
-    return typed(table, integers=integers, times=times).to_pandas()
+    table = typed(table, integers=integers, times=times)
+    return (table.sort_by(order_by) if order_by else table).to_pandas()
 
 
 def _sqlite(engine: Engine, query: str, tables: dict[str, pa.Table], integers: set[str]) -> pa.Table:
@@ -80,6 +91,31 @@ def _sqlite(engine: Engine, query: str, tables: dict[str, pa.Table], integers: s
             raw.commit()  # the driver opened a transaction for the inserts: the drops must not roll back
     schema = pa.schema(list(zip(names, types, strict=True)))
     return pa.Table.from_batches(batches, schema=schema)
+
+
+def _sqlite_bulk(engine: Engine, query: str, tables: dict[str, pa.Table], _integers: set[str]) -> pa.Table:
+    """The rows of ``query`` read by ADBC's SQLite driver in a child process (``ftz.arrow_reader``)."""
+    with tempfile.TemporaryDirectory(prefix="ftz-read-") as folder:
+        paths = {}
+        for name, table in tables.items():
+            paths[name] = str(Path(folder) / f"{name}.arrow")
+            with pa.OSFile(paths[name], "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+        request = json.dumps({"database": engine.url.database, "query": query, "tables": paths})
+        child = subprocess.Popen(
+            [sys.executable, "-m", "ftz.arrow_reader"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            child.stdin.write(request.encode())
+            child.stdin.close()
+            table = pa.ipc.open_stream(child.stdout).read_all()
+        except (pa.ArrowInvalid, OSError):
+            table = None  # the child failed before writing a stream: its error is on stderr
+        error = child.stderr.read().decode(errors="replace").strip()
+        if child.wait() != 0 or table is None:
+            raise RuntimeError(f"reading the database failed: {error.splitlines()[-1] if error else child.returncode}")
+    return table
 
 
 def typed(table: pa.Table, *, integers: set[str], times: set[str]) -> pa.Table:

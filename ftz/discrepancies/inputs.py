@@ -90,8 +90,9 @@ def _ledger(
 ) -> dict:
     """One zone's (or some operators', or every zone's) movements, customs items, counts and
     holds, as known at ``moment``."""
-    moves = movements_frame(engine, zone_id=zone_id, operators=operators, scope=scope)
-    entries = customs_frame(engine, current_only=False, zone_id=zone_id, operators=operators, scope=scope)
+    bulk = scope is None  # a whole zone or partition, not an incremental run's few lots
+    moves = movements_frame(engine, zone_id=zone_id, operators=operators, scope=scope, bulk=bulk)
+    entries = customs_frame(engine, current_only=False, zone_id=zone_id, operators=operators, scope=scope, bulk=bulk)
     where = []
     if zone_id is not None:
         where.append(f"o.zone_id = {int(zone_id)}")

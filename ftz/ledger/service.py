@@ -43,14 +43,17 @@ def movements_frame(
     zone_id: int | None = None,
     operators: Iterable[int] | None = None,
     scope: tuple | None = None,
+    bulk: bool = False,
 ) -> pd.DataFrame:
     """Stored movements as the engine reads them (quantities in millionths): all, one zone's,
     one operator's, those of ``operators``, or those of a ``scope`` of lots (operator_id, lot_ref)
-    and declarations. The filters are the database's work, not pandas'."""
+    and declarations. The filters are the database's work, not pandas'. ``bulk``: a large read."""
     conditions = _filters({"m.operator_id": operator_id, "o.zone_id": zone_id}, operators, "m.operator_id")
     join = f"JOIN {SCOPE_LOTS} s ON s.operator_id = m.operator_id AND s.lot_ref = m.lot_ref" if scope else ""
     query = f"SELECT {_COLUMNS} FROM movement m JOIN operator o ON o.id = m.operator_id {join} {conditions}"
-    return arrow.read(engine, query + " ORDER BY m.id", integers=_INTEGERS, times=_TIMES, tables=_scope_tables(scope))
+    return arrow.read(
+        engine, query, integers=_INTEGERS, times=_TIMES, tables=_scope_tables(scope), order_by="id", bulk=bulk
+    )
 
 
 def customs_frame(
@@ -62,10 +65,11 @@ def customs_frame(
     operators: Iterable[int] | None = None,
     declarations: Iterable[str] | None = None,
     scope: tuple | None = None,
+    bulk: bool = False,
 ) -> pd.DataFrame:
     """Customs items (by default only those in force; of one zone or operator, of ``operators``,
     of some declarations, or with ``scope`` only its declarations and lots) with quantities in
-    millionths."""
+    millionths. ``bulk``: a large read."""
     conditions = _filters({"c.zone_id": zone_id, "c.operator_id": operator_id}, operators, "c.operator_id")
     if declarations is not None:
         scope = (pd.DataFrame({"operator_id": [], "lot_ref": []}), set(declarations))
@@ -79,8 +83,10 @@ def customs_frame(
             f"ON e.declaration_ref = d.declaration_ref UNION SELECT e.id FROM {SCOPE_LOTS} s JOIN customs_entry e "
             "ON e.operator_id = s.operator_id AND e.lot_ref = s.lot_ref)"
         )
-    query = f"SELECT {_ENTRY_COLUMNS} FROM customs_entry c {conditions} ORDER BY c.id"
-    frame = arrow.read(engine, query, integers=_INTEGERS, times=_TIMES, tables=_scope_tables(scope))
+    query = f"SELECT {_ENTRY_COLUMNS} FROM customs_entry c {conditions}"
+    frame = arrow.read(
+        engine, query, integers=_INTEGERS, times=_TIMES, tables=_scope_tables(scope), order_by="id", bulk=bulk
+    )
     return current_entries(frame) if current_only else frame
 
 
