@@ -5,12 +5,10 @@ import io
 import json
 
 from openpyxl import Workbook
-from sqlalchemy import select
 from sqlmodel import Session
 
 from ftz.auth.scope import Caller
 from ftz.discrepancies import reports, review, service
-from ftz.zones.models import Operator
 
 FIELDS = [
     "id", "kind", "zone_code", "operator_code", "lot_ref", "customs_ref", "process_ref", "strategic",
@@ -24,20 +22,13 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def rows(session: Session, *, include_closed: bool = False) -> list[dict]:
     """The discrepancies as plain records of the contract's fields, codes instead of ids."""
     found = review.public(session, service.get_all(session, include_closed=include_closed))
-    return with_aeo(session, [d.model_dump(include=set(FIELDS)) for d in found])
+    return [d.model_dump(include=set(FIELDS)) for d in found]
 
 
 def report_rows(session: Session, *, caller: Caller, run_id: int) -> list[dict]:
     """The findings a run as of a past moment reported, as plain records."""
     found = reports.get_report(session, caller=caller, run_id=run_id)
-    return with_aeo(session, [r.model_dump(include=set(REPORT_FIELDS)) for r in found])
-
-
-def with_aeo(session: Session, records: list[dict]) -> list[dict]:
-    """Each record with its operator's AEO certificate (contract section 6), or None."""
-    codes = {r["operator_code"] for r in records}
-    aeo = dict(session.execute(select(Operator.code, Operator.aeo).where(Operator.code.in_(codes))).all())
-    return [r | {"aeo": aeo.get(r["operator_code"])} for r in records]
+    return [r.model_dump(include=set(REPORT_FIELDS)) for r in found]
 
 
 def to_json(records: list[dict]) -> str:

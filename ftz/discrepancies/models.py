@@ -441,3 +441,4 @@ class ReportFindingPublic(FindingFacts):
     """A finding of a run as of a past moment (a report: it has no status or life of its own)."""
 
     run_id: int
+    aeo: str | None = None  # the operator's AEO certificate (contract section 6)

@@ -16,7 +16,7 @@ def get_report(session: Session, *, caller: Caller, run_id: int) -> list[ReportF
     if run.as_of is None:
         raise InvalidInput(f"run {run.id} reconciled the live ledger: its findings are the discrepancies")
     query = (
-        select(ReportFinding, Zone.code, Operator.code)
+        select(ReportFinding, Zone.code, Operator.code, Operator.aeo)
         .join(Zone, Zone.id == ReportFinding.zone_id)
         .join(Operator, Operator.id == ReportFinding.operator_id)
         .where(ReportFinding.run_id == run.id, visible(caller, ReportFinding))
@@ -28,8 +28,9 @@ def get_report(session: Session, *, caller: Caller, run_id: int) -> list[ReportF
             update={
                 "zone_code": zone,
                 "operator_code": operator,
+                "aeo": aeo,
                 "control_codes": [c for c in finding.control_codes.split(",") if c],
             },
         )
-        for finding, zone, operator in session.execute(query).all()
+        for finding, zone, operator, aeo in session.execute(query).all()
     ]

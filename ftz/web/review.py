@@ -52,7 +52,7 @@ def export_queue(request: Request, extension: str, db: DbDep, caller: WebCallerD
     if extension not in ("csv", "xlsx"):
         raise NotFound(f"no export as {extension}: csv or xlsx")
     found = review.get_filtered(db, caller=caller, filters=_filters(request))
-    records = export.with_aeo(db, [d.model_dump() for d in review.public(db, found)])
+    records = [d.model_dump() for d in review.public(db, found)]
     content = export.to_csv(records).encode() if extension == "csv" else export.to_xlsx(records)
     media = "text/csv" if extension == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     disposition = f'attachment; filename="discrepancies.{extension}"'
