@@ -4,13 +4,11 @@ HS subheading than declared, raises CLASSIFICATION_MISMATCH in the next run."""
 
 from pathlib import Path
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ftz.audit import seal
 from ftz.audit import service as audit
 from ftz.auth.scope import Caller, Permission, get_visible, visible
 from ftz.config import get_settings
@@ -19,8 +17,7 @@ from ftz.errors import Conflict, InvalidInput
 from ftz.examinations.models import Examination, ExaminationStatus
 from ftz.examinations.schemas import ExaminationPublic, ExaminationResult
 from ftz.ingest import blobs
-from ftz.ledger.models import Movement, StockCount
-from ftz.zones import service as zones
+from ftz.ledger import lots
 from ftz.zones.models import Operator, Zone
 from reconciliation.units import UNITS
 
@@ -83,40 +80,19 @@ def record_result(
     exam = get_visible(session, caller, Examination, examination_id, what="examination")
     if exam.status != ExaminationStatus.OPEN:
         raise Conflict(f"examination {exam.id} has its result already")
-    if result_in.unit not in UNITS:
-        raise InvalidInput(f'unit: "{result_in.unit}" is not a UN/ECE Recommendation 20 code this system knows')
     operator = session.get(Operator, exam.operator_id)
     zone = session.get(Zone, operator.zone_id)
-    examined_at = result_in.examined_at or utcnow()
-    if isinstance(examined_at, str):
-        examined_at = zones.moment(session, value=examined_at, zone_codes=[zone.code])
-    elif examined_at.tzinfo is None:
-        examined_at = examined_at.replace(tzinfo=ZoneInfo(zone.timezone))
+    examined_at = lots.local_moment(session, result_in.examined_at or utcnow(), zone)
     if exam.lot_ref:  # the count of the lot, which the next run compares with the book balance
-        lot_unit = session.execute(
-            select(Movement.unit)
-            .where(Movement.operator_id == exam.operator_id, Movement.lot_ref == exam.lot_ref)
-            .order_by(Movement.occurred_at, Movement.id)
-            .limit(1)
-        ).scalar_one_or_none()
-        if lot_unit is not None and UNITS[lot_unit][0] != UNITS[result_in.unit][0]:
-            raise InvalidInput(
-                f"unit: {result_in.unit} cannot be converted to {lot_unit}, the unit the lot is booked in"
-            )
         found = f"goods found under HS {result_in.hs_code}, declared {exam.declared_hs_code}"
-        count = StockCount(
-            operator_id=exam.operator_id, lot_ref=exam.lot_ref, counted_at=examined_at, quantity=result_in.quantity,
+        count = lots.store_count(
+            session, operator=operator, lot_ref=exam.lot_ref, counted_at=examined_at, quantity=result_in.quantity,
             unit=result_in.unit, counted_by=caller.name, note=f"examination {exam.id}: {found}",
+            details={"examination": exam.id}, booked=False,
         )  # fmt: skip
-        session.add(count)
-        session.flush()
         exam.stock_count_id = count.id
-        # a count like any customs count: audited and sealed, so that `ftz audit verify` covers it
-        audit.record(session, actor=caller.name, action="count.recorded", subject=f"count:{count.id}",
-                     operator_id=exam.operator_id, zone_id=zone.id,
-                     details={"lot_ref": count.lot_ref, "quantity": count.quantity, "unit": count.unit,
-                              "counted_at": examined_at, "examination": exam.id,
-                              "stored": seal.seal_row(session.connection(), "stock_count", count.id)})  # fmt: skip
+    elif result_in.unit not in UNITS:
+        raise InvalidInput(f'unit: "{result_in.unit}" is not a UN/ECE Recommendation 20 code this system knows')
     if attachment is not None:  # stored once the result is known to be acceptable
         exam.attachment_sha256, exam.attachment_name, exam.attachment_type = _attach(*attachment)
     exam.status, exam.examined_at, exam.recorded_by = ExaminationStatus.DONE, examined_at, caller.name

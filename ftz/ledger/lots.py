@@ -4,6 +4,8 @@ Always within the caller's scope."""
 import base64
 import binascii
 import json
+from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -123,52 +125,66 @@ def record_count(session: Session, *, caller: Caller, count_in: StockCountCreate
     """Record what customs found on hand; the next run compares it with the book balance."""
     caller.require(Permission.INVESTIGATE)
     operator = operator_in_scope(session, caller, count_in.operator_code)
+    counted_at = local_moment(session, count_in.counted_at, session.get(Zone, operator.zone_id))
+    count = store_count(
+        session, operator=operator, lot_ref=count_in.lot_ref, counted_at=counted_at, quantity=count_in.quantity,
+        unit=count_in.unit, counted_by=caller.name, note=count_in.note,
+    )  # fmt: skip
+    return _count(count, operator.code)
+
+
+def local_moment(session: Session, value: datetime | str, zone: Zone) -> datetime:
+    """A moment as a person gave it: text read like a file value, a time without offset in the zone's time."""
+    if isinstance(value, str):
+        return zones.moment(session, value=value, zone_codes=[zone.code])
+    return value.replace(tzinfo=ZoneInfo(zone.timezone)) if value.tzinfo is None else value
+
+
+def store_count(
+    session: Session,
+    *,
+    operator: Operator,
+    lot_ref: str,
+    counted_at: datetime,
+    quantity: Decimal,
+    unit: str,
+    counted_by: str,
+    note: str | None = None,
+    details: dict | None = None,
+    booked: bool = True,
+) -> StockCount:
+    """A customs count of a lot, stored, sealed and audited (``details`` added to the event). The
+    unit must convert to the one the lot is booked in; with ``booked``, the lot must exist."""
+    unit = unit.upper()
+    if unit not in UNITS:
+        raise InvalidInput(f'unit: "{unit}" is not a UN/ECE Recommendation 20 code this system knows')
     lot_unit = session.execute(
         select(Movement.unit)
-        .where(Movement.operator_id == operator.id, Movement.lot_ref == count_in.lot_ref)
+        .where(Movement.operator_id == operator.id, Movement.lot_ref == lot_ref)
         .order_by(Movement.occurred_at, Movement.id)
         .limit(1)
     ).scalar_one_or_none()
-    if lot_unit is None:
-        raise NotFound(f"no lot {count_in.lot_ref} of operator {operator.code}")
-    unit = count_in.unit.upper()
-    if unit not in UNITS:
-        raise InvalidInput(f'unit: "{count_in.unit}" is not a UN/ECE Recommendation 20 code this system knows')
-    if UNITS[unit][0] != UNITS[lot_unit][0]:
+    if lot_unit is None and booked:
+        raise NotFound(f"no lot {lot_ref} of operator {operator.code}")
+    if lot_unit is not None and UNITS[unit][0] != UNITS[lot_unit][0]:
         raise InvalidInput(f"unit: {unit} cannot be converted to {lot_unit}, the unit the lot is booked in")
-    counted_at = count_in.counted_at
-    zone = session.get(Zone, operator.zone_id)
-    if isinstance(counted_at, str):  # as a person typed it, read like a file value
-        counted_at = zones.moment(session, value=counted_at, zone_codes=[zone.code])
-    elif counted_at.tzinfo is None:  # the zone's local time, as in operators' files
-        counted_at = counted_at.replace(tzinfo=ZoneInfo(zone.timezone))
-    count = StockCount(
-        operator_id=operator.id,
-        lot_ref=count_in.lot_ref,
-        counted_at=counted_at,
-        quantity=count_in.quantity,
-        unit=unit,
-        counted_by=caller.name,
-        note=count_in.note,
-    )
+    count = StockCount(operator_id=operator.id, lot_ref=lot_ref, counted_at=counted_at, quantity=quantity, unit=unit,
+                       counted_by=counted_by, note=note)  # fmt: skip
     session.add(count)
     session.flush()
     audit.record(
         session,
-        actor=caller.name,
+        actor=counted_by,
         action="count.recorded",
         subject=f"count:{count.id}",
         operator_id=operator.id,
         zone_id=operator.zone_id,
         details={
-            "lot_ref": count.lot_ref,
-            "quantity": count.quantity,
-            "unit": unit,
-            "counted_at": counted_at,
+            "lot_ref": lot_ref, "quantity": count.quantity, "unit": unit, "counted_at": counted_at, **(details or {}),
             "stored": seal.seal_row(session.connection(), "stock_count", count.id),  # for ftz audit verify
         },
-    )
-    return _count(count, operator.code)
+    )  # fmt: skip
+    return count
 
 
 def get_all_counts(
