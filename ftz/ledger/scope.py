@@ -15,7 +15,8 @@ previous round added, so that its cost follows the size of the change, not of th
 from collections.abc import Callable, Iterable
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, any_, bindparam, select
+from sqlalchemy.dialects import postgresql
 
 from ftz.ledger.models import CustomsEntry, Movement, StockCount
 
@@ -176,6 +177,11 @@ def _rows(conn: Connection, query, key, values: Iterable) -> list:
             by_first.setdefault(a, []).append(b)
         return [row for a, bs in by_first.items() for row in _rows(conn, query.where(first == a), second, bs)]
     values = list(values)
+    if not values:
+        return []
+    if conn.dialect.name == "postgresql":  # one array parameter: one statement, compiled once, whatever the count
+        array = bindparam("values", values, type_=postgresql.ARRAY(key.type))
+        return conn.execute(query.where(key == any_(array))).all()
     rows = []
     for start in range(0, len(values), _CHUNK):
         rows += conn.execute(query.where(key.in_(values[start : start + _CHUNK]))).all()
