@@ -3,7 +3,7 @@
 Every rule reads one operator's records, except where goods or papers pass between operators:
 an admission naming the transfer it continues (``previous_ref``, across zones too) and a
 licence cited by the customs items of more than one operator. Operators tied that way share a
-group (union-find); groups are packed, largest first, into partitions of at most
+group; groups are packed, largest first, into partitions of at most
 ``FTZ_PARTITION_ROWS`` movements and customs items. A group larger than that is a partition of
 its own: an operator's lots are the smallest unit, because a denied-party finding gathers every
 record of an operator that names the party.
@@ -21,6 +21,7 @@ from ftz.config import get_settings
 from ftz.database import get_engine
 from ftz.discrepancies.inputs import Context, by_zone, read_inputs
 from reconciliation.engine import reconcile
+from reconciliation.groups import groups
 
 log = logging.getLogger("ftz.runs")
 
@@ -36,7 +37,7 @@ class Partition:
 def plan(engine: Engine, *, zone_ids: Iterable[int] | None = None, limit: int | None = None) -> list[Partition]:
     """The partitions of a full run over every operator (of ``zone_ids`` if given), largest first."""
     sizes = _sizes(engine, None if zone_ids is None else set(zone_ids))
-    return _packed(_groups(sizes, _ties(engine)), sizes, limit or get_settings().partition_rows)
+    return _packed(groups(sizes, _ties(engine)), sizes, limit or get_settings().partition_rows)
 
 
 def reconcile_all(
@@ -107,25 +108,6 @@ def _ties(engine: Engine) -> set[tuple[int, int]]:
     for licence_ref, operator_id in citing:
         ties.add((first.setdefault(licence_ref, int(operator_id)), int(operator_id)))
     return {(a, b) for a, b in ties if a != b}
-
-
-def _groups(sizes: dict[int, int], ties: set[tuple[int, int]]) -> list[list[int]]:
-    """The operators of ``sizes`` in groups closed under ``ties`` (union-find)."""
-    parent = {operator: operator for operator in sizes}
-
-    def root(operator: int) -> int:
-        while parent[operator] != operator:
-            parent[operator] = parent[parent[operator]]
-            operator = parent[operator]
-        return operator
-
-    for a, b in sorted(ties):
-        if a in parent and b in parent:
-            parent[root(a)] = root(b)
-    groups: dict[int, list[int]] = {}
-    for operator in sorted(sizes):
-        groups.setdefault(root(operator), []).append(operator)
-    return list(groups.values())
 
 
 def _packed(groups: list[list[int]], sizes: dict[int, int], limit: int) -> list[Partition]:

@@ -6,7 +6,8 @@ time, then, each in a process of its own: a full run (read from the database to 
 written) by phase with its peak memory, the same full run on a local two-worker Dask cluster,
 an incremental run after 1 % of lots changed, and the same core (current versions, the match
 both ways, per-lot balance) as DuckDB SQL over the same data. `--steps` picks some of them;
-`--folder` keeps the data (a SQLite database there is reused: e.g. load 10M once, run twice).
+`--folder` keeps the data (a SQLite database there is reused: e.g. load 10M once, run twice;
+`--loaded` says a PostgreSQL database holds it already).
 """
 
 import argparse
@@ -258,6 +259,8 @@ def main() -> None:
     parser.add_argument("--steps", default="full,dask,incremental,core",
                         help="which of full, dask, incremental, core to run (comma-separated)")  # fmt: skip
     parser.add_argument("--folder", type=Path, help="keep the data here (a SQLite database already there is reused)")
+    parser.add_argument("--loaded", action="store_true",
+                        help="the PostgreSQL database already holds the --folder's data")  # fmt: skip
     parser.add_argument("--child", nargs=2, metavar=("HOW", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -271,7 +274,7 @@ def main() -> None:
         os.environ["FTZ_DATA_DIR"] = str(folder / "data")
         os.environ.setdefault("FTZ_UPLOAD_MAX_ROWS", str(2 * args.n + 1))  # the customs file holds 2N rows' worth
         url = os.environ.get("FTZ_TEST_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
-        if url.startswith("postgresql") or not (folder / "bench.db").exists():
+        if not args.loaded and (url.startswith("postgresql") or not (folder / "bench.db").exists()):
             fresh(url)
             generate(folder, args.n)
             start = time.perf_counter()
