@@ -102,18 +102,24 @@ def _sqlite_bulk(engine: Engine, query: str, tables: dict[str, pa.Table], _integ
             with pa.OSFile(paths[name], "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
         request = json.dumps({"database": engine.url.database, "query": query, "tables": paths})
-        child = subprocess.Popen(
-            [sys.executable, "-m", "ftz.arrow_reader"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            child.stdin.write(request.encode())
-            child.stdin.close()
-            table = pa.ipc.open_stream(child.stdout).read_all()
-        except (pa.ArrowInvalid, OSError):
-            table = None  # the child failed before writing a stream: its error is on stderr
-        error = child.stderr.read().decode(errors="replace").strip()
-        if child.wait() != 0 or table is None:
+        with (Path(folder) / "errors").open("w+b") as errors:  # a file: a long error never blocks the child
+            child = subprocess.Popen([sys.executable, "-m", "ftz.arrow_reader"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=errors)  # fmt: skip
+            table = None
+            try:
+                child.stdin.write(request.encode())
+                child.stdin.close()
+                table = pa.ipc.open_stream(child.stdout).read_all()
+            except (pa.ArrowInvalid, OSError):
+                pass  # the child failed before writing a whole stream: its error says why
+            finally:
+                if table is None and child.poll() is None:
+                    child.kill()  # stopped midway (an error, an interrupt): the child goes too
+                child.wait()
+                child.stdout.close()
+            errors.seek(0)
+            error = errors.read().decode(errors="replace").strip()
+        if child.returncode != 0 or table is None:
             raise RuntimeError(f"reading the database failed: {error.splitlines()[-1] if error else child.returncode}")
     return table
 

@@ -44,7 +44,7 @@ def each(engine: Engine, ctx: Context, parts: list[Partition], *, workers: int) 
         log.info("partitions sent to the Dask cluster at %s (%d workers)", client.scheduler.address,
                  len(client.scheduler_info()["workers"]))  # fmt: skip
         shared = client.scatter(ctx, broadcast=True)  # the reference lists travel once per worker
-        futures = [client.submit(on_worker, url, shared, p.operators, pure=False) for p in parts]
+        futures = [client.submit(on_worker, shared, p.operators, pure=False) for p in parts]
         try:
             for future in as_completed(futures):
                 yield future.result()

@@ -34,9 +34,14 @@ class Context:
     shared: dict  # the engine's inputs other than the ledger
     own: dict[int, dict]  # per zone id: what the zone may set differently, as engine inputs
     judged: frozenset[int] | None = None
+    # the run's marker (uploads and counts it sees: highest id and gaps): every part reads the
+    # same ledger however long the run; what commits meanwhile is read by the next run
+    seen: dict | None = None
 
 
-def context(engine: Engine, *, as_of: datetime | None = None, zone_id: int | None = None) -> Context:
+def context(
+    engine: Engine, *, as_of: datetime | None = None, zone_id: int | None = None, seen: dict | None = None
+) -> Context:
     """What a run (of a zone, or all) reads besides the ledger. A zone's run reads the records of
     the zones tied to it by transfers too, to follow its goods; only its findings are judged."""
     moment = pd.Timestamp(as_of) if as_of is not None else None
@@ -58,6 +63,7 @@ def context(engine: Engine, *, as_of: datetime | None = None, zone_id: int | Non
         shared=shared,
         own=_own(engine),
         judged=frozenset({zone_id}) if len(tied) > 1 else None,
+        seen=seen,
     )
 
 
@@ -74,7 +80,8 @@ def read_inputs(
     if given), from the ledger and the reference lists in force."""
     ctx = ctx or context(engine, as_of=as_of, zone_id=zone_id)
     zone_ids = [None] if operators is not None else ctx.zones  # a partition's operators are already chosen
-    each = [_ledger(engine, moment=ctx.moment, zone_id=z, scope=scope, operators=operators) for z in zone_ids]
+    each = [_ledger(engine, moment=ctx.moment, zone_id=z, scope=scope, operators=operators, seen=ctx.seen)
+            for z in zone_ids]  # fmt: skip
     ledger = each[0] if len(each) == 1 else {name: pd.concat([part[name] for part in each], ignore_index=True)
                                              for name in each[0]}  # fmt: skip
     return Inputs(**ledger, **ctx.shared, judged=ctx.judged)
@@ -87,17 +94,25 @@ def _ledger(
     zone_id: int | None,
     scope: tuple | None,
     operators: tuple[int, ...] | None = None,
+    seen: dict | None = None,
 ) -> dict:
     """One zone's (or some operators', or every zone's) movements, customs items, counts and
-    holds, as known at ``moment``."""
+    holds, as known at ``moment`` (and of the uploads and counts a run's marker ``seen`` names)."""
     bulk = scope is None  # a whole zone or partition, not an incremental run's few lots
-    moves = movements_frame(engine, zone_id=zone_id, operators=operators, scope=scope, bulk=bulk)
-    entries = customs_frame(engine, current_only=False, zone_id=zone_id, operators=operators, scope=scope, bulk=bulk)
+    uploads = seen["uploads"] if seen else None
+    moves = movements_frame(engine, zone_id=zone_id, operators=operators, scope=scope, bulk=bulk, uploads=uploads)
+    entries = customs_frame(engine, current_only=False, zone_id=zone_id, operators=operators, scope=scope, bulk=bulk,
+                            uploads=uploads)  # fmt: skip
     where = []
     if zone_id is not None:
         where.append(f"o.zone_id = {int(zone_id)}")
     if operators is not None:
         where.append(f"c.operator_id IN ({', '.join(str(int(o)) for o in operators) or 'NULL'})")
+    if seen:
+        marker = seen["counts"]
+        where.append(f"c.id <= {int(marker['max'])}")
+        if marker["gaps"]:
+            where.append(f"c.id NOT IN ({', '.join(str(int(i)) for i in marker['gaps'])})")
     with engine.connect() as conn:
         counts = pd.read_sql(
             text(
@@ -150,7 +165,7 @@ def by_zone(inputs: Inputs, own: dict[int, dict]) -> list[Inputs]:
         moves = inputs.movements[inputs.movements["zone_id"].isin(group)]
         part = replace(
             inputs, movements=moves, entries=inputs.entries[inputs.entries["zone_id"].isin(group)],
-            counts=inputs.counts[inputs.counts["operator_id"].isin(set(moves["operator_id"]))],
+            counts=inputs.counts[inputs.counts["zone_id"].isin(group)],
         )  # fmt: skip
         settings = [own[z] for z in judged]
         if all(s == settings[0] for s in settings):

@@ -1,8 +1,9 @@
 """Partitions of a full run: groups of operators that no finding spans, packed to a bounded size.
 
 Every rule reads one operator's records, except where goods or papers pass between operators:
-an admission naming the transfer it continues (``previous_ref``, across zones too) and a
-licence cited by the customs items of more than one operator. Operators tied that way share a
+an admission naming the transfer it continues (``previous_ref``, across zones too), a licence
+cited by the customs items of more than one operator, and a declaration whose items (in any
+version) name more than one operator. Operators tied that way share a
 group; groups are packed, largest first, into partitions of at most
 ``FTZ_PARTITION_ROWS`` movements and customs items. A group larger than that is a partition of
 its own: an operator's lots are the smallest unit, because a denied-party finding gathers every
@@ -12,6 +13,7 @@ record of an operator that names the party.
 import logging
 import os
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 
 import pandas as pd
@@ -56,10 +58,11 @@ def reconcile_all(
     else:
         results = (reconcile_partition(engine, ctx, p.operators) for p in parts)
     found, lots = [], 0
-    for partition_found, partition_lots in results:
-        check()
-        found.append(partition_found)
-        lots += partition_lots
+    with closing(results):  # a run stopped between partitions stops its cluster then, not later
+        for partition_found, partition_lots in results:
+            check()
+            found.append(partition_found)
+            lots += partition_lots
     return (pd.concat(found, ignore_index=True) if found else reconcile_partition(engine, ctx, ())[0]), lots
 
 
@@ -71,10 +74,13 @@ def reconcile_partition(engine: Engine, ctx: Context, operators: tuple[int, ...]
     return pd.concat(found, ignore_index=True), lots
 
 
-def on_worker(url: str, ctx: Context, operators: tuple[int, ...]) -> tuple[pd.DataFrame, int]:
-    """``reconcile_partition`` in a Dask worker: the database at the worker's own
-    ``FTZ_DATABASE_URL`` if it has one (a host it reaches), else the coordinator's ``url``."""
-    return reconcile_partition(get_engine(os.environ.get("FTZ_DATABASE_URL") or url), ctx, operators)
+def on_worker(ctx: Context, operators: tuple[int, ...]) -> tuple[pd.DataFrame, int]:
+    """``reconcile_partition`` in a Dask worker, on the database of the worker's own
+    ``FTZ_DATABASE_URL`` (a URL holds a password: it never travels with a task)."""
+    url = os.environ.get("FTZ_DATABASE_URL")
+    if not url:
+        raise RuntimeError("this Dask worker has no FTZ_DATABASE_URL: start it with the database's URL set")
+    return reconcile_partition(get_engine(url), ctx, operators)
 
 
 def _sizes(engine: Engine, zone_ids: set[int] | None) -> dict[int, int]:
@@ -90,7 +96,9 @@ def _sizes(engine: Engine, zone_ids: set[int] | None) -> dict[int, int]:
 
 
 def _ties(engine: Engine) -> set[tuple[int, int]]:
-    """Pairs of operators a finding may span: a transfer's two ends, a licence's citers."""
+    """Pairs of operators a finding may span: a transfer's two ends, a licence's citers, and the
+    operators a declaration's items name (the version in force is chosen per item, whoever it
+    names, and a destination amended between versions is read per declaration)."""
     with engine.connect() as conn:
         pairs = conn.execute(
             text(
@@ -100,13 +108,18 @@ def _ties(engine: Engine) -> set[tuple[int, int]]:
                 "ON p.declaration_ref = m.previous_ref WHERE m.previous_ref IS NOT NULL"
             )
         ).all()
-        citing = conn.execute(
-            text("SELECT DISTINCT licence_ref, operator_id FROM customs_entry WHERE licence_ref IS NOT NULL")
+        shared = conn.execute(
+            text(
+                "SELECT DISTINCT licence_ref, operator_id FROM customs_entry WHERE licence_ref IS NOT NULL "
+                "UNION SELECT c.declaration_ref, c.operator_id FROM customs_entry c JOIN (SELECT declaration_ref "
+                "FROM customs_entry GROUP BY declaration_ref HAVING min(operator_id) <> max(operator_id)) d "
+                "ON d.declaration_ref = c.declaration_ref"
+            )
         ).all()
     ties = {(int(a), int(b)) for a, b in pairs if a != b}
     first: dict[str, int] = {}
-    for licence_ref, operator_id in citing:
-        ties.add((first.setdefault(licence_ref, int(operator_id)), int(operator_id)))
+    for ref, operator_id in shared:  # each operator tied to the first that shares the ref
+        ties.add((first.setdefault(ref, int(operator_id)), int(operator_id)))
     return {(a, b) for a, b in ties if a != b}
 
 

@@ -132,7 +132,7 @@ def execute(engine: Engine, started: Started) -> Run:
             record.full = previous is None
             record.seen = _visible(engine)  # before reading: what commits meanwhile is read again next time
             scope = _changed_scope(engine, previous, record.reference_versions) if previous is not None else None
-            ctx = context(engine, as_of=record.as_of, zone_id=zone_id)
+            ctx = context(engine, as_of=record.as_of, zone_id=zone_id, seen=record.seen)
             if scope is None:  # every lot: partition by partition, here or on a Dask cluster
                 found, record.lots = partitions.reconcile_all(engine, ctx, workers=started.workers,
                                                               check=lambda: _check(record, lock))  # fmt: skip

@@ -44,11 +44,14 @@ def movements_frame(
     operators: Iterable[int] | None = None,
     scope: tuple | None = None,
     bulk: bool = False,
+    uploads: dict | None = None,
 ) -> pd.DataFrame:
     """Stored movements as the engine reads them (quantities in millionths): all, one zone's,
     one operator's, those of ``operators``, or those of a ``scope`` of lots (operator_id, lot_ref)
-    and declarations. The filters are the database's work, not pandas'. ``bulk``: a large read."""
+    and declarations; with ``uploads`` (a run's marker: highest id and gaps), only those of the
+    uploads it names. The filters are the database's work, not pandas'. ``bulk``: a large read."""
     conditions = _filters({"m.operator_id": operator_id, "o.zone_id": zone_id}, operators, "m.operator_id")
+    conditions = _of_uploads(conditions, uploads, "m.upload_id")
     join = f"JOIN {SCOPE_LOTS} s ON s.operator_id = m.operator_id AND s.lot_ref = m.lot_ref" if scope else ""
     query = f"SELECT {_COLUMNS} FROM movement m JOIN operator o ON o.id = m.operator_id {join} {conditions}"
     return arrow.read(
@@ -66,11 +69,13 @@ def customs_frame(
     declarations: Iterable[str] | None = None,
     scope: tuple | None = None,
     bulk: bool = False,
+    uploads: dict | None = None,
 ) -> pd.DataFrame:
     """Customs items (by default only those in force; of one zone or operator, of ``operators``,
     of some declarations, or with ``scope`` only its declarations and lots) with quantities in
-    millionths. ``bulk``: a large read."""
+    millionths; with ``uploads``, only those of the uploads it names. ``bulk``: a large read."""
     conditions = _filters({"c.zone_id": zone_id, "c.operator_id": operator_id}, operators, "c.operator_id")
+    conditions = _of_uploads(conditions, uploads, "c.upload_id")
     if declarations is not None:
         scope = (pd.DataFrame({"operator_id": [], "lot_ref": []}), set(declarations))
         conditions += (" AND " if conditions else "WHERE ") + (
@@ -97,6 +102,17 @@ def _filters(values: dict[str, int | None], operators: Iterable[int] | None, col
     if operators is not None:
         clauses.append(f"{column} IN ({', '.join(str(int(o)) for o in operators) or 'NULL'})")
     return f"WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+def _of_uploads(conditions: str, uploads: dict | None, column: str) -> str:
+    """``conditions`` and, given a run's marker of uploads, ``column`` among those it names:
+    a run whose partitions are read one after another reads the same ledger in each."""
+    if uploads is None:
+        return conditions
+    clause = f"{column} <= {int(uploads['max'])}"
+    if uploads["gaps"]:
+        clause += f" AND {column} NOT IN ({', '.join(str(int(i)) for i in uploads['gaps'])})"
+    return (f"{conditions} AND " if conditions else "WHERE ") + clause
 
 
 def _scope_tables(scope: tuple | None) -> dict[str, pa.Table]:

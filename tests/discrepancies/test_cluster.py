@@ -8,10 +8,11 @@ import pytest
 
 from ftz.cli.main import app
 from ftz.config import get_settings
-from ftz.discrepancies import partitions
+from ftz.discrepancies import partitions, service
+from ftz.discrepancies.inputs import context, read_inputs
 from tests.discrepancies import test_transfer_runs as two_zones
 from tests.discrepancies.test_runs import load_zone, runner
-from tests.helpers import import_customs, import_movements
+from tests.helpers import admission, customs_item, import_customs, import_movements, write_csv
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 DEMO = Path(__file__).parents[2] / "fixtures" / "demo"
@@ -87,3 +88,20 @@ def test_operators_tied_by_a_transfer_share_a_partition_and_the_others_are_packe
     # every admission naming a transfer ties its operator to the sender's (two_zones' README)
     assert together and all(len(group) >= 2 for group in together)
     assert len(partitions.plan(engine, limit=10**9)) == 1  # a bound past the ledger: one partition
+
+
+def test_operators_named_by_the_items_of_one_declaration_share_a_partition(zone_with_operators, tmp_path):
+    items = [customs_item("26AE0009", "1"), customs_item("26AE0009", "2", operator_code="OP002", lot_ref="LOT2"),
+             customs_item("26AE0010", "1", operator_code="OP003", lot_ref="LOT3")]  # fmt: skip
+    assert import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", items)).accepted
+    parts = partitions.plan(zone_with_operators, limit=1)
+    assert sorted(p.operators for p in parts) == [(1, 2), (3,)]
+
+
+def test_every_partition_reads_the_ledger_as_the_run_saw_it_when_it_started(zone_with_operators, tmp_path):
+    assert import_movements(zone_with_operators, write_csv(tmp_path / "a.csv", [admission()])).accepted
+    ctx = context(zone_with_operators, seen=service._visible(zone_with_operators))
+    assert import_movements(zone_with_operators, write_csv(tmp_path / "b.csv", [admission("M9", lot="LOT9")])).accepted
+    read = read_inputs(zone_with_operators, operators=(1,), ctx=ctx)
+    assert list(read.movements["movement_ref"]) == ["M1"]  # the later upload waits for the next run
+    assert len(read_inputs(zone_with_operators, operators=(1,), ctx=context(zone_with_operators)).movements) == 2
