@@ -7,11 +7,13 @@ machine or on a partition of zones or operators.
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from reconciliation import extended, rules, transfers
 from reconciliation.concealment import TERM_COLUMNS
 from reconciliation.export_controls import LICENCE_COLUMNS
+from reconciliation.frames import ENTRY_COLUMNS, MOVEMENT_COLUMNS, checked
 from reconciliation.holds import HOLD_COLUMNS
 from reconciliation.kinds import UNANCHORED
 from reconciliation.ledger import current, current_entries
@@ -64,54 +66,15 @@ class Inputs:
     profiles: list = field(default_factory=list)  # the risk profiles in force, as plain data (contract section 8)
 
 
-TIMES = {"occurred_at", "lodged_at", "recorded_at"}
-NUMBERS = {"id", "operator_id", "zone_id", "quantity", "item_no", "version"}
-MOVEMENT_COLUMNS = [
-    "id", "operator_id", "zone_id", "movement_ref", "movement_type", "occurred_at", "lot_ref", "hs_code", "quantity",
-    "unit", "customs_ref", "destination_country", "intended_destination", "control_code", "process_ref", "corrects_ref",
-]  # fmt: skip
-ENTRY_COLUMNS = [
-    "id", "declaration_ref", "item_no", "version", "direction", "procedure", "status", "lodged_at", "zone_id",
-    "operator_id", "lot_ref", "hs_code", "quantity", "unit", "destination_country", "control_code",
-]  # fmt: skip
-# Read by the second edition's rules; a frame without them (older callers) reads as all empty.
-OPTIONAL = {
-    "movements": ["description", "removal_kind", "counterparty", "previous_ref"],
-    "entries": [
-        *("description", "licence_ref", "consignor", "consignee", "origin_country", "intended_destination"),
-        *("destination_zone", "previous_ref"),
-    ],
-}
-
-
-def checked(frame: pd.DataFrame, columns: list[str], name: str) -> pd.DataFrame:
-    """``frame`` with the columns a rule reads, in the types it expects; a missing column is
-    named up front rather than failing deep inside a rule."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {', '.join(missing)}")
-    out = frame.copy()
-    optional = [c for c in OPTIONAL.get(name, []) if c not in frame.columns]
-    out = out.assign(**dict.fromkeys(optional)) if optional else out
-    columns = [*columns, *OPTIONAL.get(name, [])]
-    for column in columns:
-        if column in TIMES:
-            out[column] = pd.to_datetime(out[column], utc=True)
-        elif column in NUMBERS:
-            out[column] = out[column].astype("int64")
-        else:
-            out[column] = out[column].astype("object").where(out[column].notna()).astype("str")
-    return out
-
-
 def reconcile(inputs: Inputs) -> pd.DataFrame:
     """Every discrepancy the data supports, one row each, with strategic status, risk and evidence."""
     moves = current(checked(inputs.movements, MOVEMENT_COLUMNS, "movements"))
-    entries = current_entries(checked(inputs.entries, ENTRY_COLUMNS, "entries"))
+    all_entries = checked(inputs.entries, ENTRY_COLUMNS, "entries")
+    entries = current_entries(all_entries)
     if moves.empty and entries.empty:
         return _empty()
     matched = match(moves, entries)
-    running = rules.running_balances(_customs_time(moves, matched))
+    running = rules.running_balances(_customs_time(_ledger_columns(moves), matched))
     lotted = lotted_entries(entries, matched)
     links = transfers.edges(moves, lotted)  # lots carried on in another zone after a transfer
     found = [
@@ -123,7 +86,7 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
         rules.examined_classifications(inputs.counts),
         rules.write_offs(running, entries, inputs.tolerances),
         _intended_destination_changes(moves, lotted, inputs.zones, links),
-        _amended_destinations(checked(inputs.entries, ENTRY_COLUMNS, "entries"), matched),
+        _amended_destinations(all_entries, matched),
     ]
     status = _lot_status(moves, lotted, inputs.controls, links)
     found.append(_strategic_reclassified(moves, entries, status, inputs.controls))
@@ -175,20 +138,32 @@ def _now(inputs: Inputs, moves: pd.DataFrame, entries: pd.DataFrame) -> pd.Times
     return max(moves["occurred_at"].max(), entries["lodged_at"].max())
 
 
+# What the book balance rules read of a movement (besides the finding's own columns).
+BALANCE_COLUMNS = {
+    "id", "operator_id", "zone_id", "lot_ref", "movement_ref", "movement_type", "occurred_at", "quantity", "unit",
+    "customs_ref", "process_ref",
+}  # fmt: skip
+
+
+def _ledger_columns(moves: pd.DataFrame) -> pd.DataFrame:
+    """``moves`` with only what the balance rules read (and any column a finding takes by its
+    name): they sort and merge every column they are given."""
+    return moves[[c for c in moves.columns if c in BALANCE_COLUMNS or c in rules.FINDING]]
+
+
 def _customs_time(moves: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
     """Movements dated, for the book balance, when the goods crossed: an admission or removal
     the operator booked after customs lodged it counts from the customs time (the late
     booking is a LATE_RECORD finding of its own, not also a negative balance)."""
     both = matched.loc[matched["side"] == "both", ["operator_id", "direction", "declaration", "lot_ref", "c_at"]]
-    keyed = moves.merge(
-        both,
-        left_on=["operator_id", "movement_type", "customs_ref", "lot_ref"],
-        right_on=["operator_id", "direction", "declaration", "lot_ref"],
-        how="left",
+    # only the keys and the time are merged: the movements' other columns stay where they are
+    keys = ["operator_id", "movement_type", "customs_ref", "lot_ref"]
+    keyed = moves[[*keys, "occurred_at"]].merge(
+        both, left_on=keys, right_on=["operator_id", "direction", "declaration", "lot_ref"], how="left"
     )
     earlier = keyed["c_at"].notna() & (keyed["c_at"] < keyed["occurred_at"])
     occurred = keyed["occurred_at"].where(~earlier, keyed["c_at"])
-    return moves.assign(occurred_at=occurred.to_numpy())
+    return moves.assign(occurred_at=occurred.set_axis(moves.index))
 
 
 def _counts(moves: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
@@ -210,11 +185,18 @@ def _intended_destination_changes(
     use in the zone's own country is not a change. Across zones (``links``) the first
     admission's intended destination binds the removal from the last zone, and a transfer to a
     zone ftz knows is no removal abroad."""
-    admitted = moves[(moves["movement_type"] == "ADMISSION") & moves["intended_destination"].notna()]
-    admitted = admitted.assign(admitted_by=_record_names(admitted))
-    intended = admitted.drop_duplicates(LOT)[[*LOT, "intended_destination", "admitted_by"]]
+    admitted = moves.loc[
+        (moves["movement_type"] == "ADMISSION") & moves["intended_destination"].notna(),
+        [*LOT, "intended_destination", *RECORD],
+    ].drop_duplicates(LOT)  # the first admission of each lot: the only one named
+    intended = admitted.assign(admitted_by=_record_names(admitted))[[*LOT, "intended_destination", "admitted_by"]]
     intended = transfers.carried_destinations(intended, links)
-    removals = moves[(moves["movement_type"] == "REMOVAL") & moves["destination_country"].notna()]
+    # only removals of a lot with an intended destination can pair (a first cut on the lot's reference alone)
+    removals = moves[
+        (moves["movement_type"] == "REMOVAL")
+        & moves["destination_country"].notna()
+        & moves["lot_ref"].isin(intended["lot_ref"])
+    ]
     onward = transfers.to_known_zones(lotted, zones).assign(_transfer=True)
     removals = removals.merge(onward, on=["operator_id", "customs_ref"], how="left")
     removals = removals[removals["_transfer"].isna()].drop(columns="_transfer")
@@ -240,7 +222,11 @@ def _intended_destination_changes(
 def _amended_destinations(all_entries: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
     """A removal declaration whose destination changed from one version to a later one."""
     removals = all_entries[(all_entries["direction"] == "REMOVAL") & (all_entries["status"] == "ACCEPTED")]
-    removals = removals.sort_values("version")
+    # Only an item of two versions or more can have changed: the rest are not carried further.
+    # The order is that of sorting them all by version (as the items come out in it).
+    several = removals.duplicated(["declaration_ref", "item_no"], keep=False).to_numpy()
+    order = np.argsort(removals["version"].to_numpy(), kind="quicksort")
+    removals = removals.iloc[order[several[order]]]
     per_item = removals.groupby(["declaration_ref", "item_no"])["destination_country"]
     first, last = per_item.first(), per_item.last()
     changed = (first != last) & first.notna() & last.notna()
@@ -252,7 +238,8 @@ def _amended_destinations(all_entries: pd.DataFrame, matched: pd.DataFrame) -> p
     first_version = removals.groupby(["declaration_ref", "item_no"])["version"].first()
     items = items.assign(first=first.reindex(keys).values, first_version=first_version.reindex(keys).values)
     # an item without a lot takes the lot of the operator record it was matched to
-    lots = matched[matched["side"] == "both"][["operator_id", "declaration", "lot_ref"]].drop_duplicates("declaration")
+    both = matched[(matched["side"] == "both") & matched["declaration"].isin(items["declaration_ref"])]
+    lots = both[["operator_id", "declaration", "lot_ref"]].drop_duplicates("declaration")
     items = items.merge(lots.rename(columns={"lot_ref": "matched_lot"}), left_on=["operator_id", "declaration_ref"],
                         right_on=["operator_id", "declaration"], how="left")  # fmt: skip
     return rules._finding(
@@ -285,9 +272,9 @@ def _lot_status(moves: pd.DataFrame, lotted: pd.DataFrame, controls: pd.DataFram
     """Strategic status of every lot, from both sides' records (``lotted``: customs items in
     force, those without a lot taking the lot they were matched to), carried on across zones
     along ``links``."""
-    theirs = lotted[lotted["lot_ref"].notna()]
-    goods = pd.concat([moves[[*LOT, "hs_code", "control_code"]], theirs[[*LOT, "hs_code", "control_code"]]])
-    processing = moves[moves["movement_type"].isin(["CONSUME", "PRODUCE"])]
+    read = [*LOT, "hs_code", "control_code"]
+    goods = pd.concat([moves[read], lotted.loc[lotted["lot_ref"].notna(), read]])
+    processing = moves.loc[moves["movement_type"].isin(["CONSUME", "PRODUCE"]), [*LOT, "process_ref", "movement_type"]]
     return strategic_status(goods, processing, controls, links)
 
 
@@ -295,11 +282,13 @@ def _strategic_reclassified(
     moves: pd.DataFrame, entries: pd.DataFrame, status: pd.DataFrame, controls: pd.DataFrame
 ) -> pd.DataFrame:
     """A lot strategic at admission that leaves, unprocessed, under a code that is not."""
-    admitted = moves[moves["movement_type"].isin(["ADMISSION", "PRODUCE"])]
+    admitted = moves.loc[moves["movement_type"].isin(["ADMISSION", "PRODUCE"]), [*LOT, "hs_code", *RECORD]]
+    admitted = admitted.drop_duplicates(LOT)  # the first admission of each lot: the only one named
     admitted = admitted.assign(hs6=admitted["hs_code"].str.slice(0, 6), admitted_by=_record_names(admitted))
-    admitted = admitted.drop_duplicates(LOT)[[*LOT, "hs6", "admitted_by"]]
+    admitted = admitted[[*LOT, "hs6", "admitted_by"]]
     own = status[status["strategic"]]
-    removals = moves[moves["movement_type"] == "REMOVAL"]
+    # only removals of a strategic lot can pair (a first cut on the lot's reference alone)
+    removals = moves[(moves["movement_type"] == "REMOVAL") & moves["lot_ref"].isin(own["lot_ref"])]
     candidates = removals.merge(admitted, on=LOT).merge(own[[*LOT, "control_codes"]], on=LOT)
     candidates = candidates[candidates["hs_code"].str.slice(0, 6) != candidates["hs6"]]
     flagged = correlate(candidates.assign(control_code=None), controls)
@@ -319,6 +308,9 @@ def _strategic_reclassified(
         detail="a strategic lot admitted under one code (expected) leaves, unprocessed, under a non-strategic one"
         " (found)",
     )
+
+
+RECORD = ["movement_ref", "customs_ref"]  # what ``_record_names`` reads
 
 
 def _record_names(moves: pd.DataFrame) -> pd.Series:

@@ -61,12 +61,10 @@ def _with_status(events: pd.DataFrame, lotted: pd.DataFrame, status: pd.DataFram
 
 
 def _texts(moves: pd.DataFrame, lotted: pd.DataFrame) -> pd.DataFrame:
-    """Every description in force, either side, with its lot, record and moment (and every
-    removal's destination, for the finding's riskiest one)."""
-    own = moves[
-        (moves["movement_type"] != "COUNT") & (moves["description"].notna() | (moves["movement_type"] == "REMOVAL"))
-    ]
-    theirs = lotted[lotted["lot_ref"].notna() & (lotted["description"].notna() | (lotted["direction"] == "REMOVAL"))]
+    """Every description in force, either side, with its lot, record and moment (only records
+    that describe their goods: the rest name no term, and their records are not built)."""
+    own = moves[(moves["movement_type"] != "COUNT") & _described(moves)]
+    theirs = lotted[lotted["lot_ref"].notna() & _described(lotted)]
     columns = ["operator_id", "zone_id", "lot_ref", "customs_ref", "record", "at", "description"]
     return pd.concat(
         [
@@ -79,3 +77,8 @@ def _texts(moves: pd.DataFrame, lotted: pd.DataFrame) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
+
+
+def _described(records: pd.DataFrame) -> pd.Series:
+    """Whether each record has a description (not missing, not empty)."""
+    return records["description"].notna() & (records["description"] != "")

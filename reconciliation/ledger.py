@@ -7,6 +7,7 @@ the sum of what came in minus what went out. Quantities are int64 millionths of 
 
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from reconciliation.quantities import scaled
@@ -27,6 +28,14 @@ EFFECT = {
 }
 
 
+def signs(types: pd.Series) -> pd.Series:
+    """Each movement type's ``EFFECT`` (int64), looked up once per distinct type; an unknown or
+    missing type fails as a lookup of it would."""
+    codes, uniques = pd.factorize(types, use_na_sentinel=False)
+    effect = pd.Series(uniques, dtype="object").map(EFFECT).astype("int64").to_numpy()
+    return pd.Series(effect[codes], index=types.index, name=types.name)
+
+
 def current(movements: pd.DataFrame) -> pd.DataFrame:
     """Movements without those superseded by a later correction (``corrects_ref``)."""
     corrections = movements.loc[movements["corrects_ref"].notna(), ["operator_id", "corrects_ref", "id"]]
@@ -43,9 +52,12 @@ def current(movements: pd.DataFrame) -> pd.DataFrame:
 def in_lot_unit(movements: pd.DataFrame) -> pd.DataFrame:
     """Each movement with ``lot_unit`` (the unit its lot was first booked in) and
     ``lot_quantity`` (its quantity converted to that unit, exactly, rounded to a millionth)."""
-    ordered = movements.sort_values(["occurred_at", "id"])
-    first = ordered.groupby(["operator_id", "lot_ref"], as_index=False).first()[["operator_id", "lot_ref", "unit"]]
-    out = movements.merge(first.rename(columns={"unit": "lot_unit"}), on=["operator_id", "lot_ref"], how="left")
+    lot = ["operator_id", "lot_ref"]
+    ordered = movements[[*lot, "occurred_at", "id", "unit"]].sort_values(["occurred_at", "id"])
+    first = ordered.groupby(lot, as_index=False)["unit"].first().rename(columns={"unit": "lot_unit"})
+    # the keys alone are merged (one row each, in order): the movements' columns are not copied
+    units = movements[lot].merge(first, on=lot, how="left")["lot_unit"]
+    out = movements.reset_index(drop=True).assign(lot_unit=units)
     out["lot_quantity"] = out["quantity"].astype("int64")
     other = out["unit"] != out["lot_unit"]
     if other.any():
@@ -64,7 +76,7 @@ def book_balances(movements: pd.DataFrame, as_of: pd.Timestamp | None = None) ->
     if as_of is not None:
         rows = rows[rows["occurred_at"] <= as_of]
     rows = in_lot_unit(rows)
-    rows["signed"] = rows["lot_quantity"] * rows["movement_type"].map(EFFECT).astype("int64")
+    rows["signed"] = rows["lot_quantity"] * signs(rows["movement_type"])
     grouped = rows.groupby(["operator_id", "lot_ref"], as_index=False)
     return grouped.agg(
         unit=("lot_unit", "first"),
@@ -81,5 +93,8 @@ def current_entries(entries: pd.DataFrame) -> pd.DataFrame:
     Every version stays in the ledger; an amendment (a higher version) replaces the lower
     ones, and an item whose latest version is INVALIDATED is not in force at all.
     """
-    latest = entries.sort_values("version").drop_duplicates(["declaration_ref", "item_no"], keep="last")
-    return latest[latest["status"] == "ACCEPTED"].sort_index()
+    # decided on the few columns it reads (rows numbered by position), then the wide frame taken once
+    narrow = entries[["declaration_ref", "item_no", "version", "status"]].reset_index(drop=True)
+    latest = narrow.sort_values("version").drop_duplicates(["declaration_ref", "item_no"], keep="last")
+    out = entries.iloc[np.sort(latest.index[latest["status"] == "ACCEPTED"])]
+    return out if out.index.is_monotonic_increasing else out.sort_index()

@@ -7,8 +7,10 @@ operator's unmatched records of the same declaration and HS heading, the nearest
 first, one to one.
 """
 
+import numpy as np
 import pandas as pd
 
+from reconciliation.frames import concatenated
 from reconciliation.quantities import to_base
 
 KEY = ["operator_id", "direction", "declaration", "lot_ref"]
@@ -19,78 +21,17 @@ KEY = ["operator_id", "direction", "declaration", "lot_ref"]
 DESTRUCTION = "DESTRUCTION"
 
 
-def operator_side(movements: pd.DataFrame) -> pd.DataFrame:
-    """Current ADMISSION, REMOVAL and (declared) DESTROY movements summed per key, in base units."""
-    rows = movements[
-        movements["movement_type"].isin(["ADMISSION", "REMOVAL", "DESTROY"]) & movements["customs_ref"].notna()
-    ]
-    direction = rows["movement_type"].where(rows["movement_type"] != "DESTROY", DESTRUCTION)
-    rows = rows.assign(direction=direction, declaration=rows["customs_ref"])
-    base, dims = to_base(rows["quantity"], rows["unit"])
-    rows = rows.assign(qty=base, dimension=dims, hs6=rows["hs_code"].str.slice(0, 6))
-    return (
-        rows.sort_values(["occurred_at", "id"])
-        .groupby(KEY, as_index=False)
-        .agg(
-            o_qty=("qty", "sum"),
-            o_dimension=("dimension", "first"),
-            o_hs=("hs6", "first"),
-            o_destination=("destination_country", "first"),
-            o_at=("occurred_at", "min"),
-            zone_id=("zone_id", "first"),
-        )
-        .merge(joined(rows, KEY, "movement_ref", "o_refs"), on=KEY, how="left")
-    )
-
-
-def customs_side(entries: pd.DataFrame) -> pd.DataFrame:
-    """Customs items in force, summed per key (the lot may be missing), in base units."""
-    base, dims = to_base(entries["quantity"], entries["unit"])
-    rows = entries.assign(
-        direction=entries["direction"].where(entries["procedure"] != DESTRUCTION, DESTRUCTION),
-        qty=base,
-        dimension=dims,
-        hs6=entries["hs_code"].str.slice(0, 6),
-        declaration=entries["declaration_ref"],
-        item=entries["declaration_ref"] + "/" + entries["item_no"].astype(str) + "v" + entries["version"].astype(str),
-    )
-    rows = rows.assign(lot_key=rows["lot_ref"].fillna("#" + rows["item"]))
-    grouped = rows.groupby(["operator_id", "direction", "declaration", "lot_key"], as_index=False, dropna=False).agg(
-        lot_ref=("lot_ref", "first"),
-        c_qty=("qty", "sum"),
-        c_dimension=("dimension", "first"),
-        c_hs=("hs6", "first"),
-        c_destination=("destination_country", "first"),
-        c_at=("lodged_at", "min"),
-        c_zone_id=("zone_id", "first"),
-    )
-    keys = ["operator_id", "direction", "declaration", "lot_key"]
-    grouped = grouped.merge(joined(rows, keys, "item", "c_items"), on=keys, how="left")
-    return grouped.drop(columns="lot_key")
-
-
-def joined(rows: pd.DataFrame, keys: list[str], column: str, name: str) -> pd.DataFrame:
-    """Per key, the values of ``column`` joined with commas. Most keys hold one row, which
-    needs no Python call; only the rest are joined group by group."""
-    size = rows.groupby(keys, dropna=False)[column].transform("size")
-    single = rows.loc[size == 1, [*keys, column]]
-    several = rows[size > 1].groupby(keys, dropna=False, as_index=False)[column].agg(",".join)
-    return pd.concat([single, several], ignore_index=True).rename(columns={column: name})
-
-
 def match(movements: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
     """Every operator record and customs item, matched where they can be: ``side`` is
     ``both``, ``operator`` (no customs item) or ``customs`` (no operator record)."""
-    ours = operator_side(movements)
-    theirs = customs_side(entries)
-    with_lot = theirs[theirs["lot_ref"].notna()]
-    merged = ours.merge(with_lot, on=KEY, how="outer", indicator=True)
+    ours, theirs, uniques = _coded(_operator_rows(movements), _customs_rows(entries))
+    ours, theirs = _operator_sums(ours), _customs_sums(theirs)
+    merged = _outer(ours, theirs[theirs["lot_ref"].notna()], uniques)  # in key order
+    lotless = theirs[theirs["lot_ref"].isna()].sort_values(CODED, kind="stable")  # in key order too
+    ours, theirs, lotless = (frame.drop(columns=CODED[1:]) for frame in (ours, theirs, lotless))
     matched = merged[merged["_merge"] == "both"]
     left = merged.loc[merged["_merge"] == "left_only", ours.columns].reset_index(drop=True)
-    right = pd.concat(
-        [merged.loc[merged["_merge"] == "right_only", theirs.columns], theirs[theirs["lot_ref"].isna()]],
-        ignore_index=True,
-    )
+    right = pd.concat([merged.loc[merged["_merge"] == "right_only", theirs.columns], lotless], ignore_index=True)
     second, left, right = _by_heading(left, right)
     out = pd.concat(
         [
@@ -103,6 +44,133 @@ def match(movements: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
     )
     out["zone_id"] = out["zone_id"].fillna(out["c_zone_id"])
     return out.drop(columns="c_zone_id")
+
+
+# The columns the sums read (the ``Inputs`` frames are wider, and merges carry every column).
+OPERATOR_COLUMNS = [
+    "id", "operator_id", "movement_type", "customs_ref", "lot_ref", "quantity", "unit", "hs_code",
+    "destination_country", "occurred_at", "zone_id", "movement_ref",
+]  # fmt: skip
+CUSTOMS_COLUMNS = [
+    "operator_id", "direction", "procedure", "declaration_ref", "item_no", "version", "lot_ref", "hs_code",
+    "quantity", "unit", "destination_country", "lodged_at", "zone_id",
+]  # fmt: skip
+# The key with its text parts as integers (``_coded``): what the sums group on and the sides merge on.
+CODED = ["operator_id", "_direction", "_declaration", "_lot"]
+
+
+def _operator_rows(movements: pd.DataFrame) -> pd.DataFrame:
+    """The operator records that meet customs items, with their key and quantity in base units."""
+    wanted = movements["movement_type"].isin(["ADMISSION", "REMOVAL", "DESTROY"]) & movements["customs_ref"].notna()
+    rows = movements.loc[wanted, OPERATOR_COLUMNS]
+    direction = rows["movement_type"].where(rows["movement_type"] != "DESTROY", DESTRUCTION)
+    base, dims = to_base(rows["quantity"], rows["unit"])
+    return rows.assign(
+        direction=direction, declaration=rows["customs_ref"], qty=base, dimension=dims,
+        hs6=rows["hs_code"].str.slice(0, 6), lot_key=rows["lot_ref"],
+    )  # fmt: skip
+
+
+def _customs_rows(entries: pd.DataFrame) -> pd.DataFrame:
+    """The customs items, with their key (an item naming no lot keyed by itself) in base units."""
+    base, dims = to_base(entries["quantity"], entries["unit"])
+    rows = entries[CUSTOMS_COLUMNS].assign(
+        direction=entries["direction"].where(entries["procedure"] != DESTRUCTION, DESTRUCTION),
+        qty=base,
+        dimension=dims,
+        hs6=entries["hs_code"].str.slice(0, 6),
+        declaration=entries["declaration_ref"],
+        item=concatenated(entries["declaration_ref"], "/", entries["item_no"], "v", entries["version"]),
+    )
+    return rows.assign(lot_key=rows["lot_ref"].fillna("#" + rows["item"]))
+
+
+def _coded(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Both sides' rows with ``CODED``: each text part of the key numbered over both sides in
+    sorted order (a missing value last), so that grouping and merging on the numbers puts rows
+    in the order the texts would, at the cost of integers; and the texts of the numbers."""
+    uniques = {}
+    for column, code in zip(["direction", "declaration", "lot_key"], CODED[1:], strict=True):
+        numbers, uniques[column] = pd.factorize(pd.concat([ours[column], theirs[column]]), sort=True)
+        numbers = np.where(numbers < 0, len(uniques[column]), numbers)
+        ours, theirs = ours.assign(**{code: numbers[: len(ours)]}), theirs.assign(**{code: numbers[len(ours) :]})
+    return ours, theirs, uniques
+
+
+def _operator_sums(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per key (a key with a missing part left out), the operator's quantity and first details."""
+    rows = rows[rows[["direction", "declaration", "lot_ref"]].notna().all(axis=1)]
+    sums = {
+        "o_qty": ("qty", "sum"),
+        "o_dimension": ("dimension", "first"),
+        "o_hs": ("hs6", "first"),
+        "o_destination": ("destination_country", "first"),
+        "o_at": ("occurred_at", "min"),
+        "zone_id": ("zone_id", "first"),
+    }
+    return _per_group(rows, [*KEY, *CODED[1:]], sums, ["occurred_at", "id"], ("movement_ref", "o_refs"))
+
+
+def _customs_sums(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per key, the customs quantity and first details (the lot may be missing)."""
+    sums = {
+        "lot_ref": ("lot_ref", "first"),
+        "c_qty": ("qty", "sum"),
+        "c_dimension": ("dimension", "first"),
+        "c_hs": ("hs6", "first"),
+        "c_destination": ("destination_country", "first"),
+        "c_at": ("lodged_at", "min"),
+        "c_zone_id": ("zone_id", "first"),
+    }
+    return _per_group(rows, ["operator_id", "direction", "declaration", *CODED[1:]], sums, [], ("item", "c_items"))
+
+
+def _per_group(rows: pd.DataFrame, keys: list[str], sums: dict, by: list[str], refs: tuple[str, str]) -> pd.DataFrame:
+    """One row per key of ``CODED`` (in no particular order: the merge orders them): its ``keys``,
+    ``sums`` (name: (column, how)) as a groupby of the rows sorted ``by`` gives them (``first``:
+    the first value present), and ``refs`` (column, name): the column's values joined with
+    commas in row order. A key of one row (most keys) is that row as it is: only the others
+    are grouped."""
+    group = _numbered(rows, CODED)
+    single = np.bincount(group, minlength=1)[group] == 1
+    column, name = refs
+    ones = rows.loc[single, keys].assign(**{n: rows.loc[single, c] for n, (c, _) in sums.items()})
+    ones = ones.assign(**{name: rows.loc[single, column]})
+    if single.all():
+        return ones.reset_index(drop=True)
+    several = rows[~single].assign(_group=group[~single])
+    grouped = (several.sort_values(by) if by else several).groupby("_group")
+    merged = grouped.agg(**{k: (k, "first") for k in keys}, **sums)
+    merged[name] = several.groupby("_group")[column].agg(",".join)
+    return pd.concat([ones, merged], ignore_index=True)
+
+
+def _numbered(rows: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Each row's group of its integer ``columns`` (the operator and non-negative codes), as
+    one int64 key where the columns' ranges fit in one (else as pandas numbers them)."""
+    operators, found = pd.factorize(rows[columns[0]])
+    key, span = operators.astype("int64"), max(len(found), 1)
+    for column in columns[1:]:
+        values = rows[column].to_numpy()
+        width = int(values.max()) + 1 if len(values) else 1
+        key, span = key * width + values, span * width
+    if span >= 2**62:  # too many combinations for one integer
+        return rows.groupby(columns, sort=False).ngroup().to_numpy()
+    return pd.factorize(key)[0]
+
+
+def _outer(ours: pd.DataFrame, theirs: pd.DataFrame, uniques: dict) -> pd.DataFrame:
+    """``ours.merge(theirs, on=KEY, how="outer", indicator=True)``, merged on ``CODED``: the same
+    rows in the same (key) order, a missing value meeting a missing one, for integer merges."""
+    text = KEY[1:]
+    merged = ours.drop(columns=text).merge(theirs.drop(columns=text), on=CODED, how="outer", indicator=True)
+    for column, code in zip(text, CODED[1:], strict=True):
+        numbers = merged.pop(code).to_numpy()
+        found = uniques["lot_key" if column == "lot_ref" else column]
+        values = found.take(np.where(numbers < len(found), numbers, -1), allow_fill=True)
+        merged[column] = pd.Series(values, index=merged.index)
+    rest = [c for c in [*ours.columns, *theirs.columns] if c not in KEY and c not in CODED]
+    return merged[[*KEY, *rest, "_merge"]]
 
 
 def _by_heading(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

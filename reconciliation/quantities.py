@@ -3,11 +3,14 @@
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from reconciliation.units import UNITS
 
 BASE = {dim: code for code, (dim, f, _) in reversed(UNITS.items()) if f == 1}
+DIMENSIONS = {code: dim for code, (dim, _, _) in UNITS.items()}
+RATIOS = {code: Fraction(f) for code, (_, f, _) in UNITS.items()}
 
 
 def scaled(quantity: pd.Series, ratios: pd.Series) -> pd.Series:
@@ -29,8 +32,28 @@ def scaled(quantity: pd.Series, ratios: pd.Series) -> pd.Series:
 
 def to_base(quantity: pd.Series, unit: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Millionths of the dimension's base unit (kilogram, litre, …), exactly, and the dimension."""
-    dims = unit.map({code: dim for code, (dim, _, _) in UNITS.items()})
-    return scaled(quantity, unit.map({code: Fraction(f) for code, (_, f, _) in UNITS.items()})), dims
+    # Decided once per distinct unit: most rows are in a base unit and need no Python integers.
+    codes, uniques = pd.factorize(unit)
+    dims = unit.map(DIMENSIONS) if len(uniques) == 0 else _taken(pd.Series(uniques).map(DIMENSIONS), codes, unit)
+    out = quantity.astype("int64").copy()
+    other = [n for n, code in enumerate(uniques) if RATIOS.get(code, 1) != 1]
+    if other:
+        rows = np.flatnonzero(np.isin(codes, other))
+        part = quantity.iloc[rows]
+        out.iloc[rows] = scaled(part, unit.iloc[rows].map(RATIOS)).to_numpy()
+    return out, dims
+
+
+def _taken(mapped: pd.Series, codes: np.ndarray, like: pd.Series) -> pd.Series:
+    """The values of ``mapped`` (one per distinct value) at ``codes`` (-1: missing), shaped like ``like``."""
+    return pd.Series(mapped.array.take(codes, allow_fill=True), index=like.index, name=like.name)
+
+
+def per_value(values: pd.Series, mapping: dict[str, float]) -> np.ndarray:
+    """``mapping`` of each value as float64 (0.0 where it has none), looked up once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    table = np.array([float(mapping.get(u, np.nan)) for u in uniques] + [np.nan], dtype="float64")
+    return np.nan_to_num(table[codes], nan=0.0)
 
 
 @dataclass(frozen=True)
@@ -52,7 +75,11 @@ class Tolerances:
 
     def allowance(self, expected: pd.Series, found: pd.Series, dimension: pd.Series) -> pd.Series:
         """The tolerated gap, in millionths of the base unit (for the evidence)."""
-        larger = pd.concat([expected.abs(), found.abs()], axis=1).max(axis=1).astype("float64")
-        relative = dimension.map(self.relative).astype("float64").fillna(0.0) * larger
-        absolute = dimension.map(self.absolute).astype("float64").fillna(0.0) * 1_000_000
-        return pd.concat([relative, absolute], axis=1).max(axis=1)
+        if not (expected.index.equals(found.index) and expected.index.equals(dimension.index)):
+            expected, found = expected.align(found)  # the rows of either, as a frame of both would hold
+            dimension = dimension.reindex(expected.index)
+        # NaN-skipping maxima of plain arrays: one side missing leaves the other
+        larger = np.fmax(expected.abs().to_numpy(), found.abs().to_numpy()).astype("float64")
+        relative = per_value(dimension, self.relative) * larger
+        absolute = per_value(dimension, self.absolute) * 1_000_000
+        return pd.Series(np.fmax(relative, absolute), index=expected.index)

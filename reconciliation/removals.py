@@ -6,6 +6,7 @@ an operator REMOVAL that no customs item covers is a removal of its own, dated b
 matched to. Destructions under customs supervision are not removals.
 """
 
+import numpy as np
 import pandas as pd
 
 from reconciliation.matching import DESTRUCTION
@@ -34,13 +35,14 @@ def lotted_entries(entries: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame
 def removal_events(moves: pd.DataFrame, lotted: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
     """Every removal once: customs removal items in force, and operator removals no customs
     item covers (no ``customs_ref``, or one matched to nothing)."""
-    items = lotted[(lotted["direction"] == "REMOVAL") & (lotted["procedure"] != DESTRUCTION)]
-    kept = [c for c in EVENT if c in items.columns and c != "customs_ref"]
+    # rows and columns taken at once: the frames are wide, an event reads few of their columns
+    kept = [c for c in EVENT if c in lotted.columns and c != "customs_ref"]
+    wanted = (lotted["direction"] == "REMOVAL") & (lotted["procedure"] != DESTRUCTION)
+    items = lotted.loc[wanted, [*kept, "declaration_ref", "lodged_at"]]
     customs = items[kept].assign(source="customs", customs_ref=items["declaration_ref"], at=items["lodged_at"])
-    covered = matched.loc[(matched["side"] == "both") & (matched["direction"] == "REMOVAL"), [*LOT, "declaration"]]
-    covered = covered.drop_duplicates().rename(columns={"declaration": "customs_ref"}).assign(_covered=True)
-    own = moves[moves["movement_type"] == "REMOVAL"].merge(covered, on=[*LOT, "customs_ref"], how="left")
-    own = own[own["_covered"].isna()]
+    read = [c for c in moves if c in {*EVENT, "occurred_at", "removal_kind"}]
+    own = moves.loc[moves["movement_type"] == "REMOVAL", read]
+    own = own[_uncovered(own, matched)]
     operator = own.assign(
         source="operator",
         item_no=pd.NA,
@@ -53,6 +55,22 @@ def removal_events(moves: pd.DataFrame, lotted: pd.DataFrame, matched: pd.DataFr
         return pd.DataFrame(columns=EVENT)
     out = pd.concat(frames, ignore_index=True)
     return out.assign(at=pd.to_datetime(out["at"], utc=True))
+
+
+def _uncovered(removals: pd.DataFrame, matched: pd.DataFrame) -> np.ndarray:
+    """Whether each operator REMOVAL is matched to no customs item. ``matched`` (``match`` of
+    these movements) holds every declared removal's key once: on a ``both`` row when an item
+    covers it, else on an ``operator`` row, which are few; so only the removals that name the
+    declaration of such a row are looked up, and a removal naming no declaration or lot never
+    had a key."""
+    loose = matched.loc[(matched["side"] == "operator") & (matched["direction"] == "REMOVAL"), [*LOT, "declaration"]]
+    loose = loose.drop_duplicates().rename(columns={"declaration": "customs_ref"}).assign(_loose=True)
+    keyless = (removals["customs_ref"].isna() | removals["lot_ref"].isna()).to_numpy()
+    maybe = removals["customs_ref"].isin(loose["customs_ref"]).to_numpy()
+    keyed = removals.loc[maybe, [*LOT, "customs_ref"]].merge(loose, on=[*LOT, "customs_ref"], how="left")
+    out = keyless.copy()
+    out[maybe] |= keyed["_loose"].notna().to_numpy()
+    return out
 
 
 def records(events: pd.DataFrame) -> pd.Series:

@@ -8,7 +8,7 @@ its tolerance in an auditor's words.
 import pandas as pd
 
 from reconciliation.kinds import QUANTITIES
-from reconciliation.ledger import EFFECT, in_lot_unit
+from reconciliation.ledger import in_lot_unit, signs
 from reconciliation.matching import DESTRUCTION
 from reconciliation.quantities import BASE, Tolerances, to_base
 
@@ -73,8 +73,8 @@ def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[p
     same_dim = both["o_dimension"] == both["c_dimension"]
     quantity = both[~same_dim | tolerances.exceeded(both["c_qty"], both["o_qty"], both["o_dimension"])]
     hs = both[both["o_hs"] != both["c_hs"]]
-    removal = both[(both["direction"] == "REMOVAL") & both["o_destination"].notna() & both["c_destination"].notna()]
-    moved = removal[removal["o_destination"] != removal["c_destination"]]
+    removal = (both["direction"] == "REMOVAL") & both["o_destination"].notna() & both["c_destination"].notna()
+    moved = both[removal & (both["o_destination"] != both["c_destination"])]  # one cut: ``both`` is wide
     delay = (both["o_at"] - both["c_at"]).dt.total_seconds() / 86400
     late = both[delay > tolerances.recording_delay_days]
     return [
@@ -155,7 +155,7 @@ def examined_classifications(counts: pd.DataFrame) -> pd.DataFrame:
 def running_balances(movements: pd.DataFrame) -> pd.DataFrame:
     """Every movement with the lot's balance just after it, in the lot's unit."""
     rows = in_lot_unit(movements[movements["movement_type"] != "COUNT"])
-    rows = rows.assign(signed=rows["lot_quantity"] * rows["movement_type"].map(EFFECT).astype("int64"))
+    rows = rows.assign(signed=rows["lot_quantity"] * signs(rows["movement_type"]))
     rows = rows.sort_values(["operator_id", "lot_ref", "occurred_at", "id"])
     rows["balance"] = rows.groupby(["operator_id", "lot_ref"])["signed"].cumsum()
     return rows
