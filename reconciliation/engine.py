@@ -239,7 +239,7 @@ def _amended_destinations(all_entries: pd.DataFrame, matched: pd.DataFrame) -> p
     items = items.assign(first=first.reindex(keys).values, first_version=first_version.reindex(keys).values)
     # an item without a lot takes the lot of the operator record it was matched to
     both = matched[(matched["side"] == "both") & matched["declaration"].isin(items["declaration_ref"])]
-    lots = both[["operator_id", "declaration", "lot_ref"]].drop_duplicates("declaration")
+    lots = both[["operator_id", "declaration", "lot_ref"]].drop_duplicates(["operator_id", "declaration"])
     items = items.merge(lots.rename(columns={"lot_ref": "matched_lot"}), left_on=["operator_id", "declaration_ref"],
                         right_on=["operator_id", "declaration"], how="left")  # fmt: skip
     return rules._finding(

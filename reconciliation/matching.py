@@ -179,7 +179,8 @@ def _by_heading(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, 
     ours = left.assign(heading=left["o_hs"].str.slice(0, 4), o_index=left.index)
     theirs = right.assign(heading=right["c_hs"].str.slice(0, 4), c_index=right.index).drop(columns="lot_ref")
     pairs = ours.merge(theirs, on=keys)
-    pairs = pairs.assign(gap=(pairs["o_qty"] - pairs["c_qty"]).abs()).sort_values("gap")
+    # stable: of equal gaps, key order decides, never the other rows of the frame
+    pairs = pairs.assign(gap=(pairs["o_qty"] - pairs["c_qty"]).abs()).sort_values("gap", kind="stable")
     chosen = []
     # Greedy by smallest gap; each pass takes the best remaining pair of every record.
     while not pairs.empty:

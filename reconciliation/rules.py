@@ -166,7 +166,7 @@ def negative_balances(running: pd.DataFrame, tolerances: Tolerances) -> pd.DataF
     balance, dimension = to_base(running["balance"], running["lot_unit"])
     zero = pd.Series(0, index=running.index)
     below = running[(balance < 0) & tolerances.exceeded(zero, balance, dimension)]
-    worst = below.sort_values("balance").drop_duplicates(["operator_id", "lot_ref"])
+    worst = below.sort_values("balance", kind="stable").drop_duplicates(["operator_id", "lot_ref"])
     return _finding(
         worst,
         "NEGATIVE_BALANCE",
@@ -188,8 +188,11 @@ def count_differences(running: pd.DataFrame, counts: pd.DataFrame, tolerances: T
         return pd.DataFrame(columns=FINDING)
     counts = counts.assign(occurred_at=pd.to_datetime(counts["occurred_at"], utc=True).astype("datetime64[us, UTC]"))
     book = running[["operator_id", "lot_ref", "occurred_at", "balance"]]
-    book = book.assign(occurred_at=book["occurred_at"].astype("datetime64[us, UTC]")).sort_values("occurred_at")
-    counts = counts.sort_values("occurred_at")
+    # stable: of movements at the same moment, the last recorded gives the balance then, whatever
+    # other operators' rows the frame holds
+    book = book.assign(occurred_at=book["occurred_at"].astype("datetime64[us, UTC]"))
+    book = book.sort_values("occurred_at", kind="stable")
+    counts = counts.sort_values("occurred_at", kind="stable")
     at = pd.merge_asof(counts, book, on="occurred_at", by=["operator_id", "lot_ref"], direction="backward")
     at["balance"] = at["balance"].fillna(0).astype("int64")
     expected, dimension = to_base(at["balance"], at["lot_unit"])
@@ -232,7 +235,8 @@ def processing_losses(movements: pd.DataFrame, tolerances: Tolerances) -> pd.Dat
     sums = rows.pivot_table(index=key, columns="side", values="qty", aggfunc="sum", fill_value=0)
     sums = sums.reindex(columns=["inputs", "outputs"], fill_value=0)[single]
     lost = sums[(sums["inputs"] - sums["outputs"]) > tolerances.processing_loss * sums["inputs"]].reset_index()
-    inputs = rows[rows["movement_type"] == "CONSUME"].sort_values("qty", ascending=False)
+    # the largest input names the finding's lot; of equal inputs, the first recorded
+    inputs = rows[rows["movement_type"] == "CONSUME"].sort_values(["qty", "id"], ascending=[False, True])
     largest = inputs.drop_duplicates(key)[[*key, "lot_ref", "zone_id", "dimension"]]
     lost = lost.merge(largest, on=key, how="left")
     refs = rows.groupby(key)["movement_ref"].agg(",".join).rename("records").reset_index()

@@ -102,7 +102,8 @@ def _joined(frame: pd.DataFrame, column: str, order: tuple[str, ...] | None = No
     """Per lot, the distinct values of ``column``, sorted (or in ``order``), comma-separated."""
     values = frame[[*KEY, column]].dropna().drop_duplicates()
     if order:
-        values = values.assign(_rank=values[column].map({v: i for i, v in enumerate(order)})).sort_values("_rank")
+        values = values.assign(_rank=values[column].map({v: i for i, v in enumerate(order)}))
+        values = values.sort_values("_rank", kind="stable")
     else:
-        values = values.sort_values(column)
+        values = values.sort_values(column, kind="stable")
     return values.groupby(KEY, as_index=False, sort=False)[column].agg(",".join)

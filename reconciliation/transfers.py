@@ -19,6 +19,7 @@ intended destination of the first admission and the history follow the goods.
 import pandas as pd
 
 from reconciliation import rules
+from reconciliation.groups import groups, roots
 from reconciliation.quantities import BASE, Tolerances, to_base
 
 LOT = ["operator_id", "lot_ref"]
@@ -214,22 +215,8 @@ def zone_groups(movements: pd.DataFrame, entries: pd.DataFrame, zones: pd.DataFr
     """The zones of the records, grouped so that zones tied by a transfer (a removal naming a
     destination zone, an admission naming a declaration of another zone) share a group: no
     finding spans two groups, so each can be reconciled alone."""
-    present = sorted({int(z) for z in pd.concat([movements["zone_id"], entries["zone_id"]]).dropna()})
-    parent = {zone: zone for zone in present}
-
-    def root(zone: int) -> int:
-        while parent[zone] != zone:
-            parent[zone] = parent[parent[zone]]
-            zone = parent[zone]
-        return zone
-
-    for a, b in _zone_ties(movements, entries, zones):
-        if a in parent and b in parent:
-            parent[root(a)] = root(b)
-    groups: dict[int, list[int]] = {}
-    for zone in present:
-        groups.setdefault(root(zone), []).append(zone)
-    return sorted(groups.values())
+    present = {int(z) for z in pd.concat([movements["zone_id"], entries["zone_id"]]).dropna()}
+    return groups(present, _zone_ties(movements, entries, zones))
 
 
 def _zone_ties(movements: pd.DataFrame, entries: pd.DataFrame, zones: pd.DataFrame) -> set[tuple[int, int]]:
@@ -259,19 +246,10 @@ def with_route(
     out = findings.assign(route_zones=1, owner_changed=False)
     if links.empty:
         return out
-    parent: dict[tuple, tuple] = {}
-
-    def root(lot: tuple) -> tuple:
-        parent.setdefault(lot, lot)
-        while parent[lot] != lot:
-            parent[lot] = parent[parent[lot]]
-            lot = parent[lot]
-        return lot
-
-    for a, b, c, d in zip(links["operator_id_in"], links["lot_ref_in"], links["operator_id_out"], links["lot_ref_out"],
-                          strict=True):  # fmt: skip
-        parent[root((int(a), b))] = root((int(c), d))
-    lots = pd.DataFrame([(o, lot, root((o, lot))) for o, lot in list(parent)], columns=[*LOT, "route"])
+    pairs = zip(links["operator_id_in"], links["lot_ref_in"], links["operator_id_out"], links["lot_ref_out"],
+                strict=True)  # fmt: skip
+    rooted = roots(((int(a), b), (int(c), d)) for a, b, c, d in pairs)
+    lots = pd.DataFrame([(o, lot, route) for (o, lot), route in rooted.items()], columns=[*LOT, "route"])
     zone_of = pd.concat([moves[["operator_id", "zone_id"]], entries[["operator_id", "zone_id"]]]).drop_duplicates(
         "operator_id"
     )
