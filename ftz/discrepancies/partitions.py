@@ -49,8 +49,8 @@ def reconcile_all(
     process, or on a Dask cluster (``workers`` local processes, or ``FTZ_DASK_SCHEDULER``'s).
     ``check`` runs between partitions and stops the run by raising."""
     parts = plan(engine, zone_ids=None if ctx.zones == [None] else ctx.zones)
-    log.info("%d partitions of at most %s rows (largest %s)", len(parts), f"{get_settings().partition_rows:,}",
-             f"{parts[0].rows:,}" if parts else 0)  # fmt: skip
+    log.info("read in %d partition(s) of at most %s movements and customs items (the largest %s), full", len(parts),
+             f"{get_settings().partition_rows:,}", f"{parts[0].rows:,}" if parts else 0)  # fmt: skip
     if get_settings().dask_scheduler or workers > 0:
         from ftz.discrepancies import cluster  # Dask is imported only for a run that uses it
 
