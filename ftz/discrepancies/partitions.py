@@ -22,7 +22,7 @@ from sqlalchemy import Engine, text
 from ftz.config import get_settings
 from ftz.database import get_engine
 from ftz.discrepancies.inputs import Context, by_zone, read_inputs
-from reconciliation.engine import reconcile
+from reconciliation.engine import Inputs, reconcile
 from reconciliation.groups import groups
 
 log = logging.getLogger("ftz.runs")
@@ -68,9 +68,17 @@ def reconcile_all(
 
 def reconcile_partition(engine: Engine, ctx: Context, operators: tuple[int, ...]) -> tuple[pd.DataFrame, int]:
     """A partition's findings and how many lots it holds, its ledger read from the database."""
-    inputs = read_inputs(engine, operators=operators, ctx=ctx)
+    return reconciled(read_inputs(engine, operators=operators, ctx=ctx), ctx)
+
+
+def reconciled(inputs: Inputs, ctx: Context, check: Callable[[], None] = lambda: None) -> tuple[pd.DataFrame, int]:
+    """The findings of inputs read for a run (a partition, or an incremental run's scope), zone
+    group by zone group, and how many lots they hold; ``check`` runs before each group."""
     lots = int(inputs.movements[["operator_id", "lot_ref"]].drop_duplicates().shape[0])
-    found = [reconcile(part) for part in by_zone(inputs, ctx.own)]
+    found = []
+    for part in by_zone(inputs, ctx.own):
+        check()
+        found.append(reconcile(part))
     return pd.concat(found, ignore_index=True), lots
 
 

@@ -14,7 +14,7 @@ from ftz.audit import service as audit
 from ftz.config import get_settings
 from ftz.database import utcnow
 from ftz.discrepancies import findings, partitions, registers
-from ftz.discrepancies.inputs import Context, by_zone, context, read_inputs
+from ftz.discrepancies.inputs import Context, context, read_inputs
 from ftz.discrepancies.lock import LockLost, RunInProgress, RunLock, worker
 from ftz.discrepancies.models import Discrepancy, Run, RunOutcome, Status
 from ftz.errors import Conflict, FtzError
@@ -26,7 +26,7 @@ from ftz.profiles import service as profiles
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
 from ftz.zones import service as zones
-from reconciliation.engine import SOURCES, reconcile
+from reconciliation.engine import SOURCES
 from reconciliation.kinds import of_sources
 
 log = logging.getLogger("ftz.runs")
@@ -180,14 +180,8 @@ def execute(engine: Engine, started: Started) -> Run:
 def _reconcile_scope(engine: Engine, ctx: Context, scope: tuple, check) -> tuple[pd.DataFrame, int]:
     """The findings of an incremental run's scope of lots and declarations, and how many lots it read."""
     inputs = read_inputs(engine, scope=scope, ctx=ctx)
-    lots = int(inputs.movements[["operator_id", "lot_ref"]].drop_duplicates().shape[0])
-    log.info("read %d movements and %d customs items: %d lots, incremental", len(inputs.movements),
-             len(inputs.entries), lots)  # fmt: skip
-    parts = []
-    for part in by_zone(inputs, ctx.own):
-        check()
-        parts.append(reconcile(part))
-    return pd.concat(parts, ignore_index=True), lots
+    log.info("read %d movements and %d customs items, incremental", len(inputs.movements), len(inputs.entries))
+    return partitions.reconciled(inputs, ctx, check)
 
 
 def execute_in_background(engine: Engine, started: Started) -> None:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from ftz.app import create_app
 from ftz.config import get_settings
-from ftz.discrepancies import service
+from ftz.discrepancies import partitions, service
 from ftz.discrepancies.models import Discrepancy
 from tests.discrepancies.test_runs import two_lots
 
@@ -31,7 +31,7 @@ def test_metrics_count_runs_by_outcome_and_findings_by_kind(engine, tmp_path, mo
         assert before[("ftz_runs_total", (("outcome", "SUCCEEDED"),))] == 0
         assert ("ftz_last_successful_run_age_seconds", ()) not in before
         service.run(engine)
-        monkeypatch.setattr(service, "reconcile", lambda _inputs: (_ for _ in ()).throw(RuntimeError("disk full")))
+        monkeypatch.setattr(partitions, "reconcile", lambda _inputs: (_ for _ in ()).throw(RuntimeError("disk full")))
         with pytest.raises(RuntimeError):
             service.run(engine)
         after = scrape(client)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from ftz.cli.main import app
-from ftz.discrepancies import service
+from ftz.discrepancies import partitions, service
 from ftz.discrepancies.models import Discrepancy, Run
 from ftz.zones import service as zones
 from reconciliation.engine import SOURCES
@@ -155,7 +155,7 @@ def test_a_failing_run_leaves_the_previous_findings_and_is_marked_failed(engine,
     def broken(_inputs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "reconcile", broken)
+    monkeypatch.setattr(partitions, "reconcile", broken)
     with pytest.raises(RuntimeError):
         service.run(engine)
     with Session(engine) as session:
