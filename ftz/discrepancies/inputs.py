@@ -133,9 +133,7 @@ def _ledger(
         keys = pd.MultiIndex.from_frame(scope[0][["operator_id", "lot_ref"]])
         counts = counts[pd.MultiIndex.from_frame(counts[["operator_id", "lot_ref"]]).isin(keys)]
     lots = scope[0] if scope is not None else None
-    holds = registers.holds(engine, zone_id=zone_id, lots=lots, as_of=moment)
-    if operators is not None:
-        holds = holds[holds["operator_id"].isin(operators)].reset_index(drop=True)
+    holds = registers.holds(engine, zone_id=zone_id, lots=lots, as_of=moment, operators=operators)
     return {"movements": moves, "entries": entries, "counts": counts[COUNT_COLUMNS + EXAMINED_COLUMNS], "holds": holds}
 
 

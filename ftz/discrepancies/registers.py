@@ -36,14 +36,22 @@ def licences(engine: Engine, *, as_of: pd.Timestamp | None = None) -> pd.DataFra
 
 
 def holds(
-    engine: Engine, *, zone_id: int | None = None, lots: pd.DataFrame | None = None, as_of: pd.Timestamp | None = None
+    engine: Engine,
+    *,
+    zone_id: int | None = None,
+    lots: pd.DataFrame | None = None,
+    as_of: pd.Timestamp | None = None,
+    operators: tuple[int, ...] | None = None,
 ) -> pd.DataFrame:
-    """The holds (of a zone's operators, of a scope's lots), as the engine reads them. As of a past
-    moment: holds placed by then, a release recorded later not yet known."""
+    """The holds (of a zone's operators, of ``operators``, of a scope's lots), as the engine reads
+    them. As of a past moment: holds placed by then, a release recorded later not yet known."""
+    where = ["o.zone_id = :zone"] if zone_id is not None else []
+    if operators is not None:  # integers only: safe to write into the query
+        where.append(f"h.operator_id IN ({', '.join(str(int(o)) for o in operators) or 'NULL'})")
     query = (
         "SELECT h.id AS hold_id, h.operator_id, h.lot_ref, h.starts_at, h.released_at, h.placed_by, h.placed_at, "
         "h.release_recorded_at FROM hold h JOIN operator o ON o.id = h.operator_id"
-        + (" WHERE o.zone_id = :zone" if zone_id is not None else "")
+        + (f" WHERE {' AND '.join(where)}" if where else "")
     )
     with engine.connect() as conn:
         frame = pd.read_sql(text(query), conn, params={"zone": zone_id})
