@@ -113,5 +113,7 @@ def _frame(engine: Engine, model, kind: str, version: int | None = None) -> pd.D
     version = version or version_in_force(engine, kind)
     columns = [c for c in model.__table__.columns if c.name != "id"]
     with engine.connect() as conn:
-        rows = conn.execute(select(*columns).where(model.version_id == version)).fetchall()
+        # in the list's own order: the database's order of an unsorted read may change between
+        # two reads, and with it the order in which a country's reasons are joined in evidence
+        rows = conn.execute(select(*columns).where(model.version_id == version).order_by(model.id)).fetchall()
     return pd.DataFrame(rows, columns=[c.name for c in columns])
