@@ -52,6 +52,29 @@ def read(
     databases would sort by a temporary B-tree). ``tables`` are loaded first as temporary tables
     the query may join. ``bulk``: a large read (SQLite: worth starting a reader process for).
     The query takes no parameters: callers put only integers they made themselves into it."""
+    table = read_table(engine, query, integers=integers, times=times, tables=tables, bulk=bulk)
+    return sorted_by(table, order_by).to_pandas() if order_by else table.to_pandas()
+
+
+def sorted_by(table: pa.Table, column: str) -> pa.Table:
+    """``table`` in the order of ``column``: as it is when it is so already (a table read in
+    insertion order usually is), sorted otherwise."""
+    values = table[column]
+    if len(values) < 2 or pc.all(pc.greater_equal(values[1:], values[:-1])).as_py():
+        return table
+    return table.sort_by(column)
+
+
+def read_table(
+    engine: Engine,
+    query: str,
+    *,
+    integers: Iterable[str] = (),
+    times: Iterable[str] = (),
+    tables: dict[str, pa.Table] | None = None,
+    bulk: bool = False,
+) -> pa.Table:
+    """The rows of ``query`` as an Arrow table in the engine's types (as ``read``), unsorted."""
     integers, times = set(integers), set(times)
     if engine.dialect.name == "sqlite":
         table = (_sqlite_bulk if bulk else _sqlite)(engine, query, tables or {}, integers)
@@ -64,8 +87,7 @@ def read(
             cursor.execute(query)
             table = cursor.fetch_arrow_table()
             cursor.close()
-    table = typed(table, integers=integers, times=times)
-    return (table.sort_by(order_by) if order_by else table).to_pandas()
+    return typed(table, integers=integers, times=times)
 
 
 def _sqlite(engine: Engine, query: str, tables: dict[str, pa.Table], integers: set[str]) -> pa.Table:

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     # A Dask scheduler (tcp://host:8786) whose workers reconcile a full run's partitions; unset:
     # in this process, or on a local cluster with `ftz reconcile --workers N`.
     dask_scheduler: str | None = None
+    # A full run over at least this many movements and customs items keeps a copy of the
+    # ledger's rows as Arrow files in the data folder: the next full run reads from the database
+    # only the uploads received since. The copy is about as large as the ledger's tables.
+    snapshot_rows: int = Field(default=200_000, ge=0)
     # SQLite's run lock is a lease renewed while a run works; a dead holder's lease is
     # free after this long (at once, when the holder was a process on the same machine).
     run_lease_seconds: float = 60

@@ -12,6 +12,7 @@ from ftz.database import utcnow
 from ftz.discrepancies import registers
 from ftz.ledger import transfers
 from ftz.ledger.service import customs_frame, movements_frame
+from ftz.ledger.snapshot import Snapshot
 from ftz.parties import service as parties
 from ftz.profiles import service as profiles
 from ftz.reference import service as reference
@@ -37,6 +38,7 @@ class Context:
     # the run's marker (uploads and counts it sees: highest id and gaps): every part reads the
     # same ledger however long the run; what commits meanwhile is read by the next run
     seen: dict | None = None
+    copy: Snapshot | None = None  # a snapshot of the ledger holding the uploads ``seen`` names
 
 
 def context(
@@ -80,8 +82,8 @@ def read_inputs(
     if given), from the ledger and the reference lists in force."""
     ctx = ctx or context(engine, as_of=as_of, zone_id=zone_id)
     zone_ids = [None] if operators is not None else ctx.zones  # a partition's operators are already chosen
-    each = [_ledger(engine, moment=ctx.moment, zone_id=z, scope=scope, operators=operators, seen=ctx.seen)
-            for z in zone_ids]  # fmt: skip
+    each = [_ledger(engine, moment=ctx.moment, zone_id=z, scope=scope, operators=operators, seen=ctx.seen,
+                    copy=ctx.copy) for z in zone_ids]  # fmt: skip
     ledger = each[0] if len(each) == 1 else {name: pd.concat([part[name] for part in each], ignore_index=True)
                                              for name in each[0]}  # fmt: skip
     return Inputs(**ledger, **ctx.shared, judged=ctx.judged)
@@ -95,14 +97,16 @@ def _ledger(
     scope: tuple | None,
     operators: tuple[int, ...] | None = None,
     seen: dict | None = None,
+    copy: Snapshot | None = None,
 ) -> dict:
     """One zone's (or some operators', or every zone's) movements, customs items, counts and
-    holds, as known at ``moment`` (and of the uploads and counts a run's marker ``seen`` names)."""
+    holds, as known at ``moment`` (and of the uploads and counts a run's marker ``seen`` names;
+    some operators' from the snapshot ``copy`` of those uploads if given)."""
     bulk = scope is None  # a whole zone or partition, not an incremental run's few lots
     uploads = seen["uploads"] if seen else None
-    moves = movements_frame(engine, zone_id=zone_id, operators=operators, scope=scope, bulk=bulk, uploads=uploads)
-    entries = customs_frame(engine, current_only=False, zone_id=zone_id, operators=operators, scope=scope, bulk=bulk,
-                            uploads=uploads)  # fmt: skip
+    how = {"operators": operators, "scope": scope, "bulk": bulk, "uploads": uploads, "copy": copy}
+    moves = movements_frame(engine, zone_id=zone_id, **how)
+    entries = customs_frame(engine, current_only=False, zone_id=zone_id, **how)
     where = []
     if zone_id is not None:
         where.append(f"o.zone_id = {int(zone_id)}")

@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy import Engine, text
@@ -22,6 +22,7 @@ from sqlalchemy import Engine, text
 from ftz.config import get_settings
 from ftz.database import get_engine
 from ftz.discrepancies.inputs import Context, by_zone, read_inputs
+from ftz.ledger.service import ledger_copy
 from reconciliation.engine import Inputs, reconcile
 from reconciliation.groups import groups
 
@@ -51,6 +52,9 @@ def reconcile_all(
     parts = plan(engine, zone_ids=None if ctx.zones == [None] else ctx.zones)
     log.info("read in %d partition(s) of at most %s movements and customs items (the largest %s), full", len(parts),
              f"{get_settings().partition_rows:,}", f"{parts[0].rows:,}" if parts else 0)  # fmt: skip
+    if ctx.zones == [None] and ctx.seen and sum(p.rows for p in parts) >= get_settings().snapshot_rows:
+        copy = ledger_copy(engine, uploads=ctx.seen["uploads"], chunks=[p.operators for p in parts])
+        ctx = replace(ctx, copy=copy)  # every partition reads its operators' rows from the copy
     if get_settings().dask_scheduler or workers > 0:
         from ftz.discrepancies import cluster  # Dask is imported only for a run that uses it
 
@@ -120,13 +124,16 @@ def _ties(engine: Engine) -> set[tuple[int, int]]:
             text(
                 "SELECT DISTINCT licence_ref, operator_id FROM customs_entry WHERE licence_ref IS NOT NULL "
                 "UNION SELECT c.declaration_ref, c.operator_id FROM customs_entry c JOIN (SELECT declaration_ref "
-                "FROM customs_entry GROUP BY declaration_ref HAVING min(operator_id) <> max(operator_id)) d "
+                "FROM customs_entry GROUP BY declaration_ref HAVING count(*) > 1) d "
                 "ON d.declaration_ref = c.declaration_ref"
             )
         ).all()
     ties = {(int(a), int(b)) for a, b in pairs if a != b}
     first: dict[str, int] = {}
-    for ref, operator_id in shared:  # each operator tied to the first that shares the ref
+    # each operator tied to the first that shares the ref (a declaration of one operator's
+    # items ties it to itself only: counting items reads the unique index alone, where the
+    # operators of every declaration would read the whole table)
+    for ref, operator_id in shared:
         ties.add((first.setdefault(ref, int(operator_id)), int(operator_id)))
     return {(a, b) for a, b in ties if a != b}
 

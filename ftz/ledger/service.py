@@ -1,28 +1,33 @@
 """Reading the ledger: movements as they stand after corrections, and lots' book balances."""
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine, bindparam, text
 
 from ftz import arrow
 from ftz.database import from_millionths
+from ftz.ledger import snapshot
 from ftz.ledger.scope import family
+from ftz.ledger.snapshot import Snapshot
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
 from reconciliation.engine import lot_status
 from reconciliation.ledger import book_balances, current, current_entries
 
+log = logging.getLogger("ftz.runs")
+
 _COLUMNS = (
-    "m.id, m.operator_id, o.zone_id, m.movement_ref, m.movement_type, m.occurred_at, m.lot_ref, m.hs_code, "
+    "m.id, m.operator_id, {zone}m.movement_ref, m.movement_type, m.occurred_at, m.lot_ref, m.hs_code, "
     "m.quantity, m.unit, m.customs_ref, m.destination_country, m.intended_destination, m.removal_kind, "
     "m.control_code, m.process_ref, m.corrects_ref, m.recorded_at, m.upload_id, m.description, m.counterparty, "
     "m.previous_ref"
 )
-
-
+_MOVEMENT_COLUMNS = _COLUMNS.format(zone="o.zone_id, ")
 _INTEGERS = ("id", "operator_id", "zone_id", "quantity", "item_no", "version", "upload_id")
 _TIMES = ("occurred_at", "recorded_at", "lodged_at")
 _ENTRY_COLUMNS = (
@@ -31,6 +36,15 @@ _ENTRY_COLUMNS = (
     "description, licence_ref, consignor, consignee, origin_country, destination_zone, previous_ref"
 )
 
+
+# each table's rows as the copy of the ledger keeps them (no zone: an operator's zone is read
+# at each run), to which a read adds its conditions
+_ROWS = {
+    "movement": f"SELECT {_COLUMNS.format(zone='')} FROM movement m",
+    "customs_entry": f"SELECT {_ENTRY_COLUMNS} FROM customs_entry c",
+}
+_UPLOAD = {"movement": "m.upload_id", "customs_entry": "c.upload_id"}
+_OPERATOR = {"movement": "m.operator_id", "customs_entry": "c.operator_id"}
 
 SCOPE_LOTS = "ftz_scope_lot"
 SCOPE_DECLARATIONS = "ftz_scope_declaration"
@@ -45,15 +59,23 @@ def movements_frame(
     scope: tuple | None = None,
     bulk: bool = False,
     uploads: dict | None = None,
+    copy: Snapshot | None = None,
 ) -> pd.DataFrame:
     """Stored movements as the engine reads them (quantities in millionths): all, one zone's,
     one operator's, those of ``operators``, or those of a ``scope`` of lots (operator_id, lot_ref)
     and declarations; with ``uploads`` (a run's marker: highest id and gaps), only those of the
-    uploads it names. The filters are the database's work, not pandas'. ``bulk``: a large read."""
+    uploads it names. The filters are the database's work, not pandas'. ``bulk``: a large read.
+    With ``copy`` (a snapshot of the marker's uploads), ``operators``' rows are read from it."""
+    rows = snapshot.rows(copy, "movement", operators) if copy is not None and operators is not None else None
+    if rows is not None:
+        zones = arrow.read_table(engine, "SELECT id, zone_id FROM operator", integers=("id", "zone_id"))
+        zone = pc.take(zones["zone_id"], pc.index_in(rows["operator_id"], zones["id"]))
+        rows = rows.add_column(rows.schema.get_field_index("operator_id") + 1, "zone_id", zone)
+        return arrow.sorted_by(rows, "id").to_pandas()
     conditions = _filters({"m.operator_id": operator_id, "o.zone_id": zone_id}, operators, "m.operator_id")
     conditions = _of_uploads(conditions, uploads, "m.upload_id")
     join = f"JOIN {SCOPE_LOTS} s ON s.operator_id = m.operator_id AND s.lot_ref = m.lot_ref" if scope else ""
-    query = f"SELECT {_COLUMNS} FROM movement m JOIN operator o ON o.id = m.operator_id {join} {conditions}"
+    query = f"SELECT {_MOVEMENT_COLUMNS} FROM movement m JOIN operator o ON o.id = m.operator_id {join} {conditions}"
     return arrow.read(
         engine, query, integers=_INTEGERS, times=_TIMES, tables=_scope_tables(scope), order_by="id", bulk=bulk
     )
@@ -70,10 +92,16 @@ def customs_frame(
     scope: tuple | None = None,
     bulk: bool = False,
     uploads: dict | None = None,
+    copy: Snapshot | None = None,
 ) -> pd.DataFrame:
     """Customs items (by default only those in force; of one zone or operator, of ``operators``,
     of some declarations, or with ``scope`` only its declarations and lots) with quantities in
-    millionths; with ``uploads``, only those of the uploads it names. ``bulk``: a large read."""
+    millionths; with ``uploads``, only those of the uploads it names. ``bulk``: a large read.
+    With ``copy`` (a snapshot of the marker's uploads), ``operators``' rows are read from it."""
+    rows = snapshot.rows(copy, "customs_entry", operators) if copy is not None and operators is not None else None
+    if rows is not None:
+        frame = arrow.sorted_by(rows, "id").to_pandas()
+        return current_entries(frame) if current_only else frame
     conditions = _filters({"c.zone_id": zone_id, "c.operator_id": operator_id}, operators, "c.operator_id")
     conditions = _of_uploads(conditions, uploads, "c.upload_id")
     if declarations is not None:
@@ -129,6 +157,41 @@ def _scope_tables(scope: tuple | None) -> dict[str, pa.Table]:
         ),
         SCOPE_DECLARATIONS: pa.table({"declaration_ref": pa.array(sorted(declarations), pa.string())}),
     }
+
+
+def ledger_copy(engine: Engine, *, uploads: dict, chunks: list[tuple[int, ...]]) -> Snapshot:
+    """A snapshot of the ledger holding exactly the uploads of a run's marker: the copy kept
+    if it holds them already, else a new one made of the copy's rows and those of the uploads
+    since, read from the database a chunk of operators at a time (``chunks``: every operator,
+    in groups small enough to hold at once)."""
+    wanted = snapshot.fingerprints(engine, uploads)
+    kept = snapshot.load(engine, wanted)
+    if kept is not None and not snapshot.intact(kept):
+        log.error("the ledger's copy %s was changed or lost since it was written: made again", kept.name)
+        kept = None
+    if kept is not None and kept.uploads == set(wanted):
+        return kept
+    since = sorted(set(wanted) - kept.uploads) if kept is not None else None
+
+    def parts():
+        for chunk in chunks:
+            part = {}
+            for table in snapshot.TABLES:
+                new = _rows(engine, table, chunk, uploads, since)
+                old = snapshot.rows(kept, table, chunk) if kept is not None else None
+                part[table] = pa.concat_tables([old.cast(new.schema), new]) if old is not None else new
+            yield part
+
+    return snapshot.write(engine, wanted, parts())
+
+
+def _rows(engine: Engine, table: str, operators: tuple[int, ...], uploads: dict, since: list[int] | None) -> pa.Table:
+    """``table``'s rows of ``operators`` in the uploads of a marker, or only in those ``since``."""
+    conditions = _of_uploads(_filters({}, operators, _OPERATOR[table]), uploads, _UPLOAD[table])
+    if since is not None:
+        conditions += f" AND {_UPLOAD[table]} IN ({', '.join(str(int(i)) for i in since) or 'NULL'})"
+    return arrow.read_table(engine, f"{_ROWS[table]} {conditions}", integers=_INTEGERS, times=_TIMES,
+                            bulk=since is None)  # fmt: skip
 
 
 def lot_keys(

@@ -1,0 +1,154 @@
+"""The ledger's copy for full runs: it gives the frames the database gives, takes in only the
+uploads received since, and is made again when it, or the database under it, changed."""
+
+import json
+
+import pandas.testing as pdt
+import pytest
+
+from ftz.discrepancies import service
+from ftz.ledger import service as ledger
+from ftz.ledger import snapshot
+from ftz.ledger.service import customs_frame, ledger_copy, movements_frame
+from tests.helpers import admission, customs_item, import_customs, import_movements, removal, write_csv
+
+EVERY = (1, 2, 3)  # the operators of zone_with_operators
+
+
+def stored(engine, tmp_path) -> None:
+    rows = [admission(), removal(description="steel plate", counterparty=""), admission("M3", lot="LOT2")]
+    assert import_movements(engine, write_csv(tmp_path / "m.csv", rows)).accepted
+    theirs = [admission("M7", lot="LOT7")]
+    assert import_movements(engine, write_csv(tmp_path / "o.csv", theirs), "OP002").accepted
+    items = [customs_item(), customs_item("26AE0002", direction="REMOVAL", destination_country="DE"),
+             customs_item("26AE0002", version="2", direction="REMOVAL", destination_country="FR")]  # fmt: skip
+    assert import_customs(engine, write_csv(tmp_path / "c.csv", items)).accepted
+
+
+def marker(engine) -> dict:
+    """The uploads a run starting now would see."""
+    return service._visible(engine)["uploads"]
+
+
+def copied(engine) -> snapshot.Snapshot:
+    """A copy of the uploads a run starting now sees, one operator per chunk."""
+    return ledger_copy(engine, uploads=marker(engine), chunks=[(o,) for o in EVERY])
+
+
+def assert_same_frames(engine, copy: snapshot.Snapshot) -> None:
+    uploads = marker(engine)
+    for operators in ((1,), (2, 3), EVERY):
+        moves = movements_frame(engine, operators=operators, uploads=uploads)
+        pdt.assert_frame_equal(movements_frame(engine, operators=operators, uploads=uploads, copy=copy), moves)
+        for current_only in (False, True):
+            entries = customs_frame(engine, operators=operators, uploads=uploads, current_only=current_only)
+            pdt.assert_frame_equal(
+                customs_frame(engine, operators=operators, uploads=uploads, current_only=current_only, copy=copy),
+                entries,
+            )
+
+
+def test_a_copy_gives_the_frames_the_database_gives(zone_with_operators, tmp_path):
+    stored(zone_with_operators, tmp_path)
+    copy = copied(zone_with_operators)
+    assert len(movements_frame(zone_with_operators, operators=(1,), copy=copy)) == 3
+    assert_same_frames(zone_with_operators, copy)
+
+
+def test_the_next_copy_reads_from_the_database_only_the_uploads_received_since(
+    zone_with_operators, tmp_path, monkeypatch
+):
+    stored(zone_with_operators, tmp_path)
+    first = copied(zone_with_operators)
+    later = import_movements(zone_with_operators, write_csv(tmp_path / "n.csv", [admission("M9", lot="LOT9")]))
+    queries = []
+    read = ledger.arrow.read_table
+    monkeypatch.setattr(ledger.arrow, "read_table", lambda e, q, **kw: queries.append(q) or read(e, q, **kw))
+    second = copied(zone_with_operators)
+    ledger_reads = [q for q in queries if "FROM movement" in q or "FROM customs_entry" in q]
+    assert ledger_reads and all(f"upload_id IN ({later.upload_id})" in q for q in ledger_reads)
+    assert second.uploads == first.uploads | {later.upload_id}
+    monkeypatch.undo()
+    assert_same_frames(zone_with_operators, second)
+    files = {p.name for p in snapshot.folder(zone_with_operators).iterdir()}
+    assert files == {"snapshot.json"} | {second.path(t).name for t in snapshot.TABLES}  # the first copy's gone
+
+
+def test_a_copy_that_holds_the_uploads_already_is_kept_as_it_is(zone_with_operators, tmp_path):
+    stored(zone_with_operators, tmp_path)
+    first = copied(zone_with_operators)
+    written = first.path("movement").stat().st_mtime_ns
+    assert copied(zone_with_operators) == first
+    assert first.path("movement").stat().st_mtime_ns == written
+
+
+def test_a_copy_changed_on_disk_is_refused_and_made_again(zone_with_operators, tmp_path, caplog):
+    stored(zone_with_operators, tmp_path)
+    copy = copied(zone_with_operators)
+    path = copy.path("movement")
+    data = bytearray(path.read_bytes())
+    at = data.find(b"steel plate")
+    data[at : at + 5] = b"STEEL"  # same size: only the digest can tell
+    path.write_bytes(bytes(data))
+    with pytest.raises(RuntimeError, match="differs from what was written"):
+        snapshot.rows(copy, "movement", (1,))
+    again = copied(zone_with_operators)
+    assert "was changed or lost since it was written" in caplog.text
+    assert b"steel plate" in again.path("movement").read_bytes()
+    assert_same_frames(zone_with_operators, again)
+
+
+def test_a_description_not_signed_with_the_key_is_refused(zone_with_operators, tmp_path):
+    stored(zone_with_operators, tmp_path)
+    copied(zone_with_operators)
+    path = snapshot.folder(zone_with_operators) / "snapshot.json"
+    described = json.loads(path.read_text())
+    described["body"]["batches"]["movement"]["1"] = [0, 0]  # rows read twice
+    path.write_text(json.dumps(described))
+    assert (
+        snapshot.load(zone_with_operators, snapshot.fingerprints(zone_with_operators, marker(zone_with_operators)))
+        is None
+    )
+
+
+def test_a_copy_whose_uploads_the_database_holds_no_more_is_not_used(zone_with_operators, tmp_path):
+    stored(zone_with_operators, tmp_path)
+    copy = copied(zone_with_operators)
+    wanted = snapshot.fingerprints(zone_with_operators, marker(zone_with_operators))
+    assert snapshot.load(zone_with_operators, wanted) == copy
+    replaced = {i: f"other|{fingerprint}" for i, fingerprint in wanted.items()}  # a database restored under it
+    assert snapshot.load(zone_with_operators, replaced) is None
+
+
+def test_a_copy_stopped_midway_leaves_the_one_before_and_no_draft(zone_with_operators, tmp_path, monkeypatch):
+    stored(zone_with_operators, tmp_path)
+    first = copied(zone_with_operators)
+    wanted = snapshot.fingerprints(zone_with_operators, marker(zone_with_operators))
+    assert import_movements(zone_with_operators, write_csv(tmp_path / "n.csv", [admission("M9", lot="LOT9")])).accepted
+    calls = []
+
+    def failing(*args):
+        calls.append(args)
+        if len(calls) > 2:
+            raise OSError("disk full")
+        return read(*args)
+
+    read = ledger._rows
+    monkeypatch.setattr(ledger, "_rows", failing)
+    with pytest.raises(OSError, match="disk full"):
+        copied(zone_with_operators)
+    assert snapshot.load(zone_with_operators, wanted) == first
+    assert not [p for p in snapshot.folder(zone_with_operators).iterdir() if p.name.startswith(".")]
+
+
+def test_a_full_run_keeps_a_copy_past_the_threshold_and_none_below(zone_with_operators, tmp_path, monkeypatch):
+    stored(zone_with_operators, tmp_path)
+    service.run(zone_with_operators, full=True)
+    assert not snapshot.folder(zone_with_operators).exists()  # 8 rows, under the default threshold
+    monkeypatch.setenv("FTZ_SNAPSHOT_ROWS", "0")
+    from ftz.config import get_settings
+
+    get_settings.cache_clear()
+    service.run(zone_with_operators, full=True)
+    copy = snapshot.load(zone_with_operators, snapshot.fingerprints(zone_with_operators, marker(zone_with_operators)))
+    assert copy is not None and len(copy.uploads) == 3
