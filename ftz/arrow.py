@@ -53,16 +53,24 @@ def read(
     the query may join. ``bulk``: a large read (SQLite: worth starting a reader process for).
     The query takes no parameters: callers put only integers they made themselves into it."""
     table = read_table(engine, query, integers=integers, times=times, tables=tables, bulk=bulk)
-    return sorted_by(table, order_by).to_pandas() if order_by else table.to_pandas()
+    return frame(sorted_by(table, order_by) if order_by else table)
 
 
 def sorted_by(table: pa.Table, column: str) -> pa.Table:
     """``table`` in the order of ``column``: as it is when it is so already (a table read in
-    insertion order usually is), sorted otherwise."""
+    insertion order usually is), sorted otherwise (by the indices of one column, then one take:
+    several times faster than sorting the table)."""
     values = table[column]
     if len(values) < 2 or pc.all(pc.greater_equal(values[1:], values[:-1])).as_py():
         return table
-    return table.sort_by(column)
+    return table.take(pc.sort_indices(values))
+
+
+def frame(table: pa.Table) -> pd.DataFrame:
+    """``table`` as a frame. Text goes over as large strings: pandas keeps its strings so and
+    would convert each column itself, four times slower than Arrow's cast."""
+    large = [pa.field(f.name, pa.large_string()) if pa.types.is_string(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(large)).to_pandas()
 
 
 def read_table(

@@ -71,7 +71,7 @@ def movements_frame(
         zones = arrow.read_table(engine, "SELECT id, zone_id FROM operator", integers=("id", "zone_id"))
         zone = pc.take(zones["zone_id"], pc.index_in(rows["operator_id"], zones["id"]))
         rows = rows.add_column(rows.schema.get_field_index("operator_id") + 1, "zone_id", zone)
-        return arrow.sorted_by(rows, "id").to_pandas()
+        return arrow.frame(arrow.sorted_by(rows, "id"))
     conditions = _filters({"m.operator_id": operator_id, "o.zone_id": zone_id}, operators, "m.operator_id")
     conditions = _of_uploads(conditions, uploads, "m.upload_id")
     join = f"JOIN {SCOPE_LOTS} s ON s.operator_id = m.operator_id AND s.lot_ref = m.lot_ref" if scope else ""
@@ -100,7 +100,7 @@ def customs_frame(
     With ``copy`` (a snapshot of the marker's uploads), ``operators``' rows are read from it."""
     rows = snapshot.rows(copy, "customs_entry", operators) if copy is not None and operators is not None else None
     if rows is not None:
-        frame = arrow.sorted_by(rows, "id").to_pandas()
+        frame = arrow.frame(arrow.sorted_by(rows, "id"))
         return current_entries(frame) if current_only else frame
     conditions = _filters({"c.zone_id": zone_id, "c.operator_id": operator_id}, operators, "c.operator_id")
     conditions = _of_uploads(conditions, uploads, "c.upload_id")
