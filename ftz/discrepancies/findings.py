@@ -1,10 +1,15 @@
 """Writing a run's findings: new ones inserted, those seen again refreshed, those gone closed."""
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select, update
+from pandas.api.extensions import ExtensionDtype
+from pandas.api.types import is_object_dtype
+from pandas.core.dtypes.cast import maybe_box_native
+from sqlalchemy import Engine, Text, any_, bindparam, cast, func, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from ftz.database import from_millionths, utcnow
@@ -17,6 +22,16 @@ from reconciliation.risk import destination_tiers
 # needs no more than its last_seen_run moved on.
 FACTS = ("kind", "zone_id", "operator_id", "lot_ref", "customs_ref", "process_ref", "strategic", "control_codes",
          "severity", "risk_score", "evidence")  # fmt: skip
+# What a plan reads of a stored finding; the evidence as the text it is stored as, which
+# needs no parsing to be found equal (SQLite keeps JSON as text, PostgreSQL's json type too).
+_STORED = (Discrepancy.id, Discrepancy.fingerprint, Discrepancy.status, Discrepancy.closed_run,
+           *(getattr(Discrepancy, name) for name in FACTS if name != "evidence"),
+           cast(Discrepancy.evidence, Text).label("evidence"))  # fmt: skip
+_CHUNK = 10_000  # findings per statement
+# One encoder for every finding's evidence (``json.dumps`` with an argument builds one per call).
+_ENCODER = json.JSONEncoder(default=str)
+# Values ``to_dict`` leaves as they are (it boxes numpy scalars and pd.NA into Python's own).
+_PLAIN = frozenset({str, int, float, bool, type(None), dict, list, tuple})
 
 
 @dataclass
@@ -43,47 +58,85 @@ def plan(
     """Which findings are new, which are seen again (changed or not), which are gone, within the
     run's scope (an incremental run speaks only for the lots it recomputed, and only for the
     ``kinds`` its rules raise). Reads only."""
-    columns = (Discrepancy.id, Discrepancy.fingerprint, Discrepancy.status, Discrepancy.closed_run,
-               *(getattr(Discrepancy, name) for name in FACTS))  # fmt: skip
-    query = select(*columns).where(Discrepancy.status != Status.CLOSED, Discrepancy.kind.in_(kinds))
+    where = [Discrepancy.status != Status.CLOSED, Discrepancy.kind.in_(kinds)]
     if zone_id is not None:
-        query = query.where(Discrepancy.zone_id == zone_id)
-    known = {row.fingerprint: row for row in session.execute(query)}
+        where.append(Discrepancy.zone_id == zone_id)
     changes = Changes(counts={str(k): int(v) for k, v in findings["kind"].value_counts().items()})
-    if scope is not None:
-        lots, declarations = scope
-        keys = set(zip(lots["operator_id"], lots["lot_ref"], strict=True))
-        inside = {f for f, d in known.items() if (d.operator_id, d.lot_ref) in keys or d.customs_ref in declarations}
+    if scope is None:
+        known = {row.fingerprint: row for row in session.execute(select(*_STORED).where(*where))}
+    else:  # the facts of the findings inside the scope only: those outside are not compared
+        placed = (Discrepancy.id, Discrepancy.operator_id, Discrepancy.lot_ref, Discrepancy.customs_ref)
+        everyone = session.execute(select(*placed).where(*where)).all()
+        inside = _inside(everyone, scope)
         # their records did not change, so they are still supported
-        changes.seen = [d.id for f, d in known.items() if f not in inside]
-        known = {f: d for f, d in known.items() if f in inside}
+        changes.seen = [d.id for d in everyone if d.id not in inside]
+        ids, known = sorted(inside), {}
+        for chunk in range(0, len(ids), _CHUNK):
+            query = select(*_STORED).where(_among(session, Discrepancy.id, ids[chunk : chunk + _CHUNK]))
+            known |= {row.fingerprint: row for row in session.execute(query)}
     # closed ones that come back: reopened if a run had closed them; an auditor's closing stays
-    wanted = list(findings["fingerprint"])
+    wanted = findings["fingerprint"].tolist()
     closed = {}
-    for chunk in range(0, len(wanted), 10_000):
-        back = select(*columns).where(
-            Discrepancy.status == Status.CLOSED, Discrepancy.fingerprint.in_(wanted[chunk : chunk + 10_000])
-        )
+    for chunk in range(0, len(wanted), _CHUNK):
+        among = _among(session, Discrepancy.fingerprint, wanted[chunk : chunk + _CHUNK])
+        back = select(*_STORED).where(Discrepancy.status == Status.CLOSED, among)
         closed |= {row.fingerprint: row for row in session.execute(back)}
-    tiers, hs = _lookups(engine)
-    for row in findings.to_dict("records"):
-        values = _values(row, tiers, hs, record.reference_versions)
+    tiers, hs = _lookups(engine, findings)
+    for row in _records(findings):
+        values = _values(row, tiers, hs, record.reference_versions, decoded=False)
         existing = known.get(row["fingerprint"]) or closed.get(row["fingerprint"])
         if existing is None:
-            changes.added.append(values | {"first_seen_run": record.id, "last_seen_run": record.id})
+            changes.added.append(_decoded(values) | {"first_seen_run": record.id, "last_seen_run": record.id})
             continue
         reopened = existing.status == Status.CLOSED and existing.closed_run is not None  # a run's closing, undone
-        if not reopened and all(values[name] == getattr(existing, name) for name in FACTS):
+        if not reopened and _same(values, existing):
             changes.seen.append(existing.id)
             continue
         # facts refresh; the status an auditor set stays, unless a run had closed it
-        values |= {"id": existing.id, "last_seen_run": record.id}
+        values = _decoded(values) | {"id": existing.id, "last_seen_run": record.id}
         if reopened:
             values |= {"status": Status.OPEN, "closed_run": None, "close_reason": None}
         changes.refreshed.append(values)
     supported = set(findings["fingerprint"])
     changes.gone = [d.id for f, d in known.items() if f not in supported and d.status == Status.OPEN]
     return changes
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """``frame.to_dict("records")``, faster: text columns are taken as NumPy arrays (Arrow-backed
+    text is slow to walk value by value), and a column of plain Python values (most of a run's
+    findings) as it is; only one holding NumPy scalars or ``pd.NA`` is boxed value by value."""
+    columns = frame.columns.tolist()
+    values = [series.to_numpy() if isinstance(series.dtype, pd.StringDtype) else series for _, series in frame.items()]
+    rows = [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+    for name, dtype in frame.dtypes.items():
+        if not is_object_dtype(dtype) and not isinstance(dtype, ExtensionDtype):
+            continue  # NumPy columns come out as Python values already
+        if all(type(row[name]) in _PLAIN for row in rows):
+            continue
+        for row in rows:
+            row[name] = maybe_box_native(row[name])
+    return rows
+
+
+def _inside(known: Iterable, scope: tuple) -> set[int]:
+    """The ids of the stored findings on a lot or declaration of an incremental run's scope."""
+    lots, declarations = scope
+    keys = set(zip(lots["operator_id"].tolist(), lots["lot_ref"].tolist(), strict=True))
+    return {d.id for d in known if (d.operator_id, d.lot_ref) in keys or d.customs_ref in declarations}
+
+
+def _same(values: dict, stored) -> bool:
+    """Whether a finding's facts equal those stored. The evidence is compared as the text it is
+    stored as first (the same text is the same evidence), parsed only when the texts differ."""
+    if any(values[name] != getattr(stored, name) for name in FACTS if name != "evidence"):
+        return False
+    return values["evidence"] == stored.evidence or json.loads(values["evidence"]) == json.loads(stored.evidence)
+
+
+def _decoded(values: dict) -> dict:
+    """``values`` with its evidence as the JSON object it is written as."""
+    return values | {"evidence": json.loads(values["evidence"])}
 
 
 def apply(session: Session, record: Run, changes: Changes) -> None:
@@ -95,18 +148,20 @@ def apply(session: Session, record: Run, changes: Changes) -> None:
         session.execute(insert(Discrepancy), rows)
     for group in _by_keys(changes.refreshed):
         session.execute(update(Discrepancy), [v | {"updated_at": now} for v in group])
-    for chunk in range(0, len(changes.seen), 10_000):
+    for chunk in range(0, len(changes.seen), _CHUNK):
         session.execute(
             update(Discrepancy)
-            .where(Discrepancy.id.in_(changes.seen[chunk : chunk + 10_000]))
+            .where(_among(session, Discrepancy.id, changes.seen[chunk : chunk + _CHUNK]))
             .values(last_seen_run=record.id)
             .execution_options(synchronize_session=False)
         )
-    for chunk in range(0, len(changes.gone), 10_000):
+    for chunk in range(0, len(changes.gone), _CHUNK):
         session.execute(
             update(Discrepancy)
             # an auditor's decision taken since the plan stays
-            .where(Discrepancy.id.in_(changes.gone[chunk : chunk + 10_000]), Discrepancy.status == Status.OPEN)
+            .where(
+                _among(session, Discrepancy.id, changes.gone[chunk : chunk + _CHUNK]), Discrepancy.status == Status.OPEN
+            )
             .values(
                 status=Status.CLOSED,
                 closed_run=record.id,
@@ -136,10 +191,22 @@ def write_report(session: Session, record: Run, findings: pd.DataFrame, *, engin
     record.counts = {str(k): int(v) for k, v in findings["kind"].value_counts().items()}
 
 
-def _lookups(engine: Engine) -> tuple[dict, dict]:
-    """What the evidence names beside codes: each country's tier and reasons, each subheading's text."""
+def _lookups(engine: Engine, findings: pd.DataFrame | None = None) -> tuple[dict, dict]:
+    """What the evidence names beside codes: each country's tier and reasons, each subheading's
+    text (read only if one of ``findings``, when given, is a classification mismatch)."""
     tiers = destination_tiers(reference.destinations(engine)).to_dict("index")
+    if findings is not None and not (findings["kind"] == "CLASSIFICATION_MISMATCH").any():
+        return tiers, {}
     return tiers, reference.hs_nomenclature(engine).set_index("code")["description"].to_dict()
+
+
+def _among(session: Session, column, values: list):
+    """``column IN values`` with the values as one parameter (an array on PostgreSQL, a JSON
+    text on SQLite): one statement compiled once, where a list is written out value by value."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("among", values, type_=postgresql.ARRAY(column.type)))
+    rows = func.json_each(bindparam("among", json.dumps(values))).table_valued("value")
+    return column.in_(select(rows.c.value))
 
 
 def _by_keys(rows: list[dict]) -> list[list[dict]]:
@@ -150,8 +217,9 @@ def _by_keys(rows: list[dict]) -> list[list[dict]]:
     return list(groups.values())
 
 
-def _values(row: dict, tiers: dict, hs: dict, versions: dict) -> dict:
-    """The stored columns of a finding, with its evidence written for an auditor."""
+def _values(row: dict, tiers: dict, hs: dict, versions: dict, *, decoded: bool = True) -> dict:
+    """The stored columns of a finding, with its evidence written for an auditor (as its JSON
+    text unless ``decoded``)."""
     destination = row.get("destination")
     destination = destination if isinstance(destination, str) else None
     evidence = {
@@ -185,6 +253,7 @@ def _values(row: dict, tiers: dict, hs: dict, versions: dict) -> dict:
         code = evidence[side]
         if isinstance(code, str) and row["kind"] == "CLASSIFICATION_MISMATCH":
             evidence[f"{side}_description"] = hs.get(code[:6])
+    text = _ENCODER.encode(evidence)
     return {
         "fingerprint": row["fingerprint"],
         "kind": row["kind"],
@@ -197,7 +266,7 @@ def _values(row: dict, tiers: dict, hs: dict, versions: dict) -> dict:
         "control_codes": row["control_codes"],
         "severity": row["severity"],
         "risk_score": int(row["risk_score"]),
-        "evidence": json.loads(json.dumps(evidence, default=str)),
+        "evidence": json.loads(text) if decoded else text,
     }
 
 

@@ -12,16 +12,16 @@ recomputing everything. The closure looks the ledger up by index, round by round
 previous round added, so that its cost follows the size of the change, not of the ledger.
 """
 
+import json
 from collections.abc import Callable, Iterable
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, any_, bindparam, select
+from sqlalchemy import Connection, Engine, any_, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql
 
 from ftz.ledger.models import CustomsEntry, Movement, StockCount
 
 Lot = tuple[int, str]
-_CHUNK = 1_000  # keys per lookup: well under every database's limit on bound parameters
 M, C = Movement.__table__.c, CustomsEntry.__table__.c
 
 
@@ -128,19 +128,37 @@ def _closed(
     ``licences``, not through the licences their removals cite: a lot's own status reads none)."""
     lots: set[Lot] = set()
     declarations: set[str] = set()
+    if conn.dialect.name == "postgresql" and (new_lots or new_declarations):
+        # every lookup below walks an index; past a few thousand values the planner, costing
+        # pages as if read from disk, would scan the whole table instead (three times slower
+        # at 1M rows, and growing with the ledger where the lookups grow with the change)
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    transfers = _transfers(conn) if new_lots or new_declarations else set()
     while new_lots or new_declarations:
         lots |= new_lots
         declarations |= new_declarations
-        found_lots, found_declarations = _ties(conn, new_lots, new_declarations, licences=licences)
+        found_lots, found_declarations = _ties(conn, new_lots, new_declarations, licences=licences,
+                                               transfers=transfers)  # fmt: skip
         new_lots, new_declarations = found_lots - lots, found_declarations - declarations
     frame = pd.DataFrame(sorted(lots), columns=["operator_id", "lot_ref"]).astype({"operator_id": "int64"})
     return frame, declarations
 
 
+def _transfers(conn: Connection) -> set[str]:
+    """The tables (``movement``, ``customs_entry``) with a record naming a ``previous_ref``: a
+    look along its index, that spares a closure looking up the declarations in a table without."""
+    return {
+        table.name
+        for table in (Movement.__table__, CustomsEntry.__table__)
+        if conn.execute(select(table.c.id).where(table.c.previous_ref.is_not(None)).limit(1)).first()
+    }
+
+
 def _ties(
-    conn: Connection, lots: set[Lot], declarations: set[str], *, licences: bool = True
+    conn: Connection, lots: set[Lot], declarations: set[str], *, licences: bool = True, transfers: set[str]
 ) -> tuple[set[Lot], set[str]]:
-    """What the given lots and declarations tie to, one step out."""
+    """What the given lots and declarations tie to, one step out (``transfers``: the tables
+    with a record naming a previous declaration)."""
     lot_key = (M.operator_id, M.lot_ref)
     rows = _rows(conn, select(M.operator_id, M.customs_ref, M.process_ref, M.corrects_ref, M.previous_ref), lot_key,
                  lots)  # fmt: skip
@@ -153,8 +171,10 @@ def _ties(
     found |= {(int(r.operator_id), r.lot_ref) for r in theirs if r.lot_ref}
     # transfers: back to the declaration the goods arrived under, on to the admissions naming one
     found_declarations |= {r.previous_ref for r in [*rows, *items, *theirs] if r.previous_ref}
-    found_declarations |= _values(conn, select(C.declaration_ref), C.previous_ref, declarations)
-    found |= _lots(conn, select(M.operator_id, M.lot_ref), M.previous_ref, declarations)
+    if "customs_entry" in transfers:
+        found_declarations |= _values(conn, select(C.declaration_ref), C.previous_ref, declarations)
+    if "movement" in transfers:
+        found |= _lots(conn, select(M.operator_id, M.lot_ref), M.previous_ref, declarations)
     processes = {(r.operator_id, r.process_ref) for r in rows if r.process_ref}
     found |= _lots(conn, select(M.operator_id, M.lot_ref), (M.operator_id, M.process_ref), processes)
     corrected = {(r.operator_id, r.corrects_ref) for r in rows if r.corrects_ref}
@@ -167,25 +187,38 @@ def _ties(
 
 def _rows(conn: Connection, query, key, values: Iterable) -> list:
     """The rows of ``query`` whose ``key`` (a column, or a pair of columns) is one of
-    ``values``, looked up a chunk at a time. Pairs are looked up per value of their first
-    column: ``a = x AND b IN (…)`` reaches the index on every database, a list of row values
-    does not."""
-    if isinstance(key, tuple):
-        first, second = key
-        by_first: dict = {}
-        for a, b in values:
-            by_first.setdefault(a, []).append(b)
-        return [row for a, bs in by_first.items() for row in _rows(conn, query.where(first == a), second, bs)]
-    values = list(values)
+    ``values``, in one statement whatever their count: the values travel as one parameter (on
+    SQLite a JSON text the statement joins as a table; on PostgreSQL an array, unnested for a
+    pair), so that the statement is compiled once and each value is a lookup along the index
+    on ``key``, where a list would be written out value by value."""
+    values = list(dict.fromkeys(values))  # distinct: joined, a value given twice would give its rows twice
     if not values:
         return []
-    if conn.dialect.name == "postgresql":  # one array parameter: one statement, compiled once, whatever the count
-        array = bindparam("values", values, type_=postgresql.ARRAY(key.type))
-        return conn.execute(query.where(key == any_(array))).all()
-    rows = []
-    for start in range(0, len(values), _CHUNK):
-        rows += conn.execute(query.where(key.in_(values[start : start + _CHUNK]))).all()
-    return rows
+    if conn.dialect.name == "postgresql" and not isinstance(key, tuple):  # an array its planner reads values of
+        return conn.execute(
+            query.where(key == any_(bindparam("values", values, type_=postgresql.ARRAY(key.type))))
+        ).all()
+    columns = key if isinstance(key, tuple) else (key,)
+    keys = _table(conn, values, tuple(column.type for column in columns))
+    return conn.execute(query.where(*(column == keys.c[f"k{i}"] for i, column in enumerate(columns)))).all()
+
+
+def _table(conn: Connection, values: list, types: tuple):
+    """``values`` (single values, or tuples of ``len(types)``) as a table of columns ``k0``, ``k1``…"""
+    names = [f"k{i}" for i in range(len(types))]
+    if conn.dialect.name == "postgresql":
+        columns = list(zip(*values, strict=True)) if len(types) > 1 else [values]
+        arrays = [
+            bindparam(name, list(c), type_=postgresql.ARRAY(t))
+            for name, c, t in zip(names, columns, types, strict=True)
+        ]
+        return func.unnest(*arrays).table_valued(*names).render_derived()
+    rows = func.json_each(bindparam("keys", json.dumps(values, default=int))).table_valued("value")
+    if len(types) == 1:
+        return select(rows.c.value.label("k0")).subquery()
+    return select(
+        *(func.json_extract(rows.c.value, literal_column(f"'$[{i}]'")).label(name) for i, name in enumerate(names))
+    ).subquery()
 
 
 def _lots(conn: Connection, query, key, values: Iterable) -> set[Lot]:
