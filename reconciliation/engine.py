@@ -221,12 +221,14 @@ def _intended_destination_changes(
 
 def _amended_destinations(all_entries: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
     """A removal declaration whose destination changed from one version to a later one."""
-    removals = all_entries[(all_entries["direction"] == "REMOVAL") & (all_entries["status"] == "ACCEPTED")]
-    # Only an item of two versions or more can have changed: the rest are not carried further.
-    # The order is that of sorting them all by version (as the items come out in it).
+    wanted = (all_entries["direction"] == "REMOVAL") & (all_entries["status"] == "ACCEPTED")
+    removals = all_entries.loc[wanted, ["declaration_ref", "item_no", "version"]]
+    # Only an item of two versions or more can have changed: the rest are not carried further
+    # (decided on the key columns, the wide rows taken for those items only). The order is that
+    # of sorting them all by version (as the items come out in it).
     several = removals.duplicated(["declaration_ref", "item_no"], keep=False).to_numpy()
     order = np.argsort(removals["version"].to_numpy(), kind="quicksort")
-    removals = removals.iloc[order[several[order]]]
+    removals = all_entries.iloc[np.flatnonzero(wanted.to_numpy(dtype=bool))[order[several[order]]]]
     per_item = removals.groupby(["declaration_ref", "item_no"])["destination_country"]
     first, last = per_item.first(), per_item.last()
     changed = (first != last) & first.notna() & last.notna()
@@ -282,13 +284,15 @@ def _strategic_reclassified(
     moves: pd.DataFrame, entries: pd.DataFrame, status: pd.DataFrame, controls: pd.DataFrame
 ) -> pd.DataFrame:
     """A lot strategic at admission that leaves, unprocessed, under a code that is not."""
-    admitted = moves.loc[moves["movement_type"].isin(["ADMISSION", "PRODUCE"]), [*LOT, "hs_code", *RECORD]]
+    own = status[status["strategic"]]
+    # only records of a strategic lot can pair (a first cut on the lot's reference alone, before
+    # the admissions' names are built)
+    of_own = moves["lot_ref"].isin(pd.unique(own["lot_ref"]))
+    admitted = moves.loc[moves["movement_type"].isin(["ADMISSION", "PRODUCE"]) & of_own, [*LOT, "hs_code", *RECORD]]
     admitted = admitted.drop_duplicates(LOT)  # the first admission of each lot: the only one named
     admitted = admitted.assign(hs6=admitted["hs_code"].str.slice(0, 6), admitted_by=_record_names(admitted))
     admitted = admitted[[*LOT, "hs6", "admitted_by"]]
-    own = status[status["strategic"]]
-    # only removals of a strategic lot can pair (a first cut on the lot's reference alone)
-    removals = moves[(moves["movement_type"] == "REMOVAL") & moves["lot_ref"].isin(own["lot_ref"])]
+    removals = moves[(moves["movement_type"] == "REMOVAL") & of_own]
     candidates = removals.merge(admitted, on=LOT).merge(own[[*LOT, "control_codes"]], on=LOT)
     candidates = candidates[candidates["hs_code"].str.slice(0, 6) != candidates["hs6"]]
     flagged = correlate(candidates.assign(control_code=None), controls)

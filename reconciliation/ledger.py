@@ -53,11 +53,12 @@ def in_lot_unit(movements: pd.DataFrame) -> pd.DataFrame:
     """Each movement with ``lot_unit`` (the unit its lot was first booked in) and
     ``lot_quantity`` (its quantity converted to that unit, exactly, rounded to a millionth)."""
     lot = ["operator_id", "lot_ref"]
-    ordered = movements[[*lot, "occurred_at", "id", "unit"]].sort_values(["occurred_at", "id"])
-    first = ordered.groupby(lot, as_index=False)["unit"].first().rename(columns={"unit": "lot_unit"})
-    # the keys alone are merged (one row each, in order): the movements' columns are not copied
-    units = movements[lot].merge(first, on=lot, how="left")["lot_unit"]
-    out = movements.reset_index(drop=True).assign(lot_unit=units)
+    ordered = movements[[*lot, "occurred_at", "id", "unit"]].set_axis(range(len(movements)))
+    ordered = ordered.sort_values(["occurred_at", "id"])
+    # each row given its lot's first unit where it stands, then put back in the movements' order
+    # by position: one grouping on the lot's texts, no merge on them
+    units = ordered.groupby(lot)["unit"].transform("first").sort_index()
+    out = movements.reset_index(drop=True).assign(lot_unit=units.rename("lot_unit"))
     out["lot_quantity"] = out["quantity"].astype("int64")
     other = out["unit"] != out["lot_unit"]
     if other.any():
@@ -96,5 +97,6 @@ def current_entries(entries: pd.DataFrame) -> pd.DataFrame:
     # decided on the few columns it reads (rows numbered by position), then the wide frame taken once
     narrow = entries[["declaration_ref", "item_no", "version", "status"]].reset_index(drop=True)
     latest = narrow.sort_values("version").drop_duplicates(["declaration_ref", "item_no"], keep="last")
-    out = entries.iloc[np.sort(latest.index[latest["status"] == "ACCEPTED"])]
+    kept = np.sort(latest.index[latest["status"] == "ACCEPTED"])
+    out = entries if len(kept) == len(entries) else entries.iloc[kept]  # all in force: no copy
     return out if out.index.is_monotonic_increasing else out.sort_index()

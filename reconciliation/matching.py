@@ -26,16 +26,13 @@ def match(movements: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
     ``both``, ``operator`` (no customs item) or ``customs`` (no operator record)."""
     ours, theirs, uniques = _coded(_operator_rows(movements), _customs_rows(entries))
     ours, theirs = _operator_sums(ours), _customs_sums(theirs)
-    merged = _outer(ours, theirs[theirs["lot_ref"].notna()], uniques)  # in key order
-    lotless = theirs[theirs["lot_ref"].isna()].sort_values(CODED, kind="stable")  # in key order too
-    ours, theirs, lotless = (frame.drop(columns=CODED[1:]) for frame in (ours, theirs, lotless))
-    matched = merged[merged["_merge"] == "both"]
-    left = merged.loc[merged["_merge"] == "left_only", ours.columns].reset_index(drop=True)
-    right = pd.concat([merged.loc[merged["_merge"] == "right_only", theirs.columns], lotless], ignore_index=True)
+    lotless = theirs[theirs["lot_ref"].isna()].sort_values(CODED, kind="stable")  # in key order
+    matched, left, right = _joined(ours, theirs[theirs["lot_ref"].notna()], uniques)  # in key order too
+    right = pd.concat([right, lotless.drop(columns=CODED[1:])], ignore_index=True)
     second, left, right = _by_heading(left, right)
     out = pd.concat(
         [
-            matched.drop(columns="_merge").assign(side="both"),
+            matched.assign(side="both"),
             second.assign(side="both"),
             left.assign(side="operator"),
             right.assign(side="customs"),
@@ -157,6 +154,59 @@ def _numbered(rows: pd.DataFrame, columns: list[str]) -> np.ndarray:
     if span >= 2**62:  # too many combinations for one integer
         return rows.groupby(columns, sort=False).ngroup().to_numpy()
     return pd.factorize(key)[0]
+
+
+def _joined(ours: pd.DataFrame, theirs: pd.DataFrame, uniques: dict) -> tuple[pd.DataFrame, ...]:
+    """The rows of ``_outer(ours, theirs, uniques)`` found on both sides (``KEY``, then the other
+    columns of ours and of theirs), on ours alone and on theirs alone (each side's columns less
+    ``CODED``): as that merge splits them, in key order and in its types (an integer column that
+    the merge fills for the other side's rows is a float one), each taken once from its side
+    instead of from the merged whole."""
+    keys = _packed(ours, theirs)
+    if keys is None:  # too many combinations for one integer: merged as they are
+        merged = _outer(ours, theirs, uniques)
+        mine, other = ours.columns.drop(CODED[1:]), theirs.columns.drop(CODED[1:])
+        return (merged[merged["_merge"] == "both"].drop(columns="_merge"),
+                merged.loc[merged["_merge"] == "left_only", mine].reset_index(drop=True),
+                merged.loc[merged["_merge"] == "right_only", other])  # fmt: skip
+    union = np.sort(np.concatenate(keys))  # the outer merge's rows, in key order
+    union = union[np.append(True, union[1:] != union[:-1])[: len(union)]]  # (np.union1d hashes first: slower)
+    at_ours, at_theirs = (pd.Index(k).get_indexer(union) for k in keys)
+    both, only_ours, only_theirs = (at_ours >= 0) & (at_theirs >= 0), at_theirs < 0, at_ours < 0
+    mine = [c for c in ours.columns if c not in KEY and c not in CODED]
+    other = [c for c in theirs.columns if c not in KEY and c not in CODED]
+    ours, theirs = _filled(ours, mine, only_theirs.any()), _filled(theirs, other, only_ours.any())
+    matched = pd.concat(
+        [ours[[*KEY, *mine]].iloc[at_ours[both]].reset_index(drop=True),
+         theirs[other].iloc[at_theirs[both]].reset_index(drop=True)],
+        axis=1,
+    )  # fmt: skip
+    left = ours[[*KEY, *mine]].iloc[at_ours[only_ours]].reset_index(drop=True)
+    right = theirs.iloc[at_theirs[only_theirs]].drop(columns=CODED[1:]).reset_index(drop=True)
+    return matched, left, right
+
+
+def _packed(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each side's ``CODED`` key as one int64, in the same order as the key's columns (the
+    operator ranked over both sides, each code a digit): None where the key's range does not fit."""
+    operators, _ = pd.factorize(pd.concat([ours["operator_id"], theirs["operator_id"]]).to_numpy(), sort=True)
+    packed, span = operators.astype("int64"), max(int(operators.max(initial=0)) + 1, 1)
+    for code in CODED[1:]:
+        values = np.concatenate([ours[code].to_numpy(), theirs[code].to_numpy()]).astype("int64")
+        width = int(values.max(initial=0)) + 1
+        packed, span = packed * width + values, span * width
+    if span >= 2**62:
+        return None
+    return packed[: len(ours)], packed[len(ours) :]
+
+
+def _filled(frame: pd.DataFrame, columns: list[str], missing: bool) -> pd.DataFrame:
+    """``frame`` with ``columns`` in the types an outer merge gives them when the other side
+    has rows they are missing for (``missing``): integers as floats, booleans as objects."""
+    if not missing:
+        return frame
+    types = {c: "float64" if frame[c].dtype.kind in "iu" else "object" for c in columns if frame[c].dtype.kind in "iub"}
+    return frame.astype(types) if types else frame
 
 
 def _outer(ours: pd.DataFrame, theirs: pd.DataFrame, uniques: dict) -> pd.DataFrame:

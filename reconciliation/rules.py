@@ -5,6 +5,7 @@ the dimension's base unit. The README's "Reconciliation rules" section states ea
 its tolerance in an auditor's words.
 """
 
+import numpy as np
 import pandas as pd
 
 from reconciliation.kinds import QUANTITIES
@@ -65,18 +66,30 @@ def unmatched(matched: pd.DataFrame) -> list[pd.DataFrame]:
     return found
 
 
+# What ``matched_differences`` compares of a matched pair.
+COMPARED = [
+    "direction", "o_qty", "c_qty", "o_dimension", "c_dimension", "o_hs", "c_hs", "o_destination", "c_destination",
+    "o_at", "c_at",
+]  # fmt: skip
+
+
 def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[pd.DataFrame]:
     """Quantity, HS subheading, destination and recording delay of matched pairs."""
-    both = matched[matched["side"] == "both"]
-    records = both["o_refs"] + " | " + both["c_items"]
-    sides = {"expected_from": "customs " + both["c_items"], "found_from": "operator's records " + both["o_refs"]}
+    # the pairs are judged on the columns compared; the wide rows are taken for those flagged only
+    both = matched.loc[matched["side"] == "both", COMPARED]
     same_dim = both["o_dimension"] == both["c_dimension"]
-    quantity = both[~same_dim | tolerances.exceeded(both["c_qty"], both["o_qty"], both["o_dimension"])]
-    hs = both[both["o_hs"] != both["c_hs"]]
+    quantity = ~same_dim | tolerances.exceeded(both["c_qty"], both["o_qty"], both["o_dimension"])
     removal = (both["direction"] == "REMOVAL") & both["o_destination"].notna() & both["c_destination"].notna()
-    moved = both[removal & (both["o_destination"] != both["c_destination"])]  # one cut: ``both`` is wide
     delay = (both["o_at"] - both["c_at"]).dt.total_seconds() / 86400
-    late = both[delay > tolerances.recording_delay_days]
+    quantity, hs, moved, late = (
+        matched.loc[both.index[flagged.to_numpy(dtype=bool)]]
+        for flagged in (
+            quantity,
+            both["o_hs"] != both["c_hs"],
+            removal & (both["o_destination"] != both["c_destination"]),
+            delay > tolerances.recording_delay_days,
+        )
+    )
     return [
         _finding(
             quantity,
@@ -87,8 +100,7 @@ def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[p
             tolerance=tolerances.allowance(quantity["c_qty"], quantity["o_qty"], quantity["o_dimension"]),
             unit=quantity["o_dimension"].map(BASE),
             destination=quantity["c_destination"],
-            records=records[quantity.index],
-            **{k: v[quantity.index] for k, v in sides.items()},
+            **_pair_names(quantity),
             detail="customs declared (expected) and the operator booked (found) different quantities",
         ),
         _finding(
@@ -98,8 +110,7 @@ def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[p
             expected=hs["c_hs"],
             found=hs["o_hs"],
             destination=hs["c_destination"],
-            records=records[hs.index],
-            **{k: v[hs.index] for k, v in sides.items()},
+            **_pair_names(hs),
             detail="customs (expected) and the operator (found) give different HS subheadings",
         ),
         _finding(
@@ -109,8 +120,7 @@ def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[p
             expected=moved["c_destination"],
             found=moved["o_destination"],
             destination=moved["c_destination"],
-            records=records[moved.index],
-            **{k: v[moved.index] for k, v in sides.items()},
+            **_pair_names(moved),
             detail="customs (expected) and the operator (found) name different destinations for the removal",
         ),
         _finding(
@@ -120,11 +130,20 @@ def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[p
             expected=late["c_at"].astype(str),
             found=late["o_at"].astype(str),
             tolerance=f"{tolerances.recording_delay_days:g} days",
-            records=records[late.index],
-            **{k: v[late.index] for k, v in sides.items()},
+            **_pair_names(late),
             detail="the operator booked the movement long after customs lodged the declaration",
         ),
     ]
+
+
+def _pair_names(pairs: pd.DataFrame) -> dict[str, pd.Series]:
+    """The records of matched pairs and where each side's value comes from (built for the
+    pairs a rule flags only: the texts of every pair would cost more than the rules)."""
+    return {
+        "records": pairs["o_refs"] + " | " + pairs["c_items"],
+        "expected_from": "customs " + pairs["c_items"],
+        "found_from": "operator's records " + pairs["o_refs"],
+    }
 
 
 def examined_classifications(counts: pd.DataFrame) -> pd.DataFrame:
@@ -157,8 +176,25 @@ def running_balances(movements: pd.DataFrame) -> pd.DataFrame:
     rows = in_lot_unit(movements[movements["movement_type"] != "COUNT"])
     rows = rows.assign(signed=rows["lot_quantity"] * signs(rows["movement_type"]))
     rows = rows.sort_values(["operator_id", "lot_ref", "occurred_at", "id"])
-    rows["balance"] = rows.groupby(["operator_id", "lot_ref"])["signed"].cumsum()
+    rows["balance"] = _lot_sums(rows)
     return rows
+
+
+def _lot_sums(rows: pd.DataFrame) -> pd.Series:
+    """The running sum of ``signed`` within each lot of ``rows`` sorted by lot: a lot's rows are
+    consecutive, so one running sum less its value before the lot's first row (int64 wraps
+    alike both ways, so the difference is exact) instead of grouping on the texts again."""
+    plain = rows["signed"].dtype == "int64" and not rows["lot_ref"].isna().any()
+    if rows.empty or not plain:  # a lot missing is left out, as a groupby leaves it
+        return rows.groupby(["operator_id", "lot_ref"])["signed"].cumsum()
+    operator, lot = rows["operator_id"].to_numpy(), rows["lot_ref"].array
+    starts = np.ones(len(rows), dtype=bool)
+    starts[1:] = (operator[1:] != operator[:-1]) | np.asarray(lot[1:] != lot[:-1], dtype=bool)
+    signed = rows["signed"].to_numpy(dtype="int64")
+    total = np.cumsum(signed)
+    before = (total - signed)[starts]  # the running sum before each lot's first row
+    sums = total - np.repeat(before, np.diff(np.append(np.flatnonzero(starts), len(rows))))
+    return pd.Series(sums, index=rows.index, name="signed")
 
 
 def negative_balances(running: pd.DataFrame, tolerances: Tolerances) -> pd.DataFrame:

@@ -10,6 +10,7 @@ An HS code that correlates only ``MAY_BE_CONTROLLED`` (controlled depending on t
 specifications) does not make a lot strategic; it is reported so that it raises the risk.
 """
 
+import numpy as np
 import pandas as pd
 
 KEY = ["operator_id", "lot_ref"]
@@ -19,7 +20,7 @@ BASES = ("DECLARED", "CORRELATED", "INHERITED")
 def correlate(goods: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
     """Goods rows matched to control entries: a control code of n digits covers every
     goods code that starts with it (a 6-digit subheading covers its national lines)."""
-    goods = goods.loc[goods["hs_code"].notna(), [*KEY, "hs_code"]].drop_duplicates()
+    goods = goods.loc[_may_match(goods["hs_code"], controls["hs_code"]), [*KEY, "hs_code"]].drop_duplicates()
     lengths = controls["hs_code"].str.len()
     matches = []
     for length in sorted(lengths.unique()):
@@ -30,6 +31,16 @@ def correlate(goods: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
     if not matches:
         return pd.DataFrame(columns=[*KEY, "hs_code", "control_code", "strength"])
     return pd.concat(matches, ignore_index=True)[[*KEY, "hs_code", "control_code", "strength"]]
+
+
+def _may_match(codes: pd.Series, prefixes: pd.Series) -> np.ndarray:
+    """Whether each goods code is present and starts with a control entry's code: decided once
+    per distinct code, so that only the few goods rows that can match are compared further
+    (dropping the others keeps every first occurrence the comparison sees)."""
+    numbers, distinct = pd.factorize(codes)
+    known = [p for p in pd.unique(prefixes.dropna()) if isinstance(p, str)]
+    hits = [any(code.startswith(p) for p in known) for code in distinct.astype("object")]
+    return np.append(np.array(hits, dtype=bool), False)[numbers]
 
 
 def lineage(processing: pd.DataFrame) -> pd.DataFrame:

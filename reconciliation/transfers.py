@@ -215,7 +215,9 @@ def zone_groups(movements: pd.DataFrame, entries: pd.DataFrame, zones: pd.DataFr
     """The zones of the records, grouped so that zones tied by a transfer (a removal naming a
     destination zone, an admission naming a declaration of another zone) share a group: no
     finding spans two groups, so each can be reconciled alone."""
-    present = {int(z) for z in pd.concat([movements["zone_id"], entries["zone_id"]]).dropna()}
+    present = {int(z) for z in pd.concat([movements["zone_id"], entries["zone_id"]]).dropna().unique()}
+    if len(present) < 2:  # one zone (most data sets): nothing for a transfer to tie
+        return groups(present, ())
     return groups(present, _zone_ties(movements, entries, zones))
 
 
@@ -227,13 +229,18 @@ def _zone_ties(movements: pd.DataFrame, entries: pd.DataFrame, zones: pd.DataFra
         named = entries[entries["destination_zone"].notna()]
         ties |= {(int(a), int(ids[b])) for a, b in zip(named["zone_id"], named["destination_zone"], strict=True)
                  if b in ids}  # fmt: skip
-    declared = entries.drop_duplicates("declaration_ref").set_index("declaration_ref")["zone_id"]
-    for frame in (entries, movements):
-        if "previous_ref" not in frame.columns:
-            continue
-        named = frame[frame["previous_ref"].notna()]
-        origin = named["previous_ref"].map(declared)
-        ties |= {(int(a), int(b)) for a, b in zip(named["zone_id"], origin, strict=True) if pd.notna(b)}
+    admissions = {
+        name: frame[frame["previous_ref"].notna()]
+        for name, frame in (("entries", entries), ("movements", movements))
+        if "previous_ref" in frame.columns
+    }
+    # the zone of each declaration an admission names (its first item's): only those are looked up
+    wanted = [ref for frame in admissions.values() for ref in frame["previous_ref"].unique()]
+    declared = entries[entries["declaration_ref"].isin(wanted)]
+    declared = declared.drop_duplicates("declaration_ref").set_index("declaration_ref")["zone_id"]
+    for frame in admissions.values():
+        origin = frame["previous_ref"].map(declared)
+        ties |= {(int(a), int(b)) for a, b in zip(frame["zone_id"], origin, strict=True) if pd.notna(b)}
     return ties
 
 

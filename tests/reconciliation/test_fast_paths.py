@@ -1,0 +1,59 @@
+"""The engine's shortcuts (integer keys, narrow cuts) find what the plain way finds."""
+
+import pandas as pd
+import pytest
+
+from reconciliation import matching
+from reconciliation.engine import reconcile
+from reconciliation.frames import ENTRY_COLUMNS, MOVEMENT_COLUMNS, checked
+from reconciliation.ledger import current, current_entries
+from reconciliation.rules import running_balances
+from tests.reconciliation.builders import Ledger
+
+
+def kinds(ledger: Ledger) -> list[tuple[str, str | None]]:
+    found = reconcile(ledger.inputs())
+    return sorted(zip(found["kind"], found["lot_ref"], strict=True))
+
+
+def _mixed() -> Ledger:
+    """Pairs on both sides, records one side lacks, an item naming no lot, two operators."""
+    ledger = Ledger().admit("L1", 100).admit("L2", 50, day=2).remove("L1", 40, day=5)
+    ledger.move("ADMISSION", "L3", 10, 3, customs_ref="NOPE")  # no customs item
+    ledger.declare("REMOVAL", "RE9", "L2", 20, 6, destination_country="DE")  # no operator record
+    ledger.declare("ADMISSION", "AD4", None, 30, 4).move("ADMISSION", "L4", 30, 4, customs_ref="AD4")
+    ledger.admit("L1", 70, day=3, ref="AD-OTHER", operator_id=2)
+    return ledger
+
+
+def test_matching_is_the_same_when_the_key_does_not_fit_one_integer(monkeypatch):
+    inputs = _mixed().inputs()
+    moves = current(checked(inputs.movements, MOVEMENT_COLUMNS, "movements"))
+    entries = current_entries(checked(inputs.entries, ENTRY_COLUMNS, "entries"))
+    packed = matching.match(moves, entries)
+    monkeypatch.setattr(matching, "_packed", lambda ours, theirs: None)
+    pd.testing.assert_frame_equal(packed, matching.match(moves, entries))
+    assert sorted(packed["side"]) == ["both"] * 5 + ["customs", "operator"]
+
+
+@pytest.mark.parametrize("order", ["as booked", "shuffled"])
+def test_each_lot_of_each_operator_keeps_its_own_running_balance(order):
+    ledger = Ledger().move("ADMISSION", "L1", 100, 1).move("ADMISSION", "L1", 7, 1, operator_id=2)
+    ledger.move("REMOVAL", "L2", 5, 2).move("REMOVAL", "L1", 30, 3).move("ADJUST", "L1", -2, 4, operator_id=2)
+    movements = ledger.inputs().movements
+    if order == "shuffled":
+        movements = movements.sample(frac=1, random_state=3)
+    running = running_balances(checked(movements, MOVEMENT_COLUMNS, "movements"))
+    got = list(zip(running["operator_id"], running["lot_ref"], running["balance"] // 1_000_000, strict=True))
+    assert got == [(1, "L1", 100), (1, "L1", 70), (1, "L2", -5), (2, "L1", 7), (2, "L1", 5)]
+
+
+def test_a_later_record_of_a_pair_counts_from_when_customs_lodged_it():
+    # customs admitted 100 on day 2; the operator booked 10 on day 1 and the other 90 only on
+    # day 9: the 50 removed on day 5 came out of the 100, not out of 10
+    ledger = Ledger().declare("ADMISSION", "AD1", "L1", 100, 2)
+    ledger.move("ADMISSION", "L1", 10, 1, customs_ref="AD1").move("ADMISSION", "L1", 90, 9, customs_ref="AD1")
+    assert kinds(ledger.remove("L1", 50, day=5)) == []
+    booked_once = Ledger().declare("ADMISSION", "AD1", "L1", 100, 2)
+    booked_once.move("ADMISSION", "L1", 100, 9, customs_ref="AD1").remove("L1", 50, day=5)
+    assert kinds(booked_once) == [("LATE_RECORD", "L1")]
