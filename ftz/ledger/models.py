@@ -135,6 +135,14 @@ class CustomsEntry(SQLModel, table=True):
             postgresql_where=text("previous_ref IS NOT NULL"),
             sqlite_where=text("previous_ref IS NOT NULL"),
         ),
+        # every incremental run looks up the transfers whose transit time may have ended since
+        # the last: only items naming a destination zone, by date (else a scan of every item)
+        Index(
+            "ix_customs_entry_transfer_lodged",
+            "lodged_at",
+            postgresql_where=text("destination_zone IS NOT NULL"),
+            sqlite_where=text("destination_zone IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
