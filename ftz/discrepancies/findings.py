@@ -4,10 +4,10 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionDtype
 from pandas.api.types import is_object_dtype
-from pandas.core.dtypes.cast import maybe_box_native
 from sqlalchemy import Engine, Text, any_, bindparam, cast, func, insert, select, update
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
@@ -115,8 +115,19 @@ def _records(frame: pd.DataFrame) -> list[dict]:
         if all(type(row[name]) in _PLAIN for row in rows):
             continue
         for row in rows:
-            row[name] = maybe_box_native(row[name])
+            row[name] = _native(row[name])
     return rows
+
+
+def _native(value):
+    """A NumPy scalar, or ``pd.NA``, as the Python value ``to_dict`` gives for it; any other value as it is."""
+    if value is pd.NA:
+        return None
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):
+        return pd.Timedelta(value)
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _inside(known: Iterable, scope: tuple) -> set[int]:
