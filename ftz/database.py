@@ -1,12 +1,14 @@
 """Engines, sessions and the column types every table shares (UTC times, exact quantities)."""
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import BigInteger, DateTime, Engine, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, any_, bindparam, create_engine, event, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 
@@ -60,6 +62,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def ids_in(column: str, ids: Iterable[int]) -> str:
+    """``column IN (…)`` with ``ids`` written into the SQL: integers only, so nothing to escape
+    (no id: a clause no row meets)."""
+    return f"{column} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
+
+
+def of_marker(column: str, marker: dict) -> str:
+    """``column`` among the ids a run's marker names (its highest id, not its gaps): a run whose
+    parts are read one after another reads the same records in each."""
+    return f"{column} <= {int(marker['max'])}" + (
+        f" AND NOT {ids_in(column, marker['gaps'])}" if marker["gaps"] else ""
+    )
+
+
+def among(dialect: str, column, values: list):
+    """``column IN values`` with the values as one parameter (an array on PostgreSQL, a JSON
+    text on SQLite, whose rows each meet ``column``'s index): one statement, compiled once,
+    whatever the count, where a list would be written out value by value."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("among", list(values), type_=postgresql.ARRAY(column.type)))
+    rows = func.json_each(bindparam("among", json.dumps(list(values), default=int))).table_valued("value")
+    return column.in_(select(rows.c.value))
 
 
 def utcnow() -> datetime:

@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionDtype
 from pandas.api.types import is_object_dtype
-from sqlalchemy import Engine, Text, any_, bindparam, cast, func, insert, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Engine, Text, cast, insert, select, update
 from sqlmodel import Session
 
-from ftz.database import from_millionths, utcnow
+from ftz.database import among, from_millionths, utcnow
 from ftz.discrepancies.models import Discrepancy, ReportFinding, Run, Status
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
@@ -59,6 +58,7 @@ def plan(
     run's scope (an incremental run speaks only for the lots it recomputed, and only for the
     ``kinds`` its rules raise). Reads only."""
     where = [Discrepancy.status != Status.CLOSED, Discrepancy.kind.in_(kinds)]
+    dialect = session.get_bind().dialect.name
     if zone_id is not None:
         where.append(Discrepancy.zone_id == zone_id)
     changes = Changes(counts={str(k): int(v) for k, v in findings["kind"].value_counts().items()})
@@ -72,14 +72,14 @@ def plan(
         changes.seen = [d.id for d in everyone if d.id not in inside]
         ids, known = sorted(inside), {}
         for chunk in range(0, len(ids), _CHUNK):
-            query = select(*_STORED).where(_among(session, Discrepancy.id, ids[chunk : chunk + _CHUNK]))
+            query = select(*_STORED).where(among(dialect, Discrepancy.id, ids[chunk : chunk + _CHUNK]))
             known |= {row.fingerprint: row for row in session.execute(query)}
     # closed ones that come back: reopened if a run had closed them; an auditor's closing stays
     wanted = findings["fingerprint"].tolist()
     closed = {}
     for chunk in range(0, len(wanted), _CHUNK):
-        among = _among(session, Discrepancy.fingerprint, wanted[chunk : chunk + _CHUNK])
-        back = select(*_STORED).where(Discrepancy.status == Status.CLOSED, among)
+        named = among(dialect, Discrepancy.fingerprint, wanted[chunk : chunk + _CHUNK])
+        back = select(*_STORED).where(Discrepancy.status == Status.CLOSED, named)
         closed |= {row.fingerprint: row for row in session.execute(back)}
     tiers, hs = _lookups(engine, findings)
     for row in _records(findings):
@@ -153,7 +153,7 @@ def _decoded(values: dict) -> dict:
 def apply(session: Session, record: Run, changes: Changes) -> None:
     """Write what ``plan`` worked out, in bulk statements (a run may touch tens of thousands of
     findings): the only part of a run that holds the database's write lock."""
-    now = utcnow()
+    now, dialect = utcnow(), session.get_bind().dialect.name
     for chunk in range(0, len(changes.added), 5_000):
         rows = [v | {"created_at": now, "updated_at": now} for v in changes.added[chunk : chunk + 5_000]]
         session.execute(insert(Discrepancy), rows)
@@ -162,7 +162,7 @@ def apply(session: Session, record: Run, changes: Changes) -> None:
     for chunk in range(0, len(changes.seen), _CHUNK):
         session.execute(
             update(Discrepancy)
-            .where(_among(session, Discrepancy.id, changes.seen[chunk : chunk + _CHUNK]))
+            .where(among(dialect, Discrepancy.id, changes.seen[chunk : chunk + _CHUNK]))
             .values(last_seen_run=record.id)
             .execution_options(synchronize_session=False)
         )
@@ -171,7 +171,8 @@ def apply(session: Session, record: Run, changes: Changes) -> None:
             update(Discrepancy)
             # an auditor's decision taken since the plan stays
             .where(
-                _among(session, Discrepancy.id, changes.gone[chunk : chunk + _CHUNK]), Discrepancy.status == Status.OPEN
+                among(dialect, Discrepancy.id, changes.gone[chunk : chunk + _CHUNK]),
+                Discrepancy.status == Status.OPEN,
             )
             .values(
                 status=Status.CLOSED,
@@ -209,15 +210,6 @@ def _lookups(engine: Engine, findings: pd.DataFrame | None = None) -> tuple[dict
     if findings is not None and not (findings["kind"] == "CLASSIFICATION_MISMATCH").any():
         return tiers, {}
     return tiers, reference.hs_nomenclature(engine).set_index("code")["description"].to_dict()
-
-
-def _among(session: Session, column, values: list):
-    """``column IN values`` with the values as one parameter (an array on PostgreSQL, a JSON
-    text on SQLite): one statement compiled once, where a list is written out value by value."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("among", values, type_=postgresql.ARRAY(column.type)))
-    rows = func.json_each(bindparam("among", json.dumps(values))).table_valued("value")
-    return column.in_(select(rows.c.value))
 
 
 def _by_keys(rows: list[dict]) -> list[list[dict]]:

@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from ftz.config import ZoneSettings, get_settings
-from ftz.database import utcnow
+from ftz.database import ids_in, of_marker, utcnow
 from ftz.discrepancies import registers
 from ftz.ledger import transfers
 from ftz.ledger.service import customs_frame, movements_frame
@@ -111,12 +111,9 @@ def _ledger(
     if zone_id is not None:
         where.append(f"o.zone_id = {int(zone_id)}")
     if operators is not None:
-        where.append(f"c.operator_id IN ({', '.join(str(int(o)) for o in operators) or 'NULL'})")
+        where.append(ids_in("c.operator_id", operators))
     if seen:
-        marker = seen["counts"]
-        where.append(f"c.id <= {int(marker['max'])}")
-        if marker["gaps"]:
-            where.append(f"c.id NOT IN ({', '.join(str(int(i)) for i in marker['gaps'])})")
+        where.append(of_marker("c.id", seen["counts"]))
     with engine.connect() as conn:
         counts = pd.read_sql(
             text(

@@ -12,6 +12,7 @@ or an operator whose AEO certificate differs from the marker's, is a change.
 import pandas as pd
 from sqlalchemy import Engine, bindparam, text
 
+from ftz.database import ids_in
 from ftz.ledger.scope import of_descriptions, of_registers
 from ftz.reference import service as reference
 from reconciliation.terms import find_terms
@@ -46,8 +47,8 @@ def holds(
     """The holds (of a zone's operators, of ``operators``, of a scope's lots), as the engine reads
     them. As of a past moment: holds placed by then, a release recorded later not yet known."""
     where = ["o.zone_id = :zone"] if zone_id is not None else []
-    if operators is not None:  # integers only: safe to write into the query
-        where.append(f"h.operator_id IN ({', '.join(str(int(o)) for o in operators) or 'NULL'})")
+    if operators is not None:
+        where.append(ids_in("h.operator_id", operators))
     query = (
         "SELECT h.id AS hold_id, h.operator_id, h.lot_ref, h.starts_at, h.released_at, h.placed_by, h.placed_at, "
         "h.release_recorded_at FROM hold h JOIN operator o ON o.id = h.operator_id"

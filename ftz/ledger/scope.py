@@ -16,9 +16,10 @@ import json
 from collections.abc import Callable, Iterable
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, any_, bindparam, func, literal_column, select
+from sqlalchemy import Connection, Engine, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql
 
+from ftz.database import among
 from ftz.ledger.models import CustomsEntry, Movement, StockCount
 
 Lot = tuple[int, str]
@@ -187,35 +188,30 @@ def _ties(
 
 def _rows(conn: Connection, query, key, values: Iterable) -> list:
     """The rows of ``query`` whose ``key`` (a column, or a pair of columns) is one of
-    ``values``, in one statement whatever their count: the values travel as one parameter (on
-    SQLite a JSON text the statement joins as a table; on PostgreSQL an array, unnested for a
-    pair), so that the statement is compiled once and each value is a lookup along the index
-    on ``key``, where a list would be written out value by value."""
+    ``values``, in one statement whatever their count: the values travel as one parameter
+    (``among``; a pair's as a JSON text the statement joins as a table on SQLite, as arrays
+    unnested on PostgreSQL), so that the statement is compiled once and each value is a lookup
+    along the index on ``key``, where a list would be written out value by value."""
     values = list(dict.fromkeys(values))  # distinct: joined, a value given twice would give its rows twice
     if not values:
         return []
-    if conn.dialect.name == "postgresql" and not isinstance(key, tuple):  # an array its planner reads values of
-        return conn.execute(
-            query.where(key == any_(bindparam("values", values, type_=postgresql.ARRAY(key.type))))
-        ).all()
-    columns = key if isinstance(key, tuple) else (key,)
-    keys = _table(conn, values, tuple(column.type for column in columns))
-    return conn.execute(query.where(*(column == keys.c[f"k{i}"] for i, column in enumerate(columns)))).all()
+    if not isinstance(key, tuple):
+        return conn.execute(query.where(among(conn.dialect.name, key, values))).all()
+    keys = _pairs(conn, values, tuple(column.type for column in key))
+    return conn.execute(query.where(*(column == keys.c[f"k{i}"] for i, column in enumerate(key)))).all()
 
 
-def _table(conn: Connection, values: list, types: tuple):
-    """``values`` (single values, or tuples of ``len(types)``) as a table of columns ``k0``, ``k1``…"""
+def _pairs(conn: Connection, values: list, types: tuple):
+    """``values`` (tuples of ``len(types)``) as a table of columns ``k0``, ``k1``…"""
     names = [f"k{i}" for i in range(len(types))]
     if conn.dialect.name == "postgresql":
-        columns = list(zip(*values, strict=True)) if len(types) > 1 else [values]
+        columns = list(zip(*values, strict=True))
         arrays = [
             bindparam(name, list(c), type_=postgresql.ARRAY(t))
             for name, c, t in zip(names, columns, types, strict=True)
         ]
         return func.unnest(*arrays).table_valued(*names).render_derived()
     rows = func.json_each(bindparam("keys", json.dumps(values, default=int))).table_valued("value")
-    if len(types) == 1:
-        return select(rows.c.value.label("k0")).subquery()
     return select(
         *(func.json_extract(rows.c.value, literal_column(f"'$[{i}]'")).label(name) for i, name in enumerate(names))
     ).subquery()

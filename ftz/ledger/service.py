@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine, bindparam, text
 
 from ftz import arrow
-from ftz.database import from_millionths
+from ftz.database import from_millionths, ids_in, of_marker
 from ftz.ledger import snapshot
 from ftz.ledger.scope import family
 from ftz.ledger.snapshot import Snapshot
@@ -128,7 +128,7 @@ def _filters(values: dict[str, int | None], operators: Iterable[int] | None, col
     ``operators`` if given. Ids are written into the query as integers, never as text."""
     clauses = [f"{name} = {int(value)}" for name, value in values.items() if value is not None]
     if operators is not None:
-        clauses.append(f"{column} IN ({', '.join(str(int(o)) for o in operators) or 'NULL'})")
+        clauses.append(ids_in(column, operators))
     return f"WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
@@ -137,10 +137,7 @@ def _of_uploads(conditions: str, uploads: dict | None, column: str) -> str:
     a run whose partitions are read one after another reads the same ledger in each."""
     if uploads is None:
         return conditions
-    clause = f"{column} <= {int(uploads['max'])}"
-    if uploads["gaps"]:
-        clause += f" AND {column} NOT IN ({', '.join(str(int(i)) for i in uploads['gaps'])})"
-    return (f"{conditions} AND " if conditions else "WHERE ") + clause
+    return (f"{conditions} AND " if conditions else "WHERE ") + of_marker(column, uploads)
 
 
 def _scope_tables(scope: tuple | None) -> dict[str, pa.Table]:
@@ -189,7 +186,7 @@ def _rows(engine: Engine, table: str, operators: tuple[int, ...], uploads: dict,
     """``table``'s rows of ``operators`` in the uploads of a marker, or only in those ``since``."""
     conditions = _of_uploads(_filters({}, operators, _OPERATOR[table]), uploads, _UPLOAD[table])
     if since is not None:
-        conditions += f" AND {_UPLOAD[table]} IN ({', '.join(str(int(i)) for i in since) or 'NULL'})"
+        conditions += f" AND {ids_in(_UPLOAD[table], since)}"
     return arrow.read_table(engine, f"{_ROWS[table]} {conditions}", integers=_INTEGERS, times=_TIMES,
                             bulk=since is None)  # fmt: skip
 
