@@ -186,11 +186,16 @@ def _snapshot(where: Path, body: dict) -> Snapshot:
 
 def _digest(path: Path) -> str:
     """The keyed digest of a file, read a megabyte at a time."""
-    mac = hmac.new(keys.current()[1], digestmod=hashlib.sha256)
+    mac = _mac()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             mac.update(chunk)
     return mac.hexdigest()
+
+
+def _mac():
+    """A keyed digest (HMAC-SHA256 with the audit trail's key) to feed a file's bytes to."""
+    return hmac.new(keys.current()[1], digestmod=hashlib.sha256)
 
 
 def _tidy(where: Path, keep: set[str]) -> None:
@@ -206,7 +211,7 @@ class _Signing(io.RawIOBase):
     def __init__(self, path: Path) -> None:
         self.draft = path
         self.file = path.open("wb")
-        self.mac = hmac.new(keys.current()[1], digestmod=hashlib.sha256)
+        self.mac = _mac()
 
     def writable(self) -> bool:
         return True

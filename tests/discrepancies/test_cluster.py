@@ -9,8 +9,10 @@ import pytest
 
 from ftz.cli.main import app
 from ftz.config import get_settings
+from ftz.database import get_engine
 from ftz.discrepancies import partitions, service
 from ftz.discrepancies.inputs import context, read_inputs
+from ftz.ledger import snapshot
 from tests.discrepancies import test_transfer_runs as two_zones
 from tests.discrepancies.test_runs import load_zone, runner
 from tests.helpers import admission, customs_item, import_customs, import_movements, write_csv
@@ -42,6 +44,7 @@ def assert_same_whatever_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("FTZ_SNAPSHOT_ROWS", "0")  # the ledger's copy: made by one run, read by the next
     get_settings.cache_clear()
     assert exported(tmp_path, "copying") == single
+    assert (snapshot.folder(get_engine()) / "snapshot.json").exists()  # the next run reads the copy
     assert exported(tmp_path, "copied", "--workers", "2") == single
     return single
 
