@@ -22,7 +22,7 @@ from sqlalchemy import Engine, text
 from ftz.config import get_settings
 from ftz.database import get_engine
 from ftz.discrepancies.inputs import Context, by_zone, read_inputs
-from ftz.ledger.service import ledger_copy
+from ftz.ledger.service import copied_sizes, ledger_copy
 from reconciliation.engine import Inputs, reconcile
 from reconciliation.groups import groups
 
@@ -37,9 +37,13 @@ class Partition:
     rows: int
 
 
-def plan(engine: Engine, *, zone_ids: Iterable[int] | None = None, limit: int | None = None) -> list[Partition]:
-    """The partitions of a full run over every operator (of ``zone_ids`` if given), largest first."""
-    sizes = _sizes(engine, None if zone_ids is None else set(zone_ids))
+def plan(
+    engine: Engine, *, zone_ids: Iterable[int] | None = None, limit: int | None = None, uploads: dict | None = None
+) -> list[Partition]:
+    """The partitions of a full run over every operator (of ``zone_ids`` if given), largest first
+    (every zone's operators sized, where the ledger's copy can, by the ``uploads`` of the run's marker)."""
+    copied = copied_sizes(engine, uploads=uploads) if zone_ids is None and uploads is not None else None
+    sizes = _sizes(engine, None if zone_ids is None else set(zone_ids), copied)
     return _packed(groups(sizes, _ties(engine)), sizes, limit or get_settings().partition_rows)
 
 
@@ -49,11 +53,13 @@ def reconcile_all(
     """Every finding of a full run and how many lots it read, partition by partition: in this
     process, or on a Dask cluster (``workers`` local processes, or ``FTZ_DASK_SCHEDULER``'s).
     ``check`` runs between partitions and stops the run by raising."""
-    parts = plan(engine, zone_ids=None if ctx.zones == [None] else ctx.zones)
+    every = ctx.zones == [None]
+    uploads = ctx.seen["uploads"] if every and ctx.seen else None
+    parts = plan(engine, zone_ids=None if every else ctx.zones, uploads=uploads)
     log.info("read in %d partition(s) of at most %s movements and customs items (the largest %s), full", len(parts),
              f"{get_settings().partition_rows:,}", f"{parts[0].rows:,}" if parts else 0)  # fmt: skip
-    if ctx.zones == [None] and ctx.seen and sum(p.rows for p in parts) >= get_settings().snapshot_rows:
-        copy = ledger_copy(engine, uploads=ctx.seen["uploads"], chunks=[p.operators for p in parts])
+    if uploads is not None and sum(p.rows for p in parts) >= get_settings().snapshot_rows:
+        copy = ledger_copy(engine, uploads=uploads, chunks=[p.operators for p in parts])
         ctx = replace(ctx, copy=copy)  # every partition reads its operators' rows from the copy
     if get_settings().dask_scheduler or workers > 0:
         from ftz.discrepancies import cluster  # Dask is imported only for a run that uses it
@@ -95,11 +101,14 @@ def on_worker(ctx: Context, operators: tuple[int, ...]) -> tuple[pd.DataFrame, i
     return reconcile_partition(get_engine(url), ctx, operators)
 
 
-def _sizes(engine: Engine, zone_ids: set[int] | None) -> dict[int, int]:
-    """Each operator's movements and customs items (read along the (operator, lot) indexes)."""
+def _sizes(engine: Engine, zone_ids: set[int] | None, copied: dict[int, int] | None = None) -> dict[int, int]:
+    """Each operator's movements and customs items: as ``copied`` gives them, else read along
+    the (operator, lot) indexes."""
     with engine.connect() as conn:
         operators = conn.execute(text("SELECT id, zone_id FROM operator")).all()
         sizes = {int(o): 0 for o, zone in operators if zone_ids is None or zone in zone_ids}
+        if copied is not None:
+            return sizes | {o: rows for o, rows in copied.items() if o in sizes}
         for table in ("movement", "customs_entry"):
             for operator_id, rows in conn.execute(text(f"SELECT operator_id, count(*) FROM {table} GROUP BY 1")):
                 if operator_id in sizes:

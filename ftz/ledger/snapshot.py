@@ -42,6 +42,8 @@ class Snapshot:
     uploads: frozenset[int]
     batches: dict[str, dict[int, list[int]]]  # per table, per operator: its record batches
     digests: dict[str, str]  # per table: the keyed digest of its file
+    # per table, per operator: how many rows it holds (none known in a copy written before they were kept)
+    rows: dict[str, dict[int, int]] | None = None
 
     def path(self, table: str) -> Path:
         """The Arrow file holding ``table``'s rows."""
@@ -115,6 +117,7 @@ def write(engine: Engine, wanted: dict[int, str], parts: Iterable[dict[str, pa.T
     name = hashlib.sha256(json.dumps(sorted(wanted.items())).encode()).hexdigest()[:16]
     writers: dict[str, tuple] = {}
     batches: dict[str, dict[int, list[int]]] = {t: {} for t in TABLES}
+    counted: dict[str, dict[int, int]] = {t: {} for t in TABLES}
     try:
         for part in parts:
             for table, rows_ in part.items():
@@ -122,7 +125,7 @@ def write(engine: Engine, wanted: dict[int, str], parts: Iterable[dict[str, pa.T
                     sink = _Signing(where / f".{name}.{table}.arrow.part")
                     writers[table] = (sink, pa.ipc.new_file(pa.PythonFile(sink, mode="w"), rows_.schema), rows_.schema)
                 sink, writer, schema = writers[table]
-                _append(writer, rows_.cast(schema), batches[table])
+                _append(writer, rows_.cast(schema), batches[table], counted[table])
         digests = {}
         for table, (sink, writer, _) in writers.items():
             writer.close()
@@ -135,6 +138,7 @@ def write(engine: Engine, wanted: dict[int, str], parts: Iterable[dict[str, pa.T
         "uploads": {str(i): f for i, f in sorted(wanted.items())},
         "batches": {t: {str(o): b for o, b in per.items()} for t, per in batches.items()},
         "digests": digests,
+        "rows": {t: {str(o): n for o, n in per.items()} for t, per in counted.items()},
     }
     key_id, key = keys.current()
     described = {"body": body, "key_id": key_id, "signature": keys.sign(key, json.dumps(body, sort_keys=True).encode())}
@@ -148,14 +152,18 @@ def write(engine: Engine, wanted: dict[int, str], parts: Iterable[dict[str, pa.T
     return _snapshot(where, body)
 
 
-def _append(writer: pa.ipc.RecordBatchFileWriter, table: pa.Table, batches: dict[int, list[int]]) -> None:
-    """``table``'s rows, sorted by operator and id, written one batch per operator."""
+def _append(
+    writer: pa.ipc.RecordBatchFileWriter, table: pa.Table, batches: dict[int, list[int]], counted: dict[int, int]
+) -> None:
+    """``table``'s rows, sorted by operator and id, written one batch per operator (each
+    operator's batches and rows noted in ``batches`` and ``counted``)."""
     if table.num_rows == 0:
         return
     table = table.sort_by([("operator_id", "ascending"), ("id", "ascending")]).combine_chunks()
     runs = pc.run_end_encode(table["operator_id"]).chunk(0)
     start = 0
     for operator, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+        counted[int(operator)] = counted.get(int(operator), 0) + end - start
         for batch in table.slice(start, end - start).to_batches():
             batches.setdefault(int(operator), []).append(writer.stats.num_record_batches)
             writer.write_batch(batch)
@@ -181,6 +189,7 @@ def _snapshot(where: Path, body: dict) -> Snapshot:
         uploads=frozenset(int(i) for i in body["uploads"]),
         batches={t: {int(o): b for o, b in per.items()} for t, per in body["batches"].items()},
         digests=body["digests"],
+        rows={t: {int(o): n for o, n in per.items()} for t, per in body["rows"].items()} if "rows" in body else None,
     )
 
 

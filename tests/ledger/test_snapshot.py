@@ -5,8 +5,9 @@ import json
 
 import pandas.testing as pdt
 import pytest
+from sqlalchemy import text
 
-from ftz.discrepancies import service
+from ftz.discrepancies import partitions, service
 from ftz.ledger import service as ledger
 from ftz.ledger import snapshot
 from ftz.ledger.service import customs_frame, ledger_copy, movements_frame
@@ -152,3 +153,23 @@ def test_a_full_run_keeps_a_copy_past_the_threshold_and_none_below(zone_with_ope
     service.run(zone_with_operators, full=True)
     copy = snapshot.load(zone_with_operators, snapshot.fingerprints(zone_with_operators, marker(zone_with_operators)))
     assert copy is not None and len(copy.uploads) == 3
+
+
+def test_a_run_sizes_its_partitions_from_the_copy_and_the_uploads_since_as_the_database_counts_them(
+    zone_with_operators, tmp_path
+):
+    stored(zone_with_operators, tmp_path)
+    copied(zone_with_operators)
+    later = [admission("M8", lot="LOT8"), admission("M9", lot="LOT9")]
+    assert import_movements(zone_with_operators, write_csv(tmp_path / "n.csv", later), "OP002").accepted
+    with zone_with_operators.connect() as conn:
+        counted = {o: 0 for o in EVERY}
+        for table in snapshot.TABLES:
+            for operator_id, rows in conn.execute(text(f"SELECT operator_id, count(*) FROM {table} GROUP BY 1")):
+                counted[operator_id] += rows
+    assert ledger.copied_sizes(zone_with_operators, uploads=marker(zone_with_operators)) == {
+        o: rows for o, rows in counted.items() if rows
+    }
+    sized = partitions.plan(zone_with_operators, uploads=marker(zone_with_operators), limit=4)
+    assert sized == partitions.plan(zone_with_operators, limit=4)
+    assert sum(p.rows for p in sized) == sum(counted.values())
