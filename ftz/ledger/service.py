@@ -68,8 +68,9 @@ def movements_frame(
     With ``copy`` (a snapshot of the marker's uploads), ``operators``' rows are read from it."""
     rows = snapshot.rows(copy, "movement", operators) if copy is not None and operators is not None else None
     if rows is not None:
-        zones = arrow.read_table(engine, "SELECT id, zone_id FROM operator", integers=("id", "zone_id"))
-        zone = pc.take(zones["zone_id"], pc.index_in(rows["operator_id"], zones["id"]))
+        with engine.connect() as conn:  # a few rows: the pool's connection, not a new Arrow driver connection
+            ids, zone_ids = zip(*conn.execute(text("SELECT id, zone_id FROM operator")).all(), strict=True)
+        zone = pc.take(pa.array(zone_ids, pa.int64()), pc.index_in(rows["operator_id"], pa.array(ids, pa.int64())))
         rows = rows.add_column(rows.schema.get_field_index("operator_id") + 1, "zone_id", zone)
         return arrow.frame(arrow.sorted_by(rows, "id"))
     conditions = _filters({"m.operator_id": operator_id, "o.zone_id": zone_id}, operators, "m.operator_id")
