@@ -20,9 +20,10 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from ftz.config import get_settings
-from ftz.database import get_engine
+from ftz.database import get_engine, ids_in
 from ftz.discrepancies.inputs import Context, by_zone, read_inputs
-from ftz.ledger.service import copied_sizes, ledger_copy
+from ftz.ledger.service import kept_copy, ledger_copy
+from ftz.ledger.snapshot import Snapshot
 from reconciliation.engine import Inputs, reconcile
 from reconciliation.groups import groups
 
@@ -42,9 +43,17 @@ def plan(
 ) -> list[Partition]:
     """The partitions of a full run over every operator (of ``zone_ids`` if given), largest first
     (every zone's operators sized, where the ledger's copy can, by the ``uploads`` of the run's marker)."""
-    copied = copied_sizes(engine, uploads=uploads) if zone_ids is None and uploads is not None else None
-    sizes = _sizes(engine, None if zone_ids is None else set(zone_ids), copied)
-    return _packed(groups(sizes, _ties(engine)), sizes, limit or get_settings().partition_rows)
+    return _planned(engine, zone_ids=zone_ids, limit=limit, uploads=uploads)[0]
+
+
+def _planned(
+    engine: Engine, *, zone_ids: Iterable[int] | None, limit: int | None, uploads: dict | None
+) -> tuple[list[Partition], set[tuple[int, int]]]:
+    """``plan``'s partitions and the ties between operators they were grouped by."""
+    kept = kept_copy(engine, uploads=uploads) if zone_ids is None and uploads is not None else None
+    sizes = _sizes(engine, None if zone_ids is None else set(zone_ids), kept)
+    ties = _ties(engine, kept)
+    return _packed(groups(sizes, ties), sizes, limit or get_settings().partition_rows), ties
 
 
 def reconcile_all(
@@ -55,11 +64,11 @@ def reconcile_all(
     ``check`` runs between partitions and stops the run by raising."""
     every = ctx.zones == [None]
     uploads = ctx.seen["uploads"] if every and ctx.seen else None
-    parts = plan(engine, zone_ids=None if every else ctx.zones, uploads=uploads)
+    parts, ties = _planned(engine, zone_ids=None if every else ctx.zones, limit=None, uploads=uploads)
     log.info("read in %d partition(s) of at most %s movements and customs items (the largest %s), full", len(parts),
              f"{get_settings().partition_rows:,}", f"{parts[0].rows:,}" if parts else 0)  # fmt: skip
     if uploads is not None and sum(p.rows for p in parts) >= get_settings().snapshot_rows:
-        copy = ledger_copy(engine, uploads=uploads, chunks=[p.operators for p in parts])
+        copy = ledger_copy(engine, uploads=uploads, chunks=[p.operators for p in parts], ties=ties)
         ctx = replace(ctx, copy=copy)  # every partition reads its operators' rows from the copy
     if get_settings().dask_scheduler or workers > 0:
         from ftz.discrepancies import cluster  # Dask is imported only for a run that uses it
@@ -101,49 +110,73 @@ def on_worker(ctx: Context, operators: tuple[int, ...]) -> tuple[pd.DataFrame, i
     return reconcile_partition(get_engine(url), ctx, operators)
 
 
-def _sizes(engine: Engine, zone_ids: set[int] | None, copied: dict[int, int] | None = None) -> dict[int, int]:
-    """Each operator's movements and customs items: as ``copied`` gives them, else read along
-    the (operator, lot) indexes."""
+def _sizes(engine: Engine, zone_ids: set[int] | None, kept: tuple[Snapshot, list[int]] | None = None) -> dict[int, int]:
+    """Each operator's movements and customs items: counted along the (operator, lot) indexes,
+    or, with a ``kept`` copy that holds them, its counts and those of the uploads it lacks."""
+    copied = kept is not None and kept[0].rows is not None
     with engine.connect() as conn:
         operators = conn.execute(text("SELECT id, zone_id FROM operator")).all()
         sizes = {int(o): 0 for o, zone in operators if zone_ids is None or zone in zone_ids}
-        if copied is not None:
-            return sizes | {o: rows for o, rows in copied.items() if o in sizes}
-        for table in ("movement", "customs_entry"):
-            for operator_id, rows in conn.execute(text(f"SELECT operator_id, count(*) FROM {table} GROUP BY 1")):
+        counts = [kept[0].rows[table].items() for table in kept[0].rows] if copied else []
+        where = f"WHERE {ids_in('upload_id', kept[1])}" if copied else ""
+        if not copied or kept[1]:
+            for table in ("movement", "customs_entry"):
+                counts.append(conn.execute(text(f"SELECT operator_id, count(*) FROM {table} {where} GROUP BY 1")))
+        for rows in counts:
+            for operator_id, n in rows:
                 if operator_id in sizes:
-                    sizes[operator_id] += int(rows)
+                    sizes[operator_id] += int(n)
     return sizes
 
 
-def _ties(engine: Engine) -> set[tuple[int, int]]:
+# Pairs of operators a finding may span: a transfer's two ends (an item or an admission naming
+# the declaration it continues), and the operators sharing a licence or a declaration.
+_CONTINUES = ("SELECT e.operator_id, p.operator_id FROM customs_entry e JOIN customs_entry p "
+              "ON p.declaration_ref = e.previous_ref WHERE e.previous_ref IS NOT NULL")  # fmt: skip
+_ADMITS = ("SELECT m.operator_id, p.operator_id FROM movement m JOIN customs_entry p "
+           "ON p.declaration_ref = m.previous_ref WHERE m.previous_ref IS NOT NULL")  # fmt: skip
+_SHARED = (
+    "SELECT DISTINCT licence_ref, operator_id FROM customs_entry WHERE licence_ref IS NOT NULL "
+    "UNION SELECT c.declaration_ref, c.operator_id FROM customs_entry c JOIN (SELECT declaration_ref "
+    "FROM customs_entry GROUP BY declaration_ref HAVING count(*) > 1) d ON d.declaration_ref = c.declaration_ref"
+)
+# the same, where a row of some uploads is one of the two ends, or names the ref shared
+_SHARED_SINCE = (
+    "SELECT DISTINCT licence_ref, operator_id FROM customs_entry WHERE licence_ref IN (SELECT licence_ref "
+    "FROM customs_entry WHERE {new} AND licence_ref IS NOT NULL) UNION SELECT declaration_ref, operator_id "
+    "FROM customs_entry WHERE declaration_ref IN (SELECT declaration_ref FROM customs_entry WHERE {new})"
+)
+
+
+def _ties(engine: Engine, kept: tuple[Snapshot, list[int]] | None = None) -> set[tuple[int, int]]:
     """Pairs of operators a finding may span: a transfer's two ends, a licence's citers, and the
     operators a declaration's items name (the version in force is chosen per item, whoever it
-    names, and a destination amended between versions is read per declaration)."""
+    names, and a destination amended between versions is read per declaration). With a ``kept``
+    copy that holds its rows' ties, those and the ties of the uploads it lacks: the ledger is
+    append-only, so the ties among rows already copied stay as they were."""
+    if kept is not None and kept[0].ties is not None:
+        copy, since = kept
+        if not since:
+            return set(copy.ties)
+        new = {side: ids_in(f"{side}.upload_id", since) for side in ("e", "m", "p")}
+        pairs = " UNION ".join(
+            [f"{_CONTINUES} AND {new['e']}", f"{_CONTINUES} AND {new['p']}",
+             f"{_ADMITS} AND {new['m']}", f"{_ADMITS} AND {new['p']}"]
+        )  # fmt: skip
+        return set(copy.ties) | _tied(engine, pairs, _SHARED_SINCE.format(new=ids_in("upload_id", since)))
+    return _tied(engine, f"{_CONTINUES} UNION {_ADMITS}", _SHARED)
+
+
+def _tied(engine: Engine, pairs: str, shared: str) -> set[tuple[int, int]]:
+    """The operator pairs of ``pairs`` and, from ``shared``'s (ref, operator) rows, each
+    operator tied to the first that shares its ref."""
     with engine.connect() as conn:
-        pairs = conn.execute(
-            text(
-                "SELECT e.operator_id, p.operator_id FROM customs_entry e JOIN customs_entry p "
-                "ON p.declaration_ref = e.previous_ref WHERE e.previous_ref IS NOT NULL "
-                "UNION SELECT m.operator_id, p.operator_id FROM movement m JOIN customs_entry p "
-                "ON p.declaration_ref = m.previous_ref WHERE m.previous_ref IS NOT NULL"
-            )
-        ).all()
-        shared = conn.execute(
-            text(
-                "SELECT DISTINCT licence_ref, operator_id FROM customs_entry WHERE licence_ref IS NOT NULL "
-                "UNION SELECT c.declaration_ref, c.operator_id FROM customs_entry c JOIN (SELECT declaration_ref "
-                "FROM customs_entry GROUP BY declaration_ref HAVING count(*) > 1) d "
-                "ON d.declaration_ref = c.declaration_ref"
-            )
-        ).all()
-    ties = {(int(a), int(b)) for a, b in pairs if a != b}
-    first: dict[str, int] = {}
-    # each operator tied to the first that shares the ref (a declaration of one operator's
-    # items ties it to itself only: counting items reads the unique index alone, where the
-    # operators of every declaration would read the whole table)
-    for ref, operator_id in shared:
-        ties.add((first.setdefault(ref, int(operator_id)), int(operator_id)))
+        ties = {(int(a), int(b)) for a, b in conn.execute(text(pairs)) if a != b}
+        first: dict[str, int] = {}
+        # a declaration of one operator's items ties it to itself only: counting items reads the
+        # unique index alone, where the operators of every declaration would read the whole table
+        for ref, operator_id in conn.execute(text(shared)):
+            ties.add((first.setdefault(ref, int(operator_id)), int(operator_id)))
     return {(a, b) for a, b in ties if a != b}
 
 

@@ -157,11 +157,13 @@ def _scope_tables(scope: tuple | None) -> dict[str, pa.Table]:
     }
 
 
-def ledger_copy(engine: Engine, *, uploads: dict, chunks: list[tuple[int, ...]]) -> Snapshot:
+def ledger_copy(
+    engine: Engine, *, uploads: dict, chunks: list[tuple[int, ...]], ties: set[tuple[int, int]] | None = None
+) -> Snapshot:
     """A snapshot of the ledger holding exactly the uploads of a run's marker: the copy kept
     if it holds them already, else a new one made of the copy's rows and those of the uploads
     since, read from the database a chunk of operators at a time (``chunks``: every operator,
-    in groups small enough to hold at once)."""
+    in groups small enough to hold at once). A new copy keeps the operator ``ties`` of its rows."""
     wanted = snapshot.fingerprints(engine, uploads)
     kept = snapshot.load(engine, wanted)
     if kept is not None and not snapshot.intact(kept):
@@ -180,29 +182,14 @@ def ledger_copy(engine: Engine, *, uploads: dict, chunks: list[tuple[int, ...]])
                 part[table] = pa.concat_tables([old.cast(new.schema), new]) if old is not None else new
             yield part
 
-    return snapshot.write(engine, wanted, parts())
+    return snapshot.write(engine, wanted, parts(), ties=ties)
 
 
-def copied_sizes(engine: Engine, *, uploads: dict) -> dict[int, int] | None:
-    """Each operator's movements and customs items in the uploads of a run's marker, from the
-    ledger's copy and a count of the uploads since (along their index); None without a copy
-    that holds those counts. Counting every row of a large ledger takes seconds; this does not."""
-    wanted = snapshot.fingerprints(engine, uploads)
-    kept = snapshot.load(engine, wanted)
-    if kept is None or kept.rows is None:
-        return None
-    sizes: dict[int, int] = {}
-    for per in kept.rows.values():
-        for operator_id, rows in per.items():
-            sizes[operator_id] = sizes.get(operator_id, 0) + rows
-    since = sorted(set(wanted) - kept.uploads)
-    if since:
-        with engine.connect() as conn:
-            for table in snapshot.TABLES:
-                query = f"SELECT operator_id, count(*) FROM {table} WHERE {ids_in('upload_id', since)} GROUP BY 1"
-                for operator_id, rows in conn.execute(text(query)):
-                    sizes[int(operator_id)] = sizes.get(int(operator_id), 0) + int(rows)
-    return sizes
+def kept_copy(engine: Engine, *, uploads: dict) -> tuple[Snapshot, list[int]] | None:
+    """The ledger's copy a run with this marker of ``uploads`` can build on (its description
+    genuine, each upload it holds still in the database), and the marker's uploads it lacks."""
+    kept = snapshot.load(engine, wanted := snapshot.fingerprints(engine, uploads))
+    return None if kept is None else (kept, sorted(set(wanted) - kept.uploads))
 
 
 def _rows(engine: Engine, table: str, operators: tuple[int, ...], uploads: dict, since: list[int] | None) -> pa.Table:

@@ -44,6 +44,8 @@ class Snapshot:
     digests: dict[str, str]  # per table: the keyed digest of its file
     # per table, per operator: how many rows it holds (none known in a copy written before they were kept)
     rows: dict[str, dict[int, int]] | None = None
+    # the pairs of operators its rows tie in a finding (none known if not given when it was written)
+    ties: frozenset[tuple[int, int]] | None = None
 
     def path(self, table: str) -> Path:
         """The Arrow file holding ``table``'s rows."""
@@ -108,10 +110,13 @@ def rows(snapshot: Snapshot, table: str, operators: Iterable[int]) -> pa.Table |
     return pa.Table.from_batches(batches, schema=reader.schema)
 
 
-def write(engine: Engine, wanted: dict[int, str], parts: Iterable[dict[str, pa.Table]]) -> Snapshot:
+def write(
+    engine: Engine, wanted: dict[int, str], parts: Iterable[dict[str, pa.Table]], *, ties: set | None = None
+) -> Snapshot:
     """A new copy holding the ``wanted`` uploads, from ``parts`` (each: per table, the rows of
-    some operators, no operator in two parts), then described and signed. Files are written
-    under temporary names and renamed; the description comes last: a crash leaves the old copy."""
+    some operators, no operator in two parts) and the operator ``ties`` they make, then described
+    and signed. Files are written under temporary names and renamed; the description comes last:
+    a crash leaves the old copy."""
     where = folder(engine)
     where.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha256(json.dumps(sorted(wanted.items())).encode()).hexdigest()[:16]
@@ -140,6 +145,8 @@ def write(engine: Engine, wanted: dict[int, str], parts: Iterable[dict[str, pa.T
         "digests": digests,
         "rows": {t: {str(o): n for o, n in per.items()} for t, per in counted.items()},
     }
+    if ties is not None:
+        body["ties"] = sorted([int(a), int(b)] for a, b in ties)
     key_id, key = keys.current()
     described = {"body": body, "key_id": key_id, "signature": keys.sign(key, json.dumps(body, sort_keys=True).encode())}
     draft = where / f".{_DESCRIPTION}.part"
@@ -190,6 +197,7 @@ def _snapshot(where: Path, body: dict) -> Snapshot:
         batches={t: {int(o): b for o, b in per.items()} for t, per in body["batches"].items()},
         digests=body["digests"],
         rows={t: {int(o): n for o, n in per.items()} for t, per in body["rows"].items()} if "rows" in body else None,
+        ties=frozenset((a, b) for a, b in body["ties"]) if "ties" in body else None,
     )
 
 

@@ -11,6 +11,7 @@ from ftz.discrepancies import partitions, service
 from ftz.ledger import service as ledger
 from ftz.ledger import snapshot
 from ftz.ledger.service import customs_frame, ledger_copy, movements_frame
+from reconciliation.groups import groups
 from tests.helpers import admission, customs_item, import_customs, import_movements, removal, write_csv
 
 EVERY = (1, 2, 3)  # the operators of zone_with_operators
@@ -167,9 +168,28 @@ def test_a_run_sizes_its_partitions_from_the_copy_and_the_uploads_since_as_the_d
         for table in snapshot.TABLES:
             for operator_id, rows in conn.execute(text(f"SELECT operator_id, count(*) FROM {table} GROUP BY 1")):
                 counted[operator_id] += rows
-    assert ledger.copied_sizes(zone_with_operators, uploads=marker(zone_with_operators)) == {
-        o: rows for o, rows in counted.items() if rows
-    }
+    kept = ledger.kept_copy(zone_with_operators, uploads=marker(zone_with_operators))
+    assert kept is not None and kept[1]  # a copy, and an upload it lacks
+    assert partitions._sizes(zone_with_operators, None, kept) == counted
     sized = partitions.plan(zone_with_operators, uploads=marker(zone_with_operators), limit=4)
     assert sized == partitions.plan(zone_with_operators, limit=4)
-    assert sum(p.rows for p in sized) == sum(counted.values())
+
+
+def test_a_run_groups_operators_by_the_ties_its_copy_keeps_and_those_of_the_uploads_since(
+    zone_with_operators, tmp_path
+):
+    stored(zone_with_operators, tmp_path)
+    ties = partitions._ties(zone_with_operators)
+    copy = ledger_copy(zone_with_operators, uploads=marker(zone_with_operators), chunks=[EVERY], ties=ties)
+    assert copy.ties == ties
+    kept = ledger.kept_copy(zone_with_operators, uploads=marker(zone_with_operators))
+    assert groups(EVERY, partitions._ties(zone_with_operators, kept)) == [[1], [2], [3]]  # nothing ties them yet
+    # OP003's item joins a declaration of OP001's already copied; OP002's cites OP001's new licence
+    later = [customs_item("26AE0001", "2", operator_code="OP003", lot_ref="LOT3"),
+             customs_item("26AE0005", operator_code="OP002", lot_ref="LOT5", licence_ref="LIC-1"),
+             customs_item("26AE0006", operator_code="OP001", lot_ref="LOT6", licence_ref="LIC-1")]  # fmt: skip
+    assert import_customs(zone_with_operators, write_csv(tmp_path / "d.csv", later)).accepted
+    kept = ledger.kept_copy(zone_with_operators, uploads=marker(zone_with_operators))
+    assert kept is not None and kept[0] == copy and kept[1]
+    assert groups(EVERY, partitions._ties(zone_with_operators, kept)) == [[1, 2, 3]]
+    assert groups(EVERY, partitions._ties(zone_with_operators)) == [[1, 2, 3]]  # as the database alone ties them
