@@ -13,11 +13,11 @@ import pandas as pd
 from reconciliation import extended, rules, transfers
 from reconciliation.concealment import TERM_COLUMNS
 from reconciliation.export_controls import LICENCE_COLUMNS
-from reconciliation.frames import ENTRY_COLUMNS, MOVEMENT_COLUMNS, checked
+from reconciliation.frames import ENTRY_COLUMNS, MOVEMENT_COLUMNS, checked, read
 from reconciliation.holds import HOLD_COLUMNS
 from reconciliation.kinds import UNANCHORED
-from reconciliation.ledger import current, current_entries
-from reconciliation.matching import match
+from reconciliation.ledger import current, current_entries, item_numbers
+from reconciliation.matching import match, match_timed
 from reconciliation.parties import PARTY_COLUMNS
 from reconciliation.parties import THRESHOLD as PARTY_THRESHOLD
 from reconciliation.profiles import profile_severity
@@ -68,13 +68,16 @@ class Inputs:
 
 def reconcile(inputs: Inputs) -> pd.DataFrame:
     """Every discrepancy the data supports, one row each, with strategic status, risk and evidence."""
-    moves = current(checked(inputs.movements, MOVEMENT_COLUMNS, "movements"))
-    all_entries = checked(inputs.entries, ENTRY_COLUMNS, "entries")
-    entries = current_entries(all_entries)
+    # only the columns a rule reads (or a finding takes by its name): the rest would be carried
+    # through every take and merge of the records' rows
+    moves = current(read(checked(inputs.movements, MOVEMENT_COLUMNS, "movements"), "movements", rules.FINDING))
+    all_entries = read(checked(inputs.entries, ENTRY_COLUMNS, "entries"), "entries", rules.FINDING)
+    items = item_numbers(all_entries)  # (the texts of every version hashed once, for both uses)
+    entries = current_entries(all_entries, items)
     if moves.empty and entries.empty:
         return _empty()
-    matched = match(moves, entries)
-    running = rules.running_balances(_customs_time(_ledger_columns(moves), matched))
+    matched, crossed = match_timed(moves, entries)
+    running = rules.running_balances(_customs_time(_ledger_columns(moves), matched, crossed))
     lotted = lotted_entries(entries, matched)
     links = transfers.edges(moves, lotted)  # lots carried on in another zone after a transfer
     found = [
@@ -86,7 +89,7 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
         rules.examined_classifications(inputs.counts),
         rules.write_offs(running, entries, inputs.tolerances),
         _intended_destination_changes(moves, lotted, inputs.zones, links),
-        _amended_destinations(all_entries, matched),
+        _amended_destinations(all_entries, matched, items),
     ]
     status = _lot_status(moves, lotted, inputs.controls, links)
     found.append(_strategic_reclassified(moves, entries, status, inputs.controls))
@@ -102,7 +105,9 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
             return _empty()
     if "facts" not in findings.columns:  # what a second-edition rule adds to its evidence
         findings["facts"] = None
-    findings = findings.merge(status, on=LOT, how="left")
+    # only the statuses a finding can meet (its lot, or none) merged: not every lot's texts hashed
+    meets = status["lot_ref"].isna() | status["lot_ref"].isin(findings["lot_ref"])
+    findings = findings.merge(status[meets], on=LOT, how="left")
     findings = _unlotted_status(findings, entries, inputs.controls)
     findings = _strategic_inputs(findings, moves, status)
     findings = transfers.with_route(findings, links, moves, entries, inputs.operators)
@@ -151,10 +156,14 @@ def _ledger_columns(moves: pd.DataFrame) -> pd.DataFrame:
     return moves[[c for c in moves.columns if c in BALANCE_COLUMNS or c in rules.FINDING]]
 
 
-def _customs_time(moves: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
+def _customs_time(moves: pd.DataFrame, matched: pd.DataFrame, crossed: pd.Series | None = None) -> pd.DataFrame:
     """Movements dated, for the book balance, when the goods crossed: an admission or removal
     the operator booked after customs lodged it counts from the customs time (the late
-    booking is a LATE_RECORD finding of its own, not also a negative balance)."""
+    booking is a LATE_RECORD finding of its own, not also a negative balance). ``crossed``:
+    each movement's matched ``c_at`` as ``match_timed`` found it; None: looked up here."""
+    if crossed is not None:
+        earlier = crossed.notna() & (crossed < moves["occurred_at"])
+        return moves.assign(occurred_at=moves["occurred_at"].where(~earlier, crossed))
     both = matched.loc[matched["side"] == "both", ["operator_id", "direction", "declaration", "lot_ref", "c_at"]]
     # only the keys and the time are merged: the movements' other columns stay where they are
     keys = ["operator_id", "movement_type", "customs_ref", "lot_ref"]
@@ -219,14 +228,20 @@ def _intended_destination_changes(
     )
 
 
-def _amended_destinations(all_entries: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
-    """A removal declaration whose destination changed from one version to a later one."""
+def _amended_destinations(
+    all_entries: pd.DataFrame, matched: pd.DataFrame, items: np.ndarray | None = None
+) -> pd.DataFrame:
+    """A removal declaration whose destination changed from one version to a later one
+    (``items``: ``item_numbers(all_entries)``, or None: compared as texts)."""
     wanted = (all_entries["direction"] == "REMOVAL") & (all_entries["status"] == "ACCEPTED")
     removals = all_entries.loc[wanted, ["declaration_ref", "item_no", "version"]]
     # Only an item of two versions or more can have changed: the rest are not carried further
     # (decided on the key columns, the wide rows taken for those items only). The order is that
     # of sorting them all by version (as the items come out in it).
-    several = removals.duplicated(["declaration_ref", "item_no"], keep=False).to_numpy()
+    if items is None:
+        several = removals.duplicated(["declaration_ref", "item_no"], keep=False).to_numpy()
+    else:
+        several = pd.Series(items[wanted.to_numpy(dtype=bool)]).duplicated(keep=False).to_numpy()
     order = np.argsort(removals["version"].to_numpy(), kind="quicksort")
     removals = all_entries.iloc[np.flatnonzero(wanted.to_numpy(dtype=bool))[order[several[order]]]]
     per_item = removals.groupby(["declaration_ref", "item_no"])["destination_country"]

@@ -50,6 +50,14 @@ def checked(frame: pd.DataFrame, columns: list[str], name: str) -> pd.DataFrame:
     return out
 
 
+def read(frame: pd.DataFrame, name: str, also: list[str]) -> pd.DataFrame:
+    """``frame`` (``checked``) with only the columns the rules read of ``name``, and ``also``."""
+    columns = {*(MOVEMENT_COLUMNS if name == "movements" else ENTRY_COLUMNS), *OPTIONAL.get(name, []), *also}
+    if all(c in columns for c in frame.columns):
+        return frame
+    return frame[[c for c in frame.columns if c in columns]]
+
+
 def _typed(values: pd.Series, column: str) -> pd.Series:
     """``values`` in the type the rules expect for ``column``: as given (no conversion) when
     already so, as frames read through Arrow arrive."""

@@ -49,14 +49,17 @@ def current(movements: pd.DataFrame) -> pd.DataFrame:
     return movements.loc[~superseded.to_numpy()]
 
 
-def in_lot_unit(movements: pd.DataFrame) -> pd.DataFrame:
+def in_lot_unit(movements: pd.DataFrame, lots: np.ndarray | None = None) -> pd.DataFrame:
     """Each movement with ``lot_unit`` (the unit its lot was first booked in) and
-    ``lot_quantity`` (its quantity converted to that unit, exactly, rounded to a millionth)."""
+    ``lot_quantity`` (its quantity converted to that unit, exactly, rounded to a millionth).
+    ``lots``: each movement's lot numbered (-1: none) where the caller has them already."""
     lot = ["operator_id", "lot_ref"]
     ordered = movements[[*lot, "occurred_at", "id", "unit"]].set_axis(range(len(movements)))
+    if lots is not None:  # grouped on the numbers (a missing lot none, as a missing text is)
+        ordered = ordered.assign(lot_ref=np.where(lots < 0, np.nan, lots))
     ordered = ordered.sort_values(["occurred_at", "id"])
     # each row given its lot's first unit where it stands, then put back in the movements' order
-    # by position: one grouping on the lot's texts, no merge on them
+    # by position: one grouping on the lot, no merge on it
     units = ordered.groupby(lot)["unit"].transform("first").sort_index()
     out = movements.reset_index(drop=True).assign(lot_unit=units.rename("lot_unit"))
     out["lot_quantity"] = out["quantity"].astype("int64")
@@ -88,15 +91,37 @@ def book_balances(movements: pd.DataFrame, as_of: pd.Timestamp | None = None) ->
     )
 
 
-def current_entries(entries: pd.DataFrame) -> pd.DataFrame:
+def current_entries(entries: pd.DataFrame, items: np.ndarray | None = None) -> pd.DataFrame:
     """The customs items in force: each item's highest version, if that version is ACCEPTED.
 
     Every version stays in the ledger; an amendment (a higher version) replaces the lower
-    ones, and an item whose latest version is INVALIDATED is not in force at all.
+    ones, and an item whose latest version is INVALIDATED is not in force at all. ``items``:
+    ``item_numbers(entries)`` where the caller has them already.
     """
     # decided on the few columns it reads (rows numbered by position), then the wide frame taken once
     narrow = entries[["declaration_ref", "item_no", "version", "status"]].reset_index(drop=True)
-    latest = narrow.sort_values("version").drop_duplicates(["declaration_ref", "item_no"], keep="last")
-    kept = np.sort(latest.index[latest["status"] == "ACCEPTED"])
+    item = item_numbers(narrow) if items is None else items
+    if item is None:  # too many items for one integer: as the texts sort and compare
+        latest = narrow.sort_values("version").drop_duplicates(["declaration_ref", "item_no"], keep="last")
+        kept = np.sort(latest.index[latest["status"] == "ACCEPTED"])
+    else:
+        # the rows in the order ``sort_values("version")`` gives them, each item's last there kept
+        order = np.argsort(narrow["version"].to_numpy(), kind="quicksort")
+        latest = order[~pd.Series(item[order]).duplicated(keep="last").to_numpy()]
+        kept = np.sort(latest[(narrow["status"] == "ACCEPTED").to_numpy(dtype=bool)[latest]])
     out = entries if len(kept) == len(entries) else entries.iloc[kept]  # all in force: no copy
     return out if out.index.is_monotonic_increasing else out.sort_index()
+
+
+def item_numbers(entries: pd.DataFrame) -> np.ndarray | None:
+    """Each customs item version's item (declaration and item number) as one int64, equal where
+    the item is (a missing declaration equal to another): the texts hashed once, no row taken.
+    None where the items' range does not fit one integer."""
+    declarations = pd.factorize(entries["declaration_ref"])[0].astype("int64") + 1  # 0: missing
+    numbers = entries["item_no"].to_numpy(dtype="int64")
+    if not len(numbers):
+        return declarations
+    low, span = int(numbers.min()), int(numbers.max()) - int(numbers.min()) + 1
+    if span * (int(declarations.max()) + 1) >= 2**62:
+        return None
+    return declarations * span + (numbers - low)

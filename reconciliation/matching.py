@@ -24,12 +24,21 @@ DESTRUCTION = "DESTRUCTION"
 def match(movements: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
     """Every operator record and customs item, matched where they can be: ``side`` is
     ``both``, ``operator`` (no customs item) or ``customs`` (no operator record)."""
-    ours, theirs, uniques = _coded(_operator_rows(movements), _customs_rows(entries))
-    ours, theirs = _operator_sums(ours), _customs_sums(theirs)
+    return match_timed(movements, entries)[0]
+
+
+def match_timed(movements: pd.DataFrame, entries: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series | None]:
+    """``match``, and for each movement (by position) the ``c_at`` of the customs item matched
+    to it (NaT: none): what the book balance dates a late booking by, found by the positions
+    the matching already knows instead of merging the movements on the key's texts again.
+    None where the sides were merged as they are (the key does not fit one integer)."""
+    declared = _declared(movements)
+    ours, theirs, uniques = _coded(_operator_rows(movements, declared), _customs_rows(entries))
+    (ours, at_sums), theirs = _operator_sums(ours), _customs_sums(theirs)
     lotless = theirs[theirs["lot_ref"].isna()].sort_values(CODED, kind="stable")  # in key order
-    matched, left, right = _joined(ours, theirs[theirs["lot_ref"].notna()], uniques)  # in key order too
+    matched, left, right, paired = _joined(ours, theirs[theirs["lot_ref"].notna()], uniques)  # in key order too
     right = pd.concat([right, lotless.drop(columns=CODED[1:])], ignore_index=True)
-    second, left, right = _by_heading(left, right)
+    second, left, right, taken = _by_heading(left, right)
     out = pd.concat(
         [
             matched.assign(side="both"),
@@ -40,7 +49,20 @@ def match(movements: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
         ignore_index=True,
     )
     out["zone_id"] = out["zone_id"].fillna(out["c_zone_id"])
-    return out.drop(columns="c_zone_id")
+    out = out.drop(columns="c_zone_id")
+    if paired is None:
+        return out, None
+    # each sums row of ours: the row of ``out`` it was paired into (-1: none)
+    pair = np.full(len(ours), -1, dtype="int64")
+    pair[paired[0]] = np.arange(len(matched))
+    pair[paired[1][taken]] = len(matched) + np.arange(len(taken))
+    # each movement: its row of ours (an operator record of a key with no missing part), then
+    # its pair; a DESTROY is matched to a destruction, which dates no book balance
+    at_rows = np.full(len(movements), -1, dtype="int64")
+    at_rows[declared] = np.where(at_sums >= 0, pair[np.maximum(at_sums, 0)], -1)
+    at_rows[(movements["movement_type"] == "DESTROY").to_numpy(dtype=bool)] = -1
+    c_at = out["c_at"].array.take(at_rows, allow_fill=True)
+    return out, pd.Series(c_at, index=movements.index, name="c_at")
 
 
 # The columns the sums read (the ``Inputs`` frames are wider, and merges carry every column).
@@ -56,16 +78,22 @@ CUSTOMS_COLUMNS = [
 CODED = ["operator_id", "_direction", "_declaration", "_lot"]
 
 
-def _operator_rows(movements: pd.DataFrame) -> pd.DataFrame:
-    """The operator records that meet customs items, with their key and quantity in base units."""
-    wanted = movements["movement_type"].isin(["ADMISSION", "REMOVAL", "DESTROY"]) & movements["customs_ref"].notna()
-    rows = movements.loc[wanted, OPERATOR_COLUMNS]
+def _operator_rows(movements: pd.DataFrame, declared: np.ndarray) -> pd.DataFrame:
+    """The operator records that meet customs items (``declared``), with their key and quantity
+    in base units."""
+    rows = movements.loc[declared, OPERATOR_COLUMNS]
     direction = rows["movement_type"].where(rows["movement_type"] != "DESTROY", DESTRUCTION)
     base, dims = to_base(rows["quantity"], rows["unit"])
     return rows.assign(
         direction=direction, declaration=rows["customs_ref"], qty=base, dimension=dims,
         hs6=rows["hs_code"].str.slice(0, 6), lot_key=rows["lot_ref"],
     )  # fmt: skip
+
+
+def _declared(movements: pd.DataFrame) -> np.ndarray:
+    """Whether each movement is an operator record that can meet a customs item."""
+    wanted = movements["movement_type"].isin(["ADMISSION", "REMOVAL", "DESTROY"]) & movements["customs_ref"].notna()
+    return wanted.to_numpy(dtype=bool)
 
 
 def _customs_rows(entries: pd.DataFrame) -> pd.DataFrame:
@@ -94,9 +122,11 @@ def _coded(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     return ours, theirs, uniques
 
 
-def _operator_sums(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per key (a key with a missing part left out), the operator's quantity and first details."""
-    rows = rows[rows[["direction", "declaration", "lot_ref"]].notna().all(axis=1)]
+def _operator_sums(rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per key (a key with a missing part left out), the operator's quantity and first details;
+    and each row's row of the sums (-1: left out)."""
+    keyed = rows[["direction", "declaration", "lot_ref"]].notna().all(axis=1).to_numpy()
+    rows = rows[keyed]
     sums = {
         "o_qty": ("qty", "sum"),
         "o_dimension": ("dimension", "first"),
@@ -105,7 +135,10 @@ def _operator_sums(rows: pd.DataFrame) -> pd.DataFrame:
         "o_at": ("occurred_at", "min"),
         "zone_id": ("zone_id", "first"),
     }
-    return _per_group(rows, [*KEY, *CODED[1:]], sums, ["occurred_at", "id"], ("movement_ref", "o_refs"))
+    out, where = _per_group(rows, [*KEY, *CODED[1:]], sums, ["occurred_at", "id"], ("movement_ref", "o_refs"))
+    at = np.full(len(keyed), -1, dtype="int64")
+    at[keyed] = where
+    return out, at
 
 
 def _customs_sums(rows: pd.DataFrame) -> pd.DataFrame:
@@ -119,27 +152,34 @@ def _customs_sums(rows: pd.DataFrame) -> pd.DataFrame:
         "c_at": ("lodged_at", "min"),
         "c_zone_id": ("zone_id", "first"),
     }
-    return _per_group(rows, ["operator_id", "direction", "declaration", *CODED[1:]], sums, [], ("item", "c_items"))
+    keys = ["operator_id", "direction", "declaration", *CODED[1:]]
+    return _per_group(rows, keys, sums, [], ("item", "c_items"))[0]
 
 
-def _per_group(rows: pd.DataFrame, keys: list[str], sums: dict, by: list[str], refs: tuple[str, str]) -> pd.DataFrame:
+def _per_group(
+    rows: pd.DataFrame, keys: list[str], sums: dict, by: list[str], refs: tuple[str, str]
+) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per key of ``CODED`` (in no particular order: the merge orders them): its ``keys``,
     ``sums`` (name: (column, how)) as a groupby of the rows sorted ``by`` gives them (``first``:
     the first value present), and ``refs`` (column, name): the column's values joined with
     commas in row order. A key of one row (most keys) is that row as it is: only the others
-    are grouped."""
+    are grouped. Also each row's row of the result."""
     group = _numbered(rows, CODED)
     single = np.bincount(group, minlength=1)[group] == 1
     column, name = refs
     ones = rows.loc[single, keys].assign(**{n: rows.loc[single, c] for n, (c, _) in sums.items()})
     ones = ones.assign(**{name: rows.loc[single, column]})
+    where = np.empty(len(rows), dtype="int64")
+    where[single] = np.arange(len(ones))
     if single.all():
-        return ones.reset_index(drop=True)
+        return ones.reset_index(drop=True), where
+    # the groups of several rows come out of the groupby in the order of their numbers
+    where[~single] = len(ones) + np.unique(group[~single], return_inverse=True)[1].reshape(-1)
     several = rows[~single].assign(_group=group[~single])
     grouped = (several.sort_values(by) if by else several).groupby("_group")
     merged = grouped.agg(**{k: (k, "first") for k in keys}, **sums)
     merged[name] = several.groupby("_group")[column].agg(",".join)
-    return pd.concat([ones, merged], ignore_index=True)
+    return pd.concat([ones, merged], ignore_index=True), where
 
 
 def _numbered(rows: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -156,19 +196,20 @@ def _numbered(rows: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return pd.factorize(key)[0]
 
 
-def _joined(ours: pd.DataFrame, theirs: pd.DataFrame, uniques: dict) -> tuple[pd.DataFrame, ...]:
+def _joined(ours: pd.DataFrame, theirs: pd.DataFrame, uniques: dict) -> tuple:
     """The rows of ``_outer(ours, theirs, uniques)`` found on both sides (``KEY``, then the other
     columns of ours and of theirs), on ours alone and on theirs alone (each side's columns less
     ``CODED``): as that merge splits them, in key order and in its types (an integer column that
     the merge fills for the other side's rows is a float one), each taken once from its side
-    instead of from the merged whole."""
+    instead of from the merged whole. Last, the rows of ours the first two were taken from
+    (None where merged as they are)."""
     keys = _packed(ours, theirs)
     if keys is None:  # too many combinations for one integer: merged as they are
         merged = _outer(ours, theirs, uniques)
         mine, other = ours.columns.drop(CODED[1:]), theirs.columns.drop(CODED[1:])
         return (merged[merged["_merge"] == "both"].drop(columns="_merge"),
                 merged.loc[merged["_merge"] == "left_only", mine].reset_index(drop=True),
-                merged.loc[merged["_merge"] == "right_only", other])  # fmt: skip
+                merged.loc[merged["_merge"] == "right_only", other], None)  # fmt: skip
     union = np.sort(np.concatenate(keys))  # the outer merge's rows, in key order
     union = union[np.append(True, union[1:] != union[:-1])[: len(union)]]  # (np.union1d hashes first: slower)
     at_ours, at_theirs = (pd.Index(k).get_indexer(union) for k in keys)
@@ -183,7 +224,7 @@ def _joined(ours: pd.DataFrame, theirs: pd.DataFrame, uniques: dict) -> tuple[pd
     )  # fmt: skip
     left = ours[[*KEY, *mine]].iloc[at_ours[only_ours]].reset_index(drop=True)
     right = theirs.iloc[at_theirs[only_theirs]].drop(columns=CODED[1:]).reset_index(drop=True)
-    return matched, left, right
+    return matched, left, right, (at_ours[both], at_ours[only_ours])
 
 
 def _packed(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
@@ -223,8 +264,9 @@ def _outer(ours: pd.DataFrame, theirs: pd.DataFrame, uniques: dict) -> pd.DataFr
     return merged[[*KEY, *rest, "_merge"]]
 
 
-def _by_heading(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Pair unmatched records of one declaration by HS heading and nearest quantity, one to one."""
+def _by_heading(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Pair unmatched records of one declaration by HS heading and nearest quantity, one to one
+    (and the rows of ``left`` paired, in the pairs' order)."""
     keys = ["operator_id", "direction", "declaration", "heading"]
     ours = left.assign(heading=left["o_hs"].str.slice(0, 4), o_index=left.index)
     theirs = right.assign(heading=right["c_hs"].str.slice(0, 4), c_index=right.index).drop(columns="lot_ref")
@@ -240,4 +282,5 @@ def _by_heading(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, 
     taken = pd.concat(chosen) if chosen else pairs
     remaining_left = left.drop(index=taken["o_index"])
     remaining_right = right.drop(index=taken["c_index"])
-    return taken.drop(columns=["heading", "o_index", "c_index", "gap"]), remaining_left, remaining_right
+    pairs = taken.drop(columns=["heading", "o_index", "c_index", "gap"])
+    return pairs, remaining_left, remaining_right, taken["o_index"].to_numpy(dtype="int64")

@@ -41,8 +41,10 @@ def removal_events(moves: pd.DataFrame, lotted: pd.DataFrame, matched: pd.DataFr
     items = lotted.loc[wanted, [*kept, "declaration_ref", "lodged_at"]]
     customs = items[kept].assign(source="customs", customs_ref=items["declaration_ref"], at=items["lodged_at"])
     read = [c for c in moves if c in {*EVENT, "occurred_at", "removal_kind"}]
-    own = moves.loc[moves["movement_type"] == "REMOVAL", read]
-    own = own[_uncovered(own, matched)]
+    # which removals are uncovered is decided on their keys; the wide rows taken for those only
+    removals = np.flatnonzero((moves["movement_type"] == "REMOVAL").to_numpy(dtype=bool))
+    uncovered = _uncovered(moves[[*LOT, "customs_ref"]].iloc[removals], matched)
+    own = moves[read].iloc[removals[uncovered]]
     operator = own.assign(
         source="operator",
         item_no=pd.NA,
