@@ -59,7 +59,7 @@ def match_timed(movements: pd.DataFrame, entries: pd.DataFrame) -> tuple[pd.Data
     # each movement: its row of ours (an operator record of a key with no missing part), then
     # its pair; a DESTROY is matched to a destruction, which dates no book balance
     at_rows = np.full(len(movements), -1, dtype="int64")
-    at_rows[declared] = np.where(at_sums >= 0, pair[np.maximum(at_sums, 0)], -1)
+    at_rows[declared] = np.append(pair, -1)[at_sums]  # a row left out (-1) reads the -1 appended
     at_rows[(movements["movement_type"] == "DESTROY").to_numpy(dtype=bool)] = -1
     c_at = out["c_at"].array.take(at_rows, allow_fill=True)
     return out, pd.Series(c_at, index=movements.index, name="c_at")
