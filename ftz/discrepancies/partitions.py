@@ -23,7 +23,7 @@ from ftz.config import get_settings
 from ftz.database import get_engine, ids_in
 from ftz.discrepancies.inputs import Context, by_zone, read_inputs
 from ftz.ledger.service import kept_copy, ledger_copy
-from ftz.ledger.snapshot import Snapshot
+from ftz.ledger.snapshot import TABLES, Snapshot
 from reconciliation.engine import Inputs, reconcile
 from reconciliation.groups import groups
 
@@ -113,16 +113,15 @@ def on_worker(ctx: Context, operators: tuple[int, ...]) -> tuple[pd.DataFrame, i
 def _sizes(engine: Engine, zone_ids: set[int] | None, kept: tuple[Snapshot, list[int]] | None = None) -> dict[int, int]:
     """Each operator's movements and customs items: counted along the (operator, lot) indexes,
     or, with a ``kept`` copy that holds them, its counts and those of the uploads it lacks."""
-    copied = kept is not None and kept[0].rows is not None
+    copy, since = kept if kept is not None and kept[0].rows is not None else (None, [])
     with engine.connect() as conn:
         operators = conn.execute(text("SELECT id, zone_id FROM operator")).all()
         sizes = {int(o): 0 for o, zone in operators if zone_ids is None or zone in zone_ids}
-        counts = [kept[0].rows[table].items() for table in kept[0].rows] if copied else []
-        where = f"WHERE {ids_in('upload_id', kept[1])}" if copied else ""
-        if not copied or kept[1]:
-            for table in ("movement", "customs_entry"):
-                counts.append(conn.execute(text(f"SELECT operator_id, count(*) FROM {table} {where} GROUP BY 1")))
-        for rows in counts:
+        counted = [] if copy is None else [per.items() for per in copy.rows.values()]
+        if copy is None or since:  # every row counted, or only those of the uploads the copy lacks
+            where = "" if copy is None else f"WHERE {ids_in('upload_id', since)}"
+            counted += [conn.execute(text(f"SELECT operator_id, count(*) FROM {t} {where} GROUP BY 1")) for t in TABLES]
+        for rows in counted:
             for operator_id, n in rows:
                 if operator_id in sizes:
                     sizes[operator_id] += int(n)
