@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine
 
+from ftz.database import INDEX_LOOKUPS
+
 _BATCH = 100_000  # SQLite rows turned into Arrow arrays at a time: bounds the Python objects alive
 
 
@@ -89,6 +91,8 @@ def read_table(
     else:
         with connect(engine) as conn:
             cursor = conn.cursor()
+            for setting in INDEX_LOOKUPS if tables else ():  # a scope's rows: looked up by key
+                cursor.execute(setting)
             for name, scope in (tables or {}).items():
                 cursor.adbc_ingest(name, scope, mode="create", temporary=True)
                 cursor.execute(f"ANALYZE {name}")  # a fresh table has no statistics to plan joins with

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql
 
-from ftz.database import among
+from ftz.database import INDEX_LOOKUPS, among
 from ftz.ledger.models import CustomsEntry, Movement, StockCount
 
 Lot = tuple[int, str]
@@ -130,10 +130,8 @@ def _closed(
     lots: set[Lot] = set()
     declarations: set[str] = set()
     if conn.dialect.name == "postgresql" and (new_lots or new_declarations):
-        # every lookup below walks an index; past a few thousand values the planner, costing
-        # pages as if read from disk, would scan the whole table instead (three times slower
-        # at 1M rows, and growing with the ledger where the lookups grow with the change)
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        for setting in INDEX_LOOKUPS:  # every lookup below walks an index
+            conn.exec_driver_sql(setting)
     transfers = _transfers(conn) if new_lots or new_declarations else set()
     while new_lots or new_declarations:
         lots |= new_lots
