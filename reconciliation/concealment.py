@@ -28,9 +28,7 @@ TERM_COLUMNS = ["term", "hs_code", "control_code"]
 
 def controlled_terms(terms: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
     """The terms whose HS code the controls list correlates CONTROLLED."""
-    missing = [c for c in TERM_COLUMNS if c not in terms.columns]
-    if missing:
-        raise ValueError(f"terms: missing column(s) {', '.join(missing)}")
+    _check_terms(terms)
     if terms.empty or controls.empty:
         return terms[TERM_COLUMNS].iloc[:0]
     codes = terms[["hs_code"]].drop_duplicates().assign(operator_id=0, lot_ref="", control_code=None)
@@ -39,6 +37,13 @@ def controlled_terms(terms: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFram
     controlled = set(matched.loc[matched["strength"] == "CONTROLLED", "hs_code"])
     clean = terms["hs_code"].astype(str).str.replace(r"[.\s]", "", regex=True)
     return terms.loc[clean.isin(controlled), TERM_COLUMNS].assign(hs_code=clean[clean.isin(controlled)])
+
+
+def _check_terms(terms: pd.DataFrame) -> None:
+    """Name a column missing from the terms list up front."""
+    missing = [c for c in TERM_COLUMNS if c not in terms.columns]
+    if missing:
+        raise ValueError(f"terms: missing column(s) {', '.join(missing)}")
 
 
 def concealed(
@@ -50,9 +55,12 @@ def concealed(
     customs_ref, record, at, description); ``goods``: every record's lot and HS code;
     ``removals``: every removal's lot, destination_country and moment; ``inputs``: the engine's
     ``Inputs`` (terms, controls, destinations)."""
+    described = texts[texts["description"].notna() & (texts["description"] != "")]
+    if described.empty:  # no record describes its goods (many runs): no term looked for
+        _check_terms(inputs.terms)
+        return pd.DataFrame()
     pointed = controlled_terms(inputs.terms, inputs.controls)
     plain = status.loc[~status["strategic"] & ~status["may_be_controlled"], LOT]
-    described = texts[texts["description"].notna() & (texts["description"] != "")]
     described = described.merge(plain, on=LOT)
     if pointed.empty or described.empty:
         return pd.DataFrame()

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from reconciliation import extended, rules, transfers
+from reconciliation import codes, extended, rules, transfers
 from reconciliation.concealment import TERM_COLUMNS
 from reconciliation.export_controls import LICENCE_COLUMNS
-from reconciliation.frames import ENTRY_COLUMNS, MOVEMENT_COLUMNS, checked, read
+from reconciliation.frames import ENTRY_COLUMNS, MOVEMENT_COLUMNS, among, checked, read
 from reconciliation.holds import HOLD_COLUMNS
 from reconciliation.kinds import UNANCHORED
 from reconciliation.ledger import current, current_entries, item_numbers
@@ -72,7 +72,8 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
     # through every take and merge of the records' rows
     moves = current(read(checked(inputs.movements, MOVEMENT_COLUMNS, "movements"), "movements", rules.FINDING))
     all_entries = read(checked(inputs.entries, ENTRY_COLUMNS, "entries"), "entries", rules.FINDING)
-    items = item_numbers(all_entries)  # (the texts of every version hashed once, for both uses)
+    moves, all_entries = codes.numbered(moves, all_entries)  # lots and declarations hashed once, for every rule
+    items = item_numbers(all_entries)
     entries = current_entries(all_entries, items)
     if moves.empty and entries.empty:
         return _empty()
@@ -106,7 +107,7 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
     if "facts" not in findings.columns:  # what a second-edition rule adds to its evidence
         findings["facts"] = None
     # only the statuses a finding can meet (its lot, or none) merged: not every lot's texts hashed
-    meets = status["lot_ref"].isna() | status["lot_ref"].isin(findings["lot_ref"])
+    meets = status["lot_ref"].isna() | among(status["lot_ref"], findings["lot_ref"])
     findings = findings.merge(status[meets], on=LOT, how="left")
     findings = _unlotted_status(findings, entries, inputs.controls)
     findings = _strategic_inputs(findings, moves, status)
@@ -146,7 +147,7 @@ def _now(inputs: Inputs, moves: pd.DataFrame, entries: pd.DataFrame) -> pd.Times
 # What the book balance rules read of a movement (besides the finding's own columns).
 BALANCE_COLUMNS = {
     "id", "operator_id", "zone_id", "lot_ref", "movement_ref", "movement_type", "occurred_at", "quantity", "unit",
-    "customs_ref", "process_ref",
+    "customs_ref", "process_ref", codes.LOT,
 }  # fmt: skip
 
 
@@ -198,6 +199,8 @@ def _intended_destination_changes(
         (moves["movement_type"] == "ADMISSION") & moves["intended_destination"].notna(),
         [*LOT, "intended_destination", *RECORD],
     ].drop_duplicates(LOT)  # the first admission of each lot: the only one named
+    if admitted.empty:  # no destination intended (many runs): no change of it
+        return pd.DataFrame(columns=rules.FINDING)
     intended = admitted.assign(admitted_by=_record_names(admitted))[[*LOT, "intended_destination", "admitted_by"]]
     intended = transfers.carried_destinations(intended, links)
     # only removals of a lot with an intended destination can pair (a first cut on the lot's reference alone)
@@ -242,6 +245,8 @@ def _amended_destinations(
         several = removals.duplicated(["declaration_ref", "item_no"], keep=False).to_numpy()
     else:
         several = pd.Series(items[wanted.to_numpy(dtype=bool)]).duplicated(keep=False).to_numpy()
+    if not several.any():  # no item amended (many runs)
+        return pd.DataFrame(columns=rules.FINDING)
     order = np.argsort(removals["version"].to_numpy(), kind="quicksort")
     removals = all_entries.iloc[np.flatnonzero(wanted.to_numpy(dtype=bool))[order[several[order]]]]
     per_item = removals.groupby(["declaration_ref", "item_no"])["destination_country"]
@@ -289,7 +294,7 @@ def _lot_status(moves: pd.DataFrame, lotted: pd.DataFrame, controls: pd.DataFram
     """Strategic status of every lot, from both sides' records (``lotted``: customs items in
     force, those without a lot taking the lot they were matched to), carried on across zones
     along ``links``."""
-    read = [*LOT, "hs_code", "control_code"]
+    read = [*LOT, "hs_code", "control_code", *(c for c in [codes.LOT] if c in moves and c in lotted)]
     goods = pd.concat([moves[read], lotted.loc[lotted["lot_ref"].notna(), read]])
     processing = moves.loc[moves["movement_type"].isin(["CONSUME", "PRODUCE"]), [*LOT, "process_ref", "movement_type"]]
     return strategic_status(goods, processing, controls, links)
@@ -300,6 +305,8 @@ def _strategic_reclassified(
 ) -> pd.DataFrame:
     """A lot strategic at admission that leaves, unprocessed, under a code that is not."""
     own = status[status["strategic"]]
+    if own.empty:  # no strategic lot (many runs)
+        return pd.DataFrame(columns=rules.FINDING)
     # only records of a strategic lot can pair (a first cut on the lot's reference alone, before
     # the admissions' names are built)
     of_own = moves["lot_ref"].isin(pd.unique(own["lot_ref"]))

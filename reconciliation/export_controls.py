@@ -59,8 +59,10 @@ def unlicensed_removals(
 ) -> pd.DataFrame:
     """Findings for strategic removals abroad that no licence covers. ``events`` carry the
     goods' ``strategic`` status and ``control_codes`` (comma-separated)."""
-    declared = events["source"] == "customs"
-    rows = events[declared & abroad(events, zones) & events["strategic"].astype(bool)].reset_index(drop=True)
+    strategic = (events["source"] == "customs") & events["strategic"].astype(bool)
+    if not strategic.any():  # (most runs: no strategic removal to look abroad for)
+        return pd.DataFrame()
+    rows = events[strategic & abroad(events, zones)].reset_index(drop=True)
     if rows.empty:
         return pd.DataFrame()
     rows = rows.assign(record=records(rows))

@@ -3,6 +3,7 @@
 (CONCEALMENT_SUSPECTED). Records that agree with each other can still describe a proliferation.
 """
 
+import numpy as np
 import pandas as pd
 
 from reconciliation.concealment import concealed
@@ -44,9 +45,10 @@ def _with_status(events: pd.DataFrame, lotted: pd.DataFrame, status: pd.DataFram
     """Removals with their goods' ``strategic`` status and ``control_codes``: their lot's, or for
     a customs item that names no lot and matched none, its declaration's own codes."""
     columns = ["strategic", "control_codes"]
-    out = events.merge(status[[*LOT, *columns]], on=LOT, how="left")
+    out = _marked(events, status)
     loose = out["lot_ref"].isna()
     if loose.any():
+        out = out.astype({"strategic": "object"})  # (a declaration's own codes may find no status)
         items = lotted[lotted["lot_ref"].isna()]
         goods = items.assign(lot_ref="#" + items["declaration_ref"])[[*LOT, "hs_code", "control_code"]]
         own = strategic_status(goods, _NO_PROCESSING, controls).assign(customs_ref=lambda f: f["lot_ref"].str[1:])
@@ -58,6 +60,20 @@ def _with_status(events: pd.DataFrame, lotted: pd.DataFrame, status: pd.DataFram
     return out.assign(
         strategic=out["strategic"].fillna(False).astype(bool), control_codes=out["control_codes"].fillna("")
     )
+
+
+def _marked(events: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
+    """``events`` with their lot's ``strategic`` and ``control_codes`` (False and "" where its lot
+    has no status): only the lots a status marks are merged, not every event's lot texts."""
+    marked = status.loc[status["strategic"] | (status["control_codes"] != ""), [*LOT, "strategic", "control_codes"]]
+    hit = events["lot_ref"].isin(marked["lot_ref"]).to_numpy(dtype=bool)
+    strategic = np.zeros(len(events), dtype=bool)
+    codes = pd.Series("", index=events.index, dtype=status["control_codes"].dtype)
+    if hit.any():
+        found = events.loc[hit, LOT].merge(marked, on=LOT, how="left")
+        strategic[hit] = found["strategic"].fillna(False).astype(bool).to_numpy()
+        codes[hit] = found["control_codes"].fillna("").to_numpy()
+    return events.assign(strategic=strategic, control_codes=codes)
 
 
 def _texts(moves: pd.DataFrame, lotted: pd.DataFrame) -> pd.DataFrame:

@@ -93,3 +93,23 @@ def concatenated(*parts: pd.Series | str) -> pd.Series:
     ]
     joined = pc.binary_join_element_wise(*arrays, pa.scalar("", pa.large_string()))
     return pd.Series(pd.array(joined, dtype=TEXT), index=columns[0].index)
+
+
+def among(column: pd.Series, values: pd.Series) -> pd.Series:
+    """``column.isin(values)``, for text columns with Arrow's hashing: pandas reads the values
+    one by one in Python, which costs more than the lookup itself once they are thousands."""
+    if column.dtype != TEXT or values.dtype != TEXT:
+        return column.isin(values)
+    wanted = arrow_texts(values).combine_chunks()
+    found = pc.is_in(arrow_texts(column), value_set=wanted, skip_nulls=False)  # a missing value meets a missing one
+    return pd.Series(found.to_numpy(), index=column.index, name=column.name)
+
+
+def arrow_texts(column: pd.Series) -> pa.ChunkedArray:
+    """``column``'s texts as Arrow large strings (no copy for an Arrow-backed text column)."""
+    if column.dtype == TEXT:
+        data = pa.array(column.array)
+    else:
+        data = pa.array(column.astype("object"), from_pandas=True, type=pa.large_string())
+    data = pa.chunked_array([data]) if isinstance(data, pa.Array) else data
+    return data if data.type == pa.large_string() else data.cast(pa.large_string())

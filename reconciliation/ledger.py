@@ -10,6 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from reconciliation import codes
 from reconciliation.quantities import scaled
 from reconciliation.units import factor
 
@@ -39,28 +40,38 @@ def signs(types: pd.Series) -> pd.Series:
 def current(movements: pd.DataFrame) -> pd.DataFrame:
     """Movements without those superseded by a later correction (``corrects_ref``)."""
     corrections = movements.loc[movements["corrects_ref"].notna(), ["operator_id", "corrects_ref", "id"]]
+    if corrections.empty:  # nothing corrected (most runs): every movement stands, no merge
+        return movements.copy(deep=False)  # (a frame of its own, as a selection would be)
     latest = (
         corrections.groupby(["operator_id", "corrects_ref"], as_index=False)["id"]
         .max()
         .rename(columns={"corrects_ref": "movement_ref", "id": "corrected_by"})
     )
-    merged = movements.merge(latest, on=["operator_id", "movement_ref"], how="left")
+    merged = movements[["operator_id", "movement_ref", "id"]].merge(
+        latest, on=["operator_id", "movement_ref"], how="left"
+    )
     superseded = merged["corrected_by"].notna() & (merged["corrected_by"] > merged["id"])
     return movements.loc[~superseded.to_numpy()]
 
 
-def in_lot_unit(movements: pd.DataFrame, lots: np.ndarray | None = None) -> pd.DataFrame:
+def in_lot_unit(
+    movements: pd.DataFrame, lots: np.ndarray | None = None, order: np.ndarray | None = None
+) -> pd.DataFrame:
     """Each movement with ``lot_unit`` (the unit its lot was first booked in) and
     ``lot_quantity`` (its quantity converted to that unit, exactly, rounded to a millionth).
-    ``lots``: each movement's lot numbered (-1: none) where the caller has them already."""
-    lot = ["operator_id", "lot_ref"]
-    ordered = movements[[*lot, "occurred_at", "id", "unit"]].set_axis(range(len(movements)))
-    if lots is not None:  # grouped on the numbers (a missing lot none, as a missing text is)
-        ordered = ordered.assign(lot_ref=np.where(lots < 0, np.nan, lots))
-    ordered = ordered.sort_values(["occurred_at", "id"])
-    # each row given its lot's first unit where it stands, then put back in the movements' order
-    # by position: one grouping on the lot, no merge on it
-    units = ordered.groupby(lot)["unit"].transform("first").sort_index()
+    ``lots``: each movement's lot numbered (-1: none) where the caller has them already, and
+    ``order``: the positions that sort the movements by operator, lot, time and id."""
+    if lots is not None and order is not None:
+        units = _first_units(movements, lots, order)
+    else:
+        lot = ["operator_id", "lot_ref"]
+        ordered = movements[[*lot, "occurred_at", "id", "unit"]].set_axis(range(len(movements)))
+        if lots is not None:  # grouped on the numbers (a missing lot none, as a missing text is)
+            ordered = ordered.assign(lot_ref=np.where(lots < 0, np.nan, lots))
+        ordered = ordered.sort_values(["occurred_at", "id"])
+        # each row given its lot's first unit where it stands, then put back in the movements'
+        # order by position: one grouping on the lot, no merge on it
+        units = ordered.groupby(lot)["unit"].transform("first").sort_index()
     out = movements.reset_index(drop=True).assign(lot_unit=units.rename("lot_unit"))
     out["lot_quantity"] = out["quantity"].astype("int64")
     other = out["unit"] != out["lot_unit"]
@@ -71,6 +82,25 @@ def in_lot_unit(movements: pd.DataFrame, lots: np.ndarray | None = None) -> pd.D
         ratio = pd.Series([ratios[k] for k in keys], index=out.index[other], dtype="object")
         out.loc[other, "lot_quantity"] = scaled(out.loc[other, "quantity"], ratio)
     return out
+
+
+def _first_units(movements: pd.DataFrame, lots: np.ndarray, order: np.ndarray) -> pd.Series:
+    """Each movement's lot's first unit present (missing where the lot is): the rows in
+    ``order`` hold each lot together, earliest first, so its first unit is its block's first."""
+    units, names = pd.factorize(movements["unit"])  # (-1: missing)
+    operator, lot, unit = movements["operator_id"].to_numpy()[order], lots[order], units[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (operator[1:] != operator[:-1]) | (lot[1:] != lot[:-1])
+    block = np.cumsum(starts) - 1
+    present = unit >= 0
+    blocks, units_present = block[present], unit[present]
+    firsts = np.ones(len(blocks), dtype=bool)
+    firsts[1:] = blocks[1:] != blocks[:-1]
+    first = np.full(int(block[-1]) + 1 if len(block) else 0, -1, dtype="int64")
+    first[blocks[firsts]] = units_present[firsts]
+    taken = np.empty(len(order), dtype="int64")
+    taken[order] = np.where(lot < 0, -1, first[block])
+    return pd.Series(names.array.take(taken, allow_fill=True), name="unit")
 
 
 def book_balances(movements: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
@@ -117,7 +147,8 @@ def item_numbers(entries: pd.DataFrame) -> np.ndarray | None:
     """Each customs item version's item (declaration and item number) as one int64, equal where
     the item is (a missing declaration equal to another): the texts hashed once, no row taken.
     None where the items' range does not fit one integer."""
-    declarations = pd.factorize(entries["declaration_ref"])[0].astype("int64") + 1  # 0: missing
+    given = codes.declaration_numbers(entries)  # numbered for the run, or hashed here
+    declarations = (pd.factorize(entries["declaration_ref"])[0] if given is None else given).astype("int64") + 1
     numbers = entries["item_no"].to_numpy(dtype="int64")
     if not len(numbers):
         return declarations

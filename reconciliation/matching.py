@@ -10,6 +10,7 @@ first, one to one.
 import numpy as np
 import pandas as pd
 
+from reconciliation import codes
 from reconciliation.frames import concatenated
 from reconciliation.quantities import to_base
 
@@ -33,10 +34,10 @@ def match_timed(movements: pd.DataFrame, entries: pd.DataFrame) -> tuple[pd.Data
     the matching already knows instead of merging the movements on the key's texts again.
     None where the sides were merged as they are (the key does not fit one integer)."""
     declared = _declared(movements)
-    ours, theirs, uniques = _coded(_operator_rows(movements, declared), _customs_rows(entries))
+    ours, theirs = _coded(_operator_rows(movements, declared), _customs_rows(entries))
     (ours, at_sums), theirs = _operator_sums(ours), _customs_sums(theirs)
     lotless = theirs[theirs["lot_ref"].isna()].sort_values(CODED, kind="stable")  # in key order
-    matched, left, right, paired = _joined(ours, theirs[theirs["lot_ref"].notna()], uniques)  # in key order too
+    matched, left, right, paired = _joined(ours, theirs[theirs["lot_ref"].notna()])  # in key order too
     right = pd.concat([right, lotless.drop(columns=CODED[1:])], ignore_index=True)
     second, left, right, taken = _by_heading(left, right)
     out = pd.concat(
@@ -81,7 +82,7 @@ CODED = ["operator_id", "_direction", "_declaration", "_lot"]
 def _operator_rows(movements: pd.DataFrame, declared: np.ndarray) -> pd.DataFrame:
     """The operator records that meet customs items (``declared``), with their key and quantity
     in base units."""
-    rows = movements.loc[declared, OPERATOR_COLUMNS]
+    rows = movements.loc[declared, _with_numbers(movements, OPERATOR_COLUMNS)]
     direction = rows["movement_type"].where(rows["movement_type"] != "DESTROY", DESTRUCTION)
     base, dims = to_base(rows["quantity"], rows["unit"])
     return rows.assign(
@@ -99,7 +100,7 @@ def _declared(movements: pd.DataFrame) -> np.ndarray:
 def _customs_rows(entries: pd.DataFrame) -> pd.DataFrame:
     """The customs items, with their key (an item naming no lot keyed by itself) in base units."""
     base, dims = to_base(entries["quantity"], entries["unit"])
-    rows = entries[CUSTOMS_COLUMNS].assign(
+    rows = entries[_with_numbers(entries, CUSTOMS_COLUMNS)].assign(
         direction=entries["direction"].where(entries["procedure"] != DESTRUCTION, DESTRUCTION),
         qty=base,
         dimension=dims,
@@ -107,19 +108,41 @@ def _customs_rows(entries: pd.DataFrame) -> pd.DataFrame:
         declaration=entries["declaration_ref"],
         item=concatenated(entries["declaration_ref"], "/", entries["item_no"], "v", entries["version"]),
     )
-    return rows.assign(lot_key=rows["lot_ref"].fillna("#" + rows["item"]))
+    lotless = rows["lot_ref"].isna()  # (the keys of items naming a lot are their lots: no texts built)
+    return rows.assign(
+        lot_key=rows["lot_ref"].fillna("#" + rows.loc[lotless, "item"]) if lotless.any() else rows["lot_ref"]
+    )
 
 
-def _coded(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def _with_numbers(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """``columns``, and the lot and declaration numbers where ``frame`` carries them."""
+    return [*columns, *(c for c in (codes.LOT, codes.DECLARATION) if c in frame.columns)]
+
+
+def _coded(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both sides' rows with ``CODED``: each text part of the key numbered over both sides in
     sorted order (a missing value last), so that grouping and merging on the numbers puts rows
-    in the order the texts would, at the cost of integers; and the texts of the numbers."""
-    uniques = {}
+    in the order the texts would, at the cost of integers."""
     for column, code in zip(["direction", "declaration", "lot_key"], CODED[1:], strict=True):
-        numbers, uniques[column] = pd.factorize(pd.concat([ours[column], theirs[column]]), sort=True)
-        numbers = np.where(numbers < 0, len(uniques[column]), numbers)
+        numbers = _given(ours, theirs, column)
+        if numbers is None:  # not numbered for the run: the texts ranked here
+            numbers = codes.ranks(ours[column], theirs[column])
+        numbers = np.where(numbers < 0, numbers.max(initial=-1) + 1, numbers)
         ours, theirs = ours.assign(**{code: numbers[: len(ours)]}), theirs.assign(**{code: numbers[len(ours) :]})
-    return ours, theirs, uniques
+    return ours, theirs
+
+
+def _given(ours: pd.DataFrame, theirs: pd.DataFrame, column: str) -> np.ndarray | None:
+    """Both sides' ``column`` as the run numbered it (``reconciliation.codes``), if it did: the
+    declarations, and the lots where every customs item names its own (an item naming none is
+    keyed by a text of its own, which the run did not number)."""
+    if column == "declaration":
+        numbers = [codes.declaration_numbers(ours), codes.declaration_numbers(theirs)]
+    elif column == "lot_key" and theirs["lot_ref"].notna().all():
+        numbers = [codes.lot_numbers(ours), codes.lot_numbers(theirs)]
+    else:
+        return None
+    return None if any(n is None for n in numbers) else np.concatenate(numbers)
 
 
 def _operator_sums(rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -167,8 +190,9 @@ def _per_group(
     group = _numbered(rows, CODED)
     single = np.bincount(group, minlength=1)[group] == 1
     column, name = refs
-    ones = rows.loc[single, keys].assign(**{n: rows.loc[single, c] for n, (c, _) in sums.items()})
-    ones = ones.assign(**{name: rows.loc[single, column]})
+    pick = slice(None) if single.all() else single  # every key of one row: no row taken
+    ones = rows.loc[pick, keys].assign(**{n: rows.loc[pick, c] for n, (c, _) in sums.items()})
+    ones = ones.assign(**{name: rows.loc[pick, column]})
     where = np.empty(len(rows), dtype="int64")
     where[single] = np.arange(len(ones))
     if single.all():
@@ -185,8 +209,7 @@ def _per_group(
 def _numbered(rows: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """Each row's group of its integer ``columns`` (the operator and non-negative codes), as
     one int64 key where the columns' ranges fit in one (else as pandas numbers them)."""
-    operators, found = pd.factorize(rows[columns[0]])
-    key, span = operators.astype("int64"), max(len(found), 1)
+    key, span = _digits(rows[columns[0]].to_numpy())
     for column in columns[1:]:
         values = rows[column].to_numpy()
         width = int(values.max()) + 1 if len(values) else 1
@@ -196,8 +219,8 @@ def _numbered(rows: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return pd.factorize(key)[0]
 
 
-def _joined(ours: pd.DataFrame, theirs: pd.DataFrame, uniques: dict) -> tuple:
-    """The rows of ``_outer(ours, theirs, uniques)`` found on both sides (``KEY``, then the other
+def _joined(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple:
+    """The rows of ``_outer(ours, theirs)`` found on both sides (``KEY``, then the other
     columns of ours and of theirs), on ours alone and on theirs alone (each side's columns less
     ``CODED``): as that merge splits them, in key order and in its types (an integer column that
     the merge fills for the other side's rows is a float one), each taken once from its side
@@ -205,7 +228,7 @@ def _joined(ours: pd.DataFrame, theirs: pd.DataFrame, uniques: dict) -> tuple:
     (None where merged as they are)."""
     keys = _packed(ours, theirs)
     if keys is None:  # too many combinations for one integer: merged as they are
-        merged = _outer(ours, theirs, uniques)
+        merged = _outer(ours, theirs)
         mine, other = ours.columns.drop(CODED[1:]), theirs.columns.drop(CODED[1:])
         return (merged[merged["_merge"] == "both"].drop(columns="_merge"),
                 merged.loc[merged["_merge"] == "left_only", mine].reset_index(drop=True),
@@ -230,8 +253,7 @@ def _joined(ours: pd.DataFrame, theirs: pd.DataFrame, uniques: dict) -> tuple:
 def _packed(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
     """Each side's ``CODED`` key as one int64, in the same order as the key's columns (the
     operator ranked over both sides, each code a digit): None where the key's range does not fit."""
-    operators, _ = pd.factorize(pd.concat([ours["operator_id"], theirs["operator_id"]]).to_numpy(), sort=True)
-    packed, span = operators.astype("int64"), max(int(operators.max(initial=0)) + 1, 1)
+    packed, span = _digits(np.concatenate([ours["operator_id"].to_numpy(), theirs["operator_id"].to_numpy()]))
     for code in CODED[1:]:
         values = np.concatenate([ours[code].to_numpy(), theirs[code].to_numpy()]).astype("int64")
         width = int(values.max(initial=0)) + 1
@@ -239,6 +261,18 @@ def _packed(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[np.ndarray, np.nd
     if span >= 2**62:
         return None
     return packed[: len(ours)], packed[len(ours) :]
+
+
+def _digits(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Values (operator ids) as the first digit of a packed key, in their order, and the
+    digit's range: integers as they are less the least where their range is no wider than
+    their count (ids are dense: no hashing), else ranked."""
+    if values.dtype.kind == "i" and len(values):
+        low, high = int(values.min()), int(values.max())
+        if high - low < len(values):
+            return values.astype("int64") - low, high - low + 1
+    ranked = pd.factorize(values, sort=True)[0].astype("int64")
+    return ranked, max(int(ranked.max(initial=0)) + 1, 1)
 
 
 def _filled(frame: pd.DataFrame, columns: list[str], missing: bool) -> pd.DataFrame:
@@ -250,16 +284,16 @@ def _filled(frame: pd.DataFrame, columns: list[str], missing: bool) -> pd.DataFr
     return frame.astype(types) if types else frame
 
 
-def _outer(ours: pd.DataFrame, theirs: pd.DataFrame, uniques: dict) -> pd.DataFrame:
+def _outer(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
     """``ours.merge(theirs, on=KEY, how="outer", indicator=True)``, merged on ``CODED``: the same
     rows in the same (key) order, a missing value meeting a missing one, for integer merges."""
     text = KEY[1:]
     merged = ours.drop(columns=text).merge(theirs.drop(columns=text), on=CODED, how="outer", indicator=True)
     for column, code in zip(text, CODED[1:], strict=True):
-        numbers = merged.pop(code).to_numpy()
-        found = uniques["lot_key" if column == "lot_ref" else column]
-        values = found.take(np.where(numbers < len(found), numbers, -1), allow_fill=True)
-        merged[column] = pd.Series(values, index=merged.index)
+        # each number's text as the sides hold it (a number stands for one text, or for none)
+        named = pd.concat([ours[[code, column]], theirs[[code, column]]]).drop_duplicates(code)
+        at = pd.Index(named[code]).get_indexer(merged.pop(code))
+        merged[column] = pd.Series(named[column].array.take(at, allow_fill=True), index=merged.index)
     rest = [c for c in [*ours.columns, *theirs.columns] if c not in KEY and c not in CODED]
     return merged[[*KEY, *rest, "_merge"]]
 

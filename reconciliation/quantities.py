@@ -49,11 +49,12 @@ def _taken(mapped: pd.Series, codes: np.ndarray, like: pd.Series) -> pd.Series:
     return pd.Series(mapped.array.take(codes, allow_fill=True), index=like.index, name=like.name)
 
 
-def per_value(values: pd.Series, mapping: dict[str, float]) -> np.ndarray:
-    """``mapping`` of each value as float64 (0.0 where it has none), looked up once per distinct value."""
+def per_value(values: pd.Series, *mappings: dict[str, float]) -> list[np.ndarray]:
+    """Each of ``mappings`` of each value as float64 (0.0 where it has none), looked up once per
+    distinct value (the values hashed once for all the mappings)."""
     codes, uniques = pd.factorize(values)
-    table = np.array([float(mapping.get(u, np.nan)) for u in uniques] + [np.nan], dtype="float64")
-    return np.nan_to_num(table[codes], nan=0.0)
+    tables = [np.array([float(m.get(u, np.nan)) for u in uniques] + [np.nan], dtype="float64") for m in mappings]
+    return [np.nan_to_num(table[codes], nan=0.0) for table in tables]
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,6 @@ class Tolerances:
             dimension = dimension.reindex(expected.index)
         # NaN-skipping maxima of plain arrays: one side missing leaves the other
         larger = np.fmax(expected.abs().to_numpy(), found.abs().to_numpy()).astype("float64")
-        relative = per_value(dimension, self.relative) * larger
-        absolute = per_value(dimension, self.absolute) * 1_000_000
+        relative, absolute = per_value(dimension, self.relative, self.absolute)
+        relative, absolute = relative * larger, absolute * 1_000_000
         return pd.Series(np.fmax(relative, absolute), index=expected.index)

@@ -9,6 +9,7 @@ matched to. Destructions under customs supervision are not removals.
 import numpy as np
 import pandas as pd
 
+from reconciliation.frames import among
 from reconciliation.matching import DESTRUCTION
 
 LOT = ["operator_id", "lot_ref"]
@@ -66,9 +67,11 @@ def _uncovered(removals: pd.DataFrame, matched: pd.DataFrame) -> np.ndarray:
     declaration of such a row are looked up, and a removal naming no declaration or lot never
     had a key."""
     loose = matched.loc[(matched["side"] == "operator") & (matched["direction"] == "REMOVAL"), [*LOT, "declaration"]]
-    loose = loose.drop_duplicates().rename(columns={"declaration": "customs_ref"}).assign(_loose=True)
     keyless = (removals["customs_ref"].isna() | removals["lot_ref"].isna()).to_numpy()
-    maybe = removals["customs_ref"].isin(loose["customs_ref"]).to_numpy()
+    if loose.empty:  # every declared removal covered (many runs): none looked up
+        return keyless
+    loose = loose.drop_duplicates().rename(columns={"declaration": "customs_ref"}).assign(_loose=True)
+    maybe = among(removals["customs_ref"], loose["customs_ref"]).to_numpy()
     keyed = removals.loc[maybe, [*LOT, "customs_ref"]].merge(loose, on=[*LOT, "customs_ref"], how="left")
     out = keyless.copy()
     out[maybe] |= keyed["_loose"].notna().to_numpy()

@@ -81,8 +81,11 @@ def score(findings: pd.DataFrame, destinations: pd.DataFrame, operators: pd.Data
             "owner changed on the way": owner,
         }
     )
+    # the rows as plain lists of numbers: a dict per row costs more than the rest of the scoring
+    names = list(components.columns)
     out["components"] = [
-        [[name, int(weight)] for name, weight in row.items() if weight] for row in components.to_dict("records")
+        [[name, int(weight)] for name, weight in zip(names, row, strict=True) if weight]
+        for row in components.to_numpy().tolist()
     ]
     return out
 

@@ -8,6 +8,7 @@ its tolerance in an auditor's words.
 import numpy as np
 import pandas as pd
 
+from reconciliation import codes
 from reconciliation.kinds import QUANTITIES
 from reconciliation.ledger import in_lot_unit, signs
 from reconciliation.matching import DESTRUCTION
@@ -22,13 +23,11 @@ FINDING = [
 def _finding(frame: pd.DataFrame, kind: str, **columns) -> pd.DataFrame:
     """Rows of ``kind`` in the FINDING shape. ``expected_from`` and ``found_from`` name the
     record each side's value comes from; only quantities carry a unit."""
-    out = pd.DataFrame(index=frame.index)
-    out["kind"] = kind
-    for name in FINDING[1:]:
-        out[name] = columns.get(name, frame.get(name))
+    values = {name: columns.get(name, frame.get(name)) for name in FINDING[1:]}
     if kind not in QUANTITIES:
-        out["unit"] = None
-    return out[FINDING]
+        values["unit"] = None
+    # one frame built from all the columns at once: a column set at a time costs a copy each
+    return pd.DataFrame({"kind": kind, **values}, index=frame.index)
 
 
 def unmatched(matched: pd.DataFrame) -> list[pd.DataFrame]:
@@ -80,12 +79,15 @@ def matched_differences(matched: pd.DataFrame, tolerances: Tolerances) -> list[p
     # taken for the pairs flagged only
     paired = (matched["side"] == "both").to_numpy(dtype=bool)
     both = matched[COMPARED]
-    same_dim = both["o_dimension"] == both["c_dimension"]
-    quantity = ~same_dim | tolerances.exceeded(both["c_qty"], both["o_qty"], both["o_dimension"])
+    quantity = (both["o_dimension"] != both["c_dimension"]).to_numpy(dtype=bool, copy=True)
+    gap = (both["c_qty"] != both["o_qty"]).to_numpy(dtype=bool)  # (equal quantities are within any tolerance)
+    if gap.any():
+        some = both[gap]
+        quantity[gap] |= tolerances.exceeded(some["c_qty"], some["o_qty"], some["o_dimension"]).to_numpy(dtype=bool)
     removal = (both["direction"] == "REMOVAL") & both["o_destination"].notna() & both["c_destination"].notna()
     delay = (both["o_at"] - both["c_at"]).dt.total_seconds() / 86400
     quantity, hs, moved, late = (
-        matched.loc[both.index[flagged.to_numpy(dtype=bool) & paired]]
+        matched.loc[both.index[np.asarray(flagged, dtype=bool) & paired]]
         for flagged in (
             quantity,
             both["o_hs"] != both["c_hs"],
@@ -177,10 +179,11 @@ def examined_classifications(counts: pd.DataFrame) -> pd.DataFrame:
 def running_balances(movements: pd.DataFrame) -> pd.DataFrame:
     """Every movement with the lot's balance just after it, in the lot's unit."""
     rows = movements[movements["movement_type"] != "COUNT"]
-    lots = pd.factorize(rows["lot_ref"], sort=True)[0]  # the texts ranked once, for both uses
-    rows = in_lot_unit(rows, lots)
+    lots = codes.lot_numbers(rows)  # as the run ranked them, or the texts ranked here, for both uses
+    lots = pd.factorize(rows["lot_ref"], sort=True)[0] if lots is None else lots
+    order = _lot_order(rows, lots)  # (what ``in_lot_unit`` reads the lots' first units by, too)
+    rows = in_lot_unit(rows, lots, order)
     rows = rows.assign(signed=rows["lot_quantity"] * signs(rows["movement_type"]))
-    order = _lot_order(rows, lots)
     rows = rows.sort_values(["operator_id", "lot_ref", "occurred_at", "id"]) if order is None else rows.take(order)
     rows["balance"] = _lot_sums(rows)
     return rows
@@ -238,6 +241,8 @@ def negative_balances(running: pd.DataFrame, tolerances: Tolerances) -> pd.DataF
 
 def count_differences(running: pd.DataFrame, counts: pd.DataFrame, tolerances: Tolerances) -> pd.DataFrame:
     """Counts (the operator's COUNT rows and customs' inspections) against the book balance then."""
+    if counts.empty:  # no count at all (most runs): the lots' texts need not be hashed
+        return pd.DataFrame(columns=FINDING)
     lots = running[["operator_id", "lot_ref", "lot_unit", "zone_id"]].drop_duplicates(["operator_id", "lot_ref"])
     counts = counts.merge(lots, on=["operator_id", "lot_ref"], how="inner")
     if counts.empty:
@@ -281,6 +286,8 @@ def processing_losses(movements: pd.DataFrame, tolerances: Tolerances) -> pd.Dat
     rows = movements[
         movements["movement_type"].isin(["CONSUME", "PRODUCE", "DESTROY"]) & movements["process_ref"].notna()
     ]
+    if rows.empty:  # no processing at all (many runs)
+        return pd.DataFrame(columns=FINDING)
     base, dims = to_base(rows["quantity"], rows["unit"])
     rows = rows.assign(qty=base, dimension=dims)
     rows = rows.assign(
@@ -319,6 +326,8 @@ def write_offs(running: pd.DataFrame, entries: pd.DataFrame, tolerances: Toleran
     supervised = entries.loc[entries["procedure"] == DESTRUCTION, ["operator_id", "declaration_ref"]]
     supervised = supervised.drop_duplicates().rename(columns={"declaration_ref": "customs_ref"})
     rows = running[running["movement_type"].isin(["ADJUST", "DESTROY"]) & (running["lot_quantity"] != 0)]
+    if rows.empty:  # nothing written off or destroyed (many runs)
+        return pd.DataFrame(columns=FINDING)
     rows = rows.merge(produced.assign(produced=True), on=lot, how="left")
     rows = rows.merge(supervised.assign(supervised=True), on=["operator_id", "customs_ref"], how="left")
     before, dimension = to_base(rows["balance"] - rows["signed"], rows["lot_unit"])

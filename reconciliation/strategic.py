@@ -13,6 +13,8 @@ specifications) does not make a lot strategic; it is reported so that it raises 
 import numpy as np
 import pandas as pd
 
+from reconciliation import codes
+
 KEY = ["operator_id", "lot_ref"]
 BASES = ("DECLARED", "CORRELATED", "INHERITED")
 
@@ -79,7 +81,8 @@ def strategic_status(
     process_ref, lot_ref, movement_type); ``controls``: the correlation list (hs_code,
     control_code, strength). Codes in the outputs are comma-separated, sorted.
     """
-    lots = goods[KEY].drop_duplicates().reset_index(drop=True)
+    first = codes.first_rows(goods)  # on the run's lot numbers where the goods carry them
+    lots = (goods[KEY].drop_duplicates() if first is None else goods[KEY].iloc[first]).reset_index(drop=True)
     declared = goods.loc[goods["control_code"].notna() & (goods["control_code"] != ""), [*KEY, "control_code"]]
     declared = declared.assign(control_code=declared["control_code"].str.strip().str.upper(), basis="DECLARED")
     matched = correlate(goods, controls)

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from reconciliation import ledger, matching, rules
+from reconciliation import codes, ledger, matching, rules
 from reconciliation.engine import reconcile
 from reconciliation.frames import ENTRY_COLUMNS, MOVEMENT_COLUMNS, checked
 from reconciliation.ledger import current, current_entries
@@ -79,3 +79,31 @@ def test_versions_of_items_numbered_too_far_apart_for_one_integer_are_compared_a
     expected = [("DESTINATION_CHANGE", "L1"), ("UNDECLARED_REMOVAL", "L2")]
     assert kinds(amended(1)) == expected
     assert kinds(amended(2**61)) == expected
+
+
+@pytest.mark.parametrize("items", ["each naming its lot", "one naming none"])
+def test_a_run_finds_the_same_without_its_lot_and_declaration_numbers(items, monkeypatch):
+    # an item naming no lot keys the matching by its own text, which the run did not number
+    booked = _mixed() if items == "one naming none" else Ledger().admit("L1", 100).admit("L2", 50, day=2)
+    if items == "each naming its lot":
+        booked.move("ADMISSION", "L3", 10, 3, customs_ref="NOPE").admit("L1", 70, day=3, ref="AD-OTHER", operator_id=2)
+    inputs = booked.remove("L4", 30, day=6, ref="RE4").inputs()
+    numbered = reconcile(inputs)
+    monkeypatch.setattr(codes, "numbered", lambda moves, entries: (moves, entries))
+    pd.testing.assert_frame_equal(numbered, reconcile(inputs))
+    found = {"each naming its lot": ("NEGATIVE_BALANCE", "L4"), "one naming none": ("UNRECORDED_REMOVAL", "L2")}
+    assert sorted(zip(numbered["kind"], numbered["lot_ref"], strict=True)) == sorted(
+        [("UNDECLARED_ADMISSION", "L3"), found[items]]
+    )
+
+
+@pytest.mark.parametrize("path", ["lots ranked", "sorted as texts"])
+def test_a_lot_is_weighed_in_the_unit_it_was_first_booked_in(path, monkeypatch):
+    if path == "sorted as texts":
+        monkeypatch.setattr(rules, "_lot_order", lambda rows, lots: None)
+    ledger = Ledger().move("ADMISSION", "L1", 2, 2, unit="TNE").move("ADMISSION", "L1", 500, 1, unit="KGM")
+    ledger.move("REMOVAL", "L1", 1, 3, unit="TNE").move("ADMISSION", "L2", 7, 1, unit="LTR")
+    movements = ledger.inputs().movements
+    running = running_balances(checked(movements, MOVEMENT_COLUMNS, "movements"))
+    got = list(zip(running["lot_ref"], running["lot_unit"], running["balance"] // 1_000_000, strict=True))
+    assert got == [("L1", "KGM", 500), ("L1", "KGM", 2500), ("L1", "KGM", 1500), ("L2", "LTR", 7)]
