@@ -46,6 +46,7 @@ class Snapshot:
     rows: dict[str, dict[int, int]] | None = None
     # the pairs of operators its rows tie in a finding (none known if not given when it was written)
     ties: frozenset[tuple[int, int]] | None = None
+    key_id: str = ""  # the audit key its digests are made with (a process without it reads the database)
 
     def path(self, table: str) -> Path:
         """The Arrow file holding ``table``'s rows."""
@@ -83,7 +84,7 @@ def load(engine: Engine, wanted: dict[int, str]) -> Snapshot | None:
     held = described["body"]["uploads"]
     if any(wanted.get(int(i)) != fingerprint for i, fingerprint in held.items()):
         return None
-    return _snapshot(path.parent, described["body"])
+    return _snapshot(path.parent, described["body"], described["key_id"])
 
 
 def intact(snapshot: Snapshot) -> bool:
@@ -95,9 +96,13 @@ def intact(snapshot: Snapshot) -> bool:
 
 
 def rows(snapshot: Snapshot, table: str, operators: Iterable[int]) -> pa.Table | None:
-    """``table``'s rows of ``operators`` in the copy, or None where its file is not here (a
-    worker on another machine reads the database). A file that fails its digest is an error."""
+    """``table``'s rows of ``operators`` in the copy, or None where this process cannot read it:
+    its file is not here, or the key its digest is made with is not this process's (a worker
+    on another machine, or started without the coordinator's audit key, reads the database).
+    A file that fails its digest is an error."""
     path = snapshot.path(table)
+    if keys.keyring().get(snapshot.key_id) is None:
+        return None
     try:
         if not _checked(snapshot, table):
             raise RuntimeError(f"the ledger's copy {path.name} differs from what was written: a full run "
@@ -120,6 +125,7 @@ def write(
     where = folder(engine)
     where.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha256(json.dumps(sorted(wanted.items())).encode()).hexdigest()[:16]
+    key_id, key = keys.current()
     writers: dict[str, tuple] = {}
     batches: dict[str, dict[int, list[int]]] = {t: {} for t in TABLES}
     counted: dict[str, dict[int, int]] = {t: {} for t in TABLES}
@@ -127,7 +133,7 @@ def write(
         for part in parts:
             for table, rows_ in part.items():
                 if table not in writers:
-                    sink = _Signing(where / f".{name}.{table}.arrow.part")
+                    sink = _Signing(where / f".{name}.{table}.arrow.part", key)
                     writers[table] = (sink, pa.ipc.new_file(pa.PythonFile(sink, mode="w"), rows_.schema), rows_.schema)
                 sink, writer, schema = writers[table]
                 _append(writer, rows_.cast(schema), batches[table], counted[table])
@@ -147,16 +153,14 @@ def write(
     }
     if ties is not None:
         body["ties"] = sorted([int(a), int(b)] for a, b in ties)
-    key_id, key = keys.current()
     described = {"body": body, "key_id": key_id, "signature": keys.sign(key, json.dumps(body, sort_keys=True).encode())}
     draft = where / f".{_DESCRIPTION}.part"
     draft.write_text(json.dumps(described))
     os.replace(draft, where / _DESCRIPTION)
     _tidy(where, keep={f"{name}.{t}.arrow" for t in TABLES} | {_DESCRIPTION})
     for table in digests:
-        stat = (where / f"{name}.{table}.arrow").stat()
-        _verified.add((str(where / f"{name}.{table}.arrow"), stat.st_size, stat.st_mtime_ns))
-    return _snapshot(where, body)
+        _verified.add(_identity(where / f"{name}.{table}.arrow"))
+    return _snapshot(where, body, key_id)
 
 
 def _append(
@@ -180,16 +184,23 @@ def _append(
 def _checked(snapshot: Snapshot, table: str) -> bool:
     """Whether ``table``'s file matches its digest: read whole once per process and file."""
     path = snapshot.path(table)
-    stat = path.stat()
-    if (str(path), stat.st_size, stat.st_mtime_ns) in _verified:
+    seen = _identity(path)
+    if seen in _verified:
         return True
-    if not hmac.compare_digest(_digest(path), snapshot.digests.get(table, "")):
+    if not hmac.compare_digest(_digest(path, keys.keyring()[snapshot.key_id]), snapshot.digests.get(table, "")):
         return False
-    _verified.add((str(path), stat.st_size, stat.st_mtime_ns))
+    _verified.add(seen)
     return True
 
 
-def _snapshot(where: Path, body: dict) -> Snapshot:
+def _identity(path: Path) -> tuple:
+    """What changes whenever a file is written to or replaced: its inode, size, and the time its
+    inode last changed (which, unlike the modification time, cannot be set back by hand)."""
+    stat = path.stat()
+    return str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
+def _snapshot(where: Path, body: dict, key_id: str) -> Snapshot:
     return Snapshot(
         folder=str(where),
         name=body["name"],
@@ -198,21 +209,22 @@ def _snapshot(where: Path, body: dict) -> Snapshot:
         digests=body["digests"],
         rows={t: {int(o): n for o, n in per.items()} for t, per in body["rows"].items()} if "rows" in body else None,
         ties=frozenset((a, b) for a, b in body["ties"]) if "ties" in body else None,
+        key_id=key_id,
     )
 
 
-def _digest(path: Path) -> str:
+def _digest(path: Path, key: bytes) -> str:
     """The keyed digest of a file, read a megabyte at a time."""
-    mac = _mac()
+    mac = _mac(key)
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             mac.update(chunk)
     return mac.hexdigest()
 
 
-def _mac():
-    """A keyed digest (HMAC-SHA256 with the audit trail's key) to feed a file's bytes to."""
-    return hmac.new(keys.current()[1], digestmod=hashlib.sha256)
+def _mac(key: bytes):
+    """A keyed digest (HMAC-SHA256 with an audit trail's key) to feed a file's bytes to."""
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def _tidy(where: Path, keep: set[str]) -> None:
@@ -225,10 +237,10 @@ def _tidy(where: Path, keep: set[str]) -> None:
 class _Signing(io.RawIOBase):
     """A file being written and its keyed digest, computed as the bytes go by."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key: bytes) -> None:
         self.draft = path
         self.file = path.open("wb")
-        self.mac = _mac()
+        self.mac = _mac(key)
 
     def writable(self) -> bool:
         return True

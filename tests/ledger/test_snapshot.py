@@ -2,11 +2,13 @@
 uploads received since, and is made again when it, or the database under it, changed."""
 
 import json
+import os
 
 import pandas.testing as pdt
 import pytest
 from sqlalchemy import text
 
+from ftz.config import get_settings
 from ftz.discrepancies import partitions, service
 from ftz.ledger import service as ledger
 from ftz.ledger import snapshot
@@ -98,6 +100,49 @@ def test_a_copy_changed_on_disk_is_refused_and_made_again(zone_with_operators, t
     assert "was changed or lost since it was written" in caplog.text
     assert b"steel plate" in again.path("movement").read_bytes()
     assert_same_frames(zone_with_operators, again)
+
+
+def test_a_copy_rewritten_with_its_times_set_back_is_still_refused(zone_with_operators, tmp_path):
+    stored(zone_with_operators, tmp_path)
+    copy = copied(zone_with_operators)
+    path = copy.path("movement")
+    assert snapshot.rows(copy, "movement", (1,)).num_rows == 3  # checked once in this process
+    before = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"steel plate", b"STEEL plate"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # size and time as they were
+    with pytest.raises(RuntimeError, match="differs from what was written"):
+        snapshot.rows(copy, "movement", (1,))
+
+
+def use_audit_key(monkeypatch, secret: str, *, before: str | None = None) -> None:
+    """This process signs with ``secret`` (and still checks what ``before`` signed)."""
+    monkeypatch.setenv("FTZ_AUDIT_KEY", secret)
+    monkeypatch.setenv("FTZ_AUDIT_KEYS", json.dumps([before] if before else []))
+    get_settings.cache_clear()
+
+
+def test_a_process_without_the_key_of_the_copy_reads_the_database_instead(zone_with_operators, tmp_path, monkeypatch):
+    stored(zone_with_operators, tmp_path)
+    copy = copied(zone_with_operators)
+    use_audit_key(monkeypatch, "a Dask worker started with another key " * 2)  # another machine's worker
+    assert snapshot.rows(copy, "movement", (1,)) is None
+    assert len(movements_frame(zone_with_operators, operators=(1,), uploads=marker(zone_with_operators),
+                               copy=copy)) == 3  # fmt: skip
+
+
+def test_a_copy_made_before_the_audit_key_was_replaced_is_read_with_the_key_before(
+    zone_with_operators, tmp_path, monkeypatch
+):
+    stored(zone_with_operators, tmp_path)
+    use_audit_key(monkeypatch, "the key the copy was made with, long enough")
+    first = copied(zone_with_operators)
+    snapshot._verified.clear()  # a new process: it checks every file again
+    use_audit_key(
+        monkeypatch, "the key that replaced it, also long enough", before="the key the copy was made with, long enough"
+    )
+    assert copied(zone_with_operators) == first  # kept, not made again
+    assert snapshot.rows(first, "movement", (1,)).num_rows == 3
+    assert_same_frames(zone_with_operators, first)
 
 
 def test_a_description_not_signed_with_the_key_is_refused(zone_with_operators, tmp_path):
