@@ -5,6 +5,7 @@ database themselves; only the findings come back, and the coordinator writes the
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pandas as pd
 from distributed import Client, LocalCluster, as_completed
@@ -12,7 +13,7 @@ from sqlalchemy import Engine
 
 from ftz.config import get_settings
 from ftz.discrepancies.inputs import Context
-from ftz.discrepancies.partitions import Partition, on_worker
+from ftz.discrepancies.partitions import Partition, ledger_identity, on_worker
 
 log = logging.getLogger("ftz.runs")
 
@@ -40,6 +41,7 @@ def each(engine: Engine, ctx: Context, parts: list[Partition], *, workers: int) 
     """Each partition's findings and lot count as its worker finishes (largest partitions sent
     first); pending partitions are cancelled if the caller stops early."""
     url = engine.url.render_as_string(hide_password=False)
+    ctx = replace(ctx, ledger=ledger_identity(engine, ctx))  # each worker checks its database holds it
     with connect(url, workers=workers) as client:
         log.info("partitions sent to the Dask cluster at %s (%d workers)", client.scheduler.address,
                  len(client.scheduler_info()["workers"]))  # fmt: skip

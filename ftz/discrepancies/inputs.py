@@ -39,6 +39,7 @@ class Context:
     # same ledger however long the run; what commits meanwhile is read by the next run
     seen: dict | None = None
     copy: Snapshot | None = None  # a snapshot of the ledger holding the uploads ``seen`` names
+    ledger: str | None = None  # for a run's workers: the digest of the uploads ``seen`` names
 
 
 def context(

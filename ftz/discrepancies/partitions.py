@@ -10,8 +10,9 @@ its own: an operator's lots are the smallest unit, because a denied-party findin
 record of an operator that names the party.
 """
 
+import hashlib
+import json
 import logging
-import os
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -23,7 +24,7 @@ from ftz.config import get_settings
 from ftz.database import get_engine, ids_in
 from ftz.discrepancies.inputs import Context, by_zone, read_inputs
 from ftz.ledger.service import kept_copy, ledger_copy
-from ftz.ledger.snapshot import TABLES, Snapshot
+from ftz.ledger.snapshot import TABLES, Snapshot, fingerprints
 from reconciliation.engine import Inputs, reconcile
 from reconciliation.groups import groups
 
@@ -103,11 +104,25 @@ def reconciled(inputs: Inputs, ctx: Context, check: Callable[[], None] = lambda:
 
 def on_worker(ctx: Context, operators: tuple[int, ...]) -> tuple[pd.DataFrame, int]:
     """``reconcile_partition`` in a Dask worker, on the database of the worker's own
-    ``FTZ_DATABASE_URL`` (a URL holds a password: it never travels with a task)."""
-    url = os.environ.get("FTZ_DATABASE_URL")
-    if not url:
+    ``FTZ_DATABASE_URL`` (a URL holds a password: it never travels with a task), once it is
+    known to hold the coordinator's ledger."""
+    settings = get_settings()
+    if "database_url" not in settings.model_fields_set:
         raise RuntimeError("this Dask worker has no FTZ_DATABASE_URL: start it with the database's URL set")
-    return reconcile_partition(get_engine(url), ctx, operators)
+    engine = get_engine(settings.database_url)
+    if ctx.ledger is not None and ledger_identity(engine, ctx) != ctx.ledger:
+        raise RuntimeError("this Dask worker's FTZ_DATABASE_URL names a database that does not hold the "
+                           "coordinator's ledger (its uploads differ): start it with the coordinator's")  # fmt: skip
+    return reconcile_partition(engine, ctx, operators)
+
+
+def ledger_identity(engine: Engine, ctx: Context) -> str | None:
+    """A digest of the uploads the run's marker names (id, checksum, time received): a database
+    gives the coordinator's only if it holds the same ledger."""
+    if not ctx.seen:
+        return None
+    held = sorted(fingerprints(engine, ctx.seen["uploads"]).items())
+    return hashlib.sha256(json.dumps(held).encode()).hexdigest()
 
 
 def _sizes(engine: Engine, zone_ids: set[int] | None, kept: tuple[Snapshot, list[int]] | None = None) -> dict[int, int]:

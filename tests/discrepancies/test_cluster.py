@@ -3,9 +3,11 @@ cluster, the ledger read from the database or from its copy. Each run's findings
 (`ftz reconcile --as-of … --out`) and compared field by field."""
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
 from ftz.cli.main import app
 from ftz.config import get_settings
@@ -13,6 +15,7 @@ from ftz.database import get_engine
 from ftz.discrepancies import partitions, service
 from ftz.discrepancies.inputs import context, read_inputs
 from ftz.ledger import snapshot
+from ftz.migrations import upgrade
 from tests.discrepancies import test_transfer_runs as two_zones
 from tests.discrepancies.test_runs import load_zone, runner
 from tests.helpers import admission, customs_item, import_customs, import_movements, write_csv
@@ -76,6 +79,9 @@ def test_two_workers_find_what_one_process_finds_in_the_one_zone_sample(engine, 
 
 def test_two_workers_find_what_one_process_finds_in_the_demo(engine, tmp_path, monkeypatch):
     load_zone(engine, DEMO, "ZDM", ["OP101", "OP102", "OP103", "OP104"])
+    parties_list = ["reference", "load", "parties", str(DEMO.parent / "reference" / "parties-un-sc-demo.xml"),
+                    "--source", "demonstration extract"]  # fmt: skip
+    assert runner.invoke(app, parties_list).exit_code == 0  # as `make demo` loads it
     assert runner.invoke(app, ["profile", "load", str(DEMO / "profiles.yaml")]).exit_code == 0
     assert runner.invoke(app, ["zone", "add", "ZDY", "--name", "Y", "--country", "OM"]).exit_code == 0
     assert runner.invoke(app, ["operator", "add", "OP201", "--zone", "ZDY", "--name", "Y"]).exit_code == 0
@@ -83,7 +89,35 @@ def test_two_workers_find_what_one_process_finds_in_the_demo(engine, tmp_path, m
     for code in ("OP201", "OP102"):
         assert import_movements(engine, DEMO / "second-zone" / f"movements_{code}.csv", code).accepted
     found = assert_same_whatever_the_path(tmp_path, monkeypatch)
-    assert {"TRANSFER_NOT_ARRIVED", "RISK_PROFILE_HIT"} <= {r["kind"] for r in found}
+    assert {"TRANSFER_NOT_ARRIVED", "RISK_PROFILE_HIT", "DENIED_PARTY"} <= {r["kind"] for r in found}
+
+
+def current(tmp_path: Path, name: str) -> list[dict]:
+    """The live findings exported to CSV (ids, status, runs and all), by id."""
+    path = tmp_path / f"{name}.csv"
+    result = runner.invoke(app, ["discrepancies", "export", "--all", "--out", str(path)])
+    assert result.exit_code == 0, result.output
+    with path.open(newline="") as f:
+        return sorted(csv.DictReader(f), key=lambda r: int(r["id"]))
+
+
+def test_findings_written_from_two_workers_are_those_one_process_then_finds_again(engine, tmp_path, monkeypatch):
+    load_two_zones(engine)
+    monkeypatch.setenv("FTZ_PARTITION_ROWS", "1")
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["reconcile", "--full", "--workers", "2"]).exit_code == 0
+    spread = current(tmp_path, "spread")
+    monkeypatch.delenv("FTZ_PARTITION_ROWS")
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["reconcile", "--full"]).exit_code == 0
+    with Session(engine) as session:
+        second, first = service.get_all_runs(session, limit=2)
+    assert (second.new, second.closed, second.seen_again) == (0, 0, first.new) and first.new > 0
+    single = current(tmp_path, "single")
+    assert len(single) == len(spread) == first.new
+    for before, after in zip(spread, single, strict=True):
+        assert after.pop("last_seen_run") == str(second.id) and before.pop("last_seen_run") == str(first.id)
+        assert before == after  # same id, status, first run and every other field
 
 
 def test_operators_tied_by_a_transfer_share_a_partition_and_the_others_are_packed_apart(engine):
@@ -113,3 +147,18 @@ def test_every_partition_reads_the_ledger_as_the_run_saw_it_when_it_started(zone
     read = read_inputs(zone_with_operators, operators=(1,), ctx=ctx)
     assert list(read.movements["movement_ref"]) == ["M1"]  # the later upload waits for the next run
     assert len(read_inputs(zone_with_operators, operators=(1,), ctx=context(zone_with_operators)).movements) == 2
+
+
+def test_a_worker_whose_database_does_not_hold_the_coordinators_ledger_refuses_its_partition(
+    zone_with_operators, tmp_path, monkeypatch
+):
+    assert import_movements(zone_with_operators, write_csv(tmp_path / "a.csv", [admission()])).accepted
+    ctx = context(zone_with_operators, seen=service._visible(zone_with_operators))
+    ctx = replace(ctx, ledger=partitions.ledger_identity(zone_with_operators, ctx))  # as the coordinator sends it
+    assert partitions.on_worker(ctx, (1,))[1] == 1  # the coordinator's database: its lot reconciled
+    other = f"sqlite:///{tmp_path / 'staging.db'}"  # say, a staging copy
+    upgrade(get_engine(other))
+    monkeypatch.setenv("FTZ_DATABASE_URL", other)
+    get_settings.cache_clear()
+    with pytest.raises(RuntimeError, match="does not hold the coordinator's ledger"):
+        partitions.on_worker(ctx, (1,))
