@@ -271,8 +271,10 @@ def _limit_statements(session: Session, record: Run) -> None:
 
 
 def _timed_out(exc: Exception) -> bool:
-    """Past the limit: our own check, or PostgreSQL cancelling a statement (SQLSTATE 57014)."""
-    return isinstance(exc, TimedOut) or getattr(getattr(exc, "orig", None), "sqlstate", None) == "57014"
+    """Past the limit: our own check, or PostgreSQL cancelling a statement (SQLSTATE 57014),
+    through SQLAlchemy or straight from the driver (the findings' COPY)."""
+    cause = getattr(exc, "orig", None) or exc
+    return isinstance(exc, TimedOut) or getattr(cause, "sqlstate", None) == "57014"
 
 
 def _limit_reason(record: Run) -> str:

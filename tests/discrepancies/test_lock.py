@@ -147,6 +147,22 @@ def test_a_run_past_its_time_limit_is_stopped_and_marked(engine, tmp_path, monke
         assert lock.held()
 
 
+def test_a_write_of_new_findings_the_database_cancels_at_the_time_limit_marks_the_run_timed_out(
+    engine, tmp_path, monkeypatch
+):
+    if engine.dialect.name == "sqlite":  # SQLite cancels no statement: the limit is checked between steps
+        return
+    two_lots(engine, tmp_path)
+    monkeypatch.setenv("FTZ_RUN_TIME_LIMIT_MINUTES", "0.05")  # 3 s
+    get_settings.cache_clear()
+    with engine.connect() as auditor:  # new findings (written by COPY) wait for this lock to go
+        auditor.execute(text("LOCK TABLE discrepancy IN SHARE MODE"))
+        with pytest.raises(service.TimedOut, match="past its time limit"):
+            service.run(engine, full=True)
+    last = runs(engine)[-1]
+    assert last.outcome == "TIMED_OUT" and findings(engine) == []
+
+
 def test_a_failed_night_is_retried_by_the_next_night_not_again_for_the_same(engine, tmp_path, monkeypatch):
     two_lots(engine, tmp_path)
     night = datetime(2026, 11, 23, 2, tzinfo=UTC)
