@@ -48,13 +48,15 @@ def read(
     tables: dict[str, pa.Table] | None = None,
     order_by: str | None = None,
     bulk: bool = False,
+    lookups: bool = False,
 ) -> pd.DataFrame:
     """The rows of ``query`` as a frame: ``integers`` as int64, ``times`` as UTC times, every
     other column as text, in the order of column ``order_by`` if given (sorted in Arrow: the
     databases would sort by a temporary B-tree). ``tables`` are loaded first as temporary tables
     the query may join. ``bulk``: a large read (SQLite: worth starting a reader process for).
+    ``lookups``: on PostgreSQL, the joins with ``tables`` made lookups along the indexes.
     The query takes no parameters: callers put only integers they made themselves into it."""
-    table = read_table(engine, query, integers=integers, times=times, tables=tables, bulk=bulk)
+    table = read_table(engine, query, integers=integers, times=times, tables=tables, bulk=bulk, lookups=lookups)
     return frame(sorted_by(table, order_by) if order_by else table)
 
 
@@ -83,6 +85,7 @@ def read_table(
     times: Iterable[str] = (),
     tables: dict[str, pa.Table] | None = None,
     bulk: bool = False,
+    lookups: bool = False,
 ) -> pa.Table:
     """The rows of ``query`` as an Arrow table in the engine's types (as ``read``), unsorted."""
     integers, times = set(integers), set(times)
@@ -91,7 +94,7 @@ def read_table(
     else:
         with connect(engine) as conn:
             cursor = conn.cursor()
-            for setting in INDEX_LOOKUPS if tables else ():  # a scope's rows: looked up by key
+            for setting in INDEX_LOOKUPS if lookups else ():  # a scope's rows: looked up by key
                 cursor.execute(setting)
             for name, scope in (tables or {}).items():
                 cursor.adbc_ingest(name, scope, mode="create", temporary=True)

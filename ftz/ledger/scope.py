@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, func, literal_column, select
+from sqlalchemy import Connection, Engine, bindparam, func, literal_column, select, text
 from sqlalchemy.dialects import postgresql
 
 from ftz.database import INDEX_LOOKUPS, among
@@ -24,6 +24,8 @@ from ftz.ledger.models import CustomsEntry, Movement, StockCount
 
 Lot = tuple[int, str]
 M, C = Movement.__table__.c, CustomsEntry.__table__.c
+_LEDGER = (Movement.__tablename__, CustomsEntry.__tablename__)
+_ROWS_PER_KEY = 50  # lookups pay below one key of a scope per this many rows of the ledger
 
 
 def changed(engine: Engine, *, uploads: Iterable[int], counts: Iterable[int]) -> tuple[pd.DataFrame, set[str]]:
@@ -129,7 +131,7 @@ def _closed(
     ``licences``, not through the licences their removals cite: a lot's own status reads none)."""
     lots: set[Lot] = set()
     declarations: set[str] = set()
-    if conn.dialect.name == "postgresql" and (new_lots or new_declarations):
+    if lookups_pay(conn, len(new_lots) + len(new_declarations)):
         for setting in INDEX_LOOKUPS:  # every lookup below walks an index
             conn.exec_driver_sql(setting)
     transfers = _transfers(conn) if new_lots or new_declarations else set()
@@ -141,6 +143,17 @@ def _closed(
         new_lots, new_declarations = found_lots - lots, found_declarations - declarations
     frame = pd.DataFrame(sorted(lots), columns=["operator_id", "lot_ref"]).astype({"operator_id": "int64"})
     return frame, declarations
+
+
+def lookups_pay(conn: Connection, keys: int) -> bool:
+    """Whether looking up ``keys`` lots or declarations along the indexes (``INDEX_LOOKUPS``)
+    costs less than hashing the ledger: on PostgreSQL, while they are few next to its rows (at
+    1M + 1M rows a scope's row took about 7 µs that way, hashing the ledger 0.4 µs a row). The
+    ledger is append-only: its highest ids count its rows, read along the primary keys."""
+    if conn.dialect.name != "postgresql" or keys == 0:
+        return False
+    rows = conn.execute(text(f"SELECT {' + '.join(f'(SELECT coalesce(max(id), 0) FROM {t})' for t in _LEDGER)}"))
+    return keys * _ROWS_PER_KEY <= rows.scalar_one()
 
 
 def _transfers(conn: Connection) -> set[str]:

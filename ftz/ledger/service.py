@@ -12,7 +12,7 @@ from sqlalchemy import Engine, bindparam, text
 from ftz import arrow
 from ftz.database import from_millionths, ids_in, of_marker
 from ftz.ledger import snapshot
-from ftz.ledger.scope import family
+from ftz.ledger.scope import family, lookups_pay
 from ftz.ledger.snapshot import Snapshot
 from ftz.reference import service as reference
 from ftz.reference.models import ListKind
@@ -78,8 +78,9 @@ def movements_frame(
     join = f"JOIN {SCOPE_LOTS} s ON s.operator_id = m.operator_id AND s.lot_ref = m.lot_ref" if scope else ""
     query = f"SELECT {_MOVEMENT_COLUMNS} FROM movement m JOIN operator o ON o.id = m.operator_id {join} {conditions}"
     return arrow.read(
-        engine, query, integers=_INTEGERS, times=_TIMES, tables=_scope_tables(scope), order_by="id", bulk=bulk
-    )
+        engine, query, integers=_INTEGERS, times=_TIMES, tables=_scope_tables(scope), order_by="id", bulk=bulk,
+        lookups=_lookups(engine, scope),
+    )  # fmt: skip
 
 
 def customs_frame(
@@ -119,8 +120,9 @@ def customs_frame(
         )
     query = f"SELECT {_ENTRY_COLUMNS} FROM customs_entry c {conditions}"
     frame = arrow.read(
-        engine, query, integers=_INTEGERS, times=_TIMES, tables=_scope_tables(scope), order_by="id", bulk=bulk
-    )
+        engine, query, integers=_INTEGERS, times=_TIMES, tables=_scope_tables(scope), order_by="id", bulk=bulk,
+        lookups=_lookups(engine, scope),
+    )  # fmt: skip
     return current_entries(frame) if current_only else frame
 
 
@@ -139,6 +141,14 @@ def _of_uploads(conditions: str, uploads: dict | None, column: str) -> str:
     if uploads is None:
         return conditions
     return (f"{conditions} AND " if conditions else "WHERE ") + of_marker(column, uploads)
+
+
+def _lookups(engine: Engine, scope: tuple | None) -> bool:
+    """Whether a scope's rows are best looked up key by key along the indexes (``lookups_pay``)."""
+    if not scope or engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as conn:
+        return lookups_pay(conn, len(scope[0]) + len(scope[1]))
 
 
 def _scope_tables(scope: tuple | None) -> dict[str, pa.Table]:

@@ -3,6 +3,7 @@
 import pandas as pd
 import pandas.testing as pdt
 
+from ftz.ledger.scope import lookups_pay
 from ftz.ledger.service import customs_frame, movements_frame
 from tests.helpers import admission, customs_item, import_customs, import_movements, removal, write_csv
 
@@ -39,3 +40,17 @@ def test_a_read_of_some_operators_holds_theirs_only(zone_with_operators, tmp_pat
     mine = movements_frame(zone_with_operators, operators=[1], bulk=True)
     assert len(mine) == 3 and set(mine["operator_id"]) == {1}
     assert movements_frame(zone_with_operators, operators=[], bulk=True).empty
+
+
+def test_a_scope_is_looked_up_along_the_indexes_only_while_it_is_small_next_to_the_ledger(
+    zone_with_operators, tmp_path
+):
+    rows = [admission(f"M{n}", lot=f"LOT{n}", customs_ref=f"26AE{n:04d}") for n in range(60)]
+    assert import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", rows)).accepted
+    with zone_with_operators.connect() as conn:
+        few, many = lookups_pay(conn, 1), lookups_pay(conn, 60)
+    # PostgreSQL would hash the whole ledger for one lot; SQLite looks it up by itself
+    assert (few, many) == (zone_with_operators.dialect.name == "postgresql", False)
+    for lots in (["LOT7"], [f"LOT{n}" for n in range(60)]):
+        scope = (pd.DataFrame({"operator_id": [1] * len(lots), "lot_ref": lots}), set())
+        assert sorted(movements_frame(zone_with_operators, scope=scope)["lot_ref"]) == sorted(lots)
