@@ -195,7 +195,7 @@ def timed_run(url: str, how: str) -> None:
     engine = get_engine(url)
     described = snapshot.folder(engine) / "snapshot.json"
     fresh_copy = not described.exists()
-    phases = {"read": 0.0, "engine": 0.0, "copy": 0.0}
+    phases = {"read": 0.0, "engine": 0.0, "copy": 0.0, "scope": 0.0}
     reads = (partitions.read_inputs, service.read_inputs)
 
     def timed(phase, original):
@@ -210,6 +210,7 @@ def timed_run(url: str, how: str) -> None:
     partitions.read_inputs, service.read_inputs = (timed("read", f) for f in reads)
     partitions.reconcile = timed("engine", partitions.reconcile)
     partitions.ledger_copy = timed("copy", partitions.ledger_copy)
+    service._changed_scope = timed("scope", service._changed_scope)  # an incremental run's closure
     start = time.perf_counter()
     with sampled_memory() as together:
         record = service.run(engine, full=how != "incremental", workers=2 if how == "dask" else 0)
@@ -221,8 +222,8 @@ def timed_run(url: str, how: str) -> None:
         workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         detail = f"(2 worker processes; largest worker peak {workers:,.0f} MB)"
     else:
-        copy = f"copy {phases['copy']:.1f}, " if phases["copy"] else ""
-        detail = (f"({copy}read {phases['read']:.1f}, engine {phases['engine']:.1f}, "
+        some = "".join(f"{name} {phases[name]:.1f}, " for name in ("copy", "scope") if phases[name])
+        detail = (f"({some}read {phases['read']:.1f}, engine {phases['engine']:.1f}, "
                   f"plan and write {total - sum(phases.values()):.1f})")  # fmt: skip
     # with its children (SQLite's bulk readers, a local cluster's workers), sampled every 100 ms
     memory = f"peak {peak:,.0f} MB, with its child processes {together[0]:,.0f} MB"
