@@ -23,12 +23,17 @@ from sqlalchemy import Engine, text
 from ftz.config import get_settings
 from ftz.database import get_engine, ids_in
 from ftz.discrepancies.inputs import Context, by_zone, read_inputs
+from ftz.errors import FtzError
 from ftz.ledger.service import kept_copy, ledger_copy
 from ftz.ledger.snapshot import TABLES, Snapshot, fingerprints
 from reconciliation.engine import Inputs, reconcile
 from reconciliation.groups import groups
 
 log = logging.getLogger("ftz.runs")
+
+
+class WorkerMisconfigured(FtzError):
+    """A Dask worker that cannot read the run's ledger: no database URL, or another database's."""
 
 
 @dataclass(frozen=True)
@@ -108,11 +113,13 @@ def on_worker(ctx: Context, operators: tuple[int, ...]) -> tuple[pd.DataFrame, i
     known to hold the coordinator's ledger."""
     settings = get_settings()
     if "database_url" not in settings.model_fields_set:
-        raise RuntimeError("this Dask worker has no FTZ_DATABASE_URL: start it with the database's URL set")
+        raise WorkerMisconfigured("this Dask worker has no FTZ_DATABASE_URL: start it with the database's URL set")
     engine = get_engine(settings.database_url)
     if ctx.ledger is not None and ledger_identity(engine, ctx) != ctx.ledger:
-        raise RuntimeError("this Dask worker's FTZ_DATABASE_URL names a database that does not hold the "
-                           "coordinator's ledger (its uploads differ): start it with the coordinator's")  # fmt: skip
+        raise WorkerMisconfigured(
+            "this Dask worker's FTZ_DATABASE_URL names a database that does not hold the coordinator's ledger "
+            "(its uploads differ): start it with the coordinator's"
+        )
     return reconcile_partition(engine, ctx, operators)
 
 

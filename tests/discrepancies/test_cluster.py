@@ -160,5 +160,5 @@ def test_a_worker_whose_database_does_not_hold_the_coordinators_ledger_refuses_i
     upgrade(get_engine(other))
     monkeypatch.setenv("FTZ_DATABASE_URL", other)
     get_settings.cache_clear()
-    with pytest.raises(RuntimeError, match="does not hold the coordinator's ledger"):
+    with pytest.raises(partitions.WorkerMisconfigured, match="does not hold the coordinator's ledger"):
         partitions.on_worker(ctx, (1,))
