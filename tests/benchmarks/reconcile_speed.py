@@ -140,6 +140,8 @@ def generate(folder: Path, n: int, seed: int = 11) -> None:
 
 
 def load(url: str, folder: Path) -> None:
+    """The generated files imported as users would, timed (in a process of its own: on Linux a
+    process started from a large one inherits its peak memory, and every step starts from this one)."""
     from sqlmodel import Session
 
     from ftz.database import get_engine
@@ -149,6 +151,7 @@ def load(url: str, folder: Path) -> None:
     from ftz.zones import service as zones
     from ftz.zones.models import OperatorBase, ZoneBase
 
+    start = time.perf_counter()
     engine = get_engine(url)
     upgrade(engine)
     ensure_shipped(engine)
@@ -161,22 +164,14 @@ def load(url: str, folder: Path) -> None:
     for op in OPERATORS:
         path = folder / f"movements_{op}.csv"
         service.import_movements(engine, source=path, filename=path.name, operator_code=op, sent_by="bench")
-
-
-def loaded(url: str) -> None:
-    """``load`` of the data folder, timed (in a process of its own: on Linux a process started
-    from a large one inherits its peak memory, and every step is started from this one)."""
-    start = time.perf_counter()
-    load(url, Path(os.environ["FTZ_DATA_DIR"]).parent)
     print(f"loaded in {time.perf_counter() - start:.0f} s", flush=True)
 
 
-def changes(url: str) -> None:
+def changes(url: str, folder: Path) -> None:
     """A later day's removals, 1 % of lots, imported as the operator would."""
     from ftz.database import get_engine
     from ftz.ingest import service as ingest
 
-    folder = Path(os.environ["FTZ_DATA_DIR"]).parent
     start = time.perf_counter()
     ingest.import_movements(get_engine(url), source=folder / "changes.csv", filename="changes.csv",
                             operator_code=OPERATORS[0], sent_by="bench")  # fmt: skip
@@ -233,7 +228,7 @@ def timed_run(url: str, how: str) -> None:
 @contextmanager
 def sampled_memory() -> Iterator[list[float]]:
     """The highest memory (resident, in MB) this process and its children held together, sampled
-    every 20 ms while the block runs (a child's own peak, on Linux, counts the parent it was
+    every 100 ms while the block runs (a child's own peak, on Linux, counts the parent it was
     started from: only sampling tells what they held at once)."""
     import psutil
 
@@ -300,8 +295,8 @@ def duckdb_core(url: str) -> None:
 def in_child(url: str, how: str, folder: Path) -> float:
     """``timed_run`` (or the DuckDB core) in a fresh process of this script; its seconds."""
     env = os.environ | {"FTZ_DATA_DIR": str(folder / "data")}
-    done = subprocess.run([sys.executable, __file__, "--child", how, url], check=True, env=env, stdout=subprocess.PIPE,
-                          text=True)  # fmt: skip
+    done = subprocess.run([sys.executable, __file__, "--child", how, url, str(folder)], check=True, env=env,
+                          stdout=subprocess.PIPE, text=True)  # fmt: skip
     print(done.stdout, end="", flush=True)
     return float(re.search(r"\s([\d,.]+) s\b", done.stdout.splitlines()[-1]).group(1).replace(",", ""))
 
@@ -336,11 +331,14 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, help="keep the data here (a SQLite database already there is reused)")
     parser.add_argument("--loaded", action="store_true",
                         help="the PostgreSQL database already holds the --folder's data")  # fmt: skip
-    parser.add_argument("--child", nargs=2, metavar=("HOW", "URL"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, metavar=("HOW", "URL", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        how, url = args.child
-        {"core": duckdb_core, "load": loaded, "changes": changes}.get(how, lambda u: timed_run(u, how))(url)
+        how, url, folder = args.child
+        if how in ("load", "changes"):
+            (load if how == "load" else changes)(url, Path(folder))
+        else:
+            duckdb_core(url) if how == "core" else timed_run(url, how)
         return
     steps = args.steps.split(",")
     with tempfile.TemporaryDirectory() as tmp:
