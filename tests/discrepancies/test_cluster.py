@@ -162,3 +162,11 @@ def test_a_worker_whose_database_does_not_hold_the_coordinators_ledger_refuses_i
     get_settings.cache_clear()
     with pytest.raises(partitions.WorkerMisconfigured, match="does not hold the coordinator's ledger"):
         partitions.on_worker(ctx, (1,))
+
+
+def test_a_worker_started_without_a_database_url_refuses_its_partition(zone_with_operators, monkeypatch):
+    ctx = context(zone_with_operators, seen=service._visible(zone_with_operators))
+    monkeypatch.delenv("FTZ_DATABASE_URL")
+    get_settings.cache_clear()
+    with pytest.raises(partitions.WorkerMisconfigured, match="has no FTZ_DATABASE_URL"):
+        partitions.on_worker(ctx, (1,))

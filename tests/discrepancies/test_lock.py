@@ -19,6 +19,7 @@ from ftz.discrepancies import partitions, service
 from ftz.discrepancies.lock import RunInProgress, RunLock
 from ftz.discrepancies.models import Discrepancy, Run, RunLease
 from ftz.migrations import upgrade
+from tests.conftest import BACKENDS
 from tests.discrepancies.test_runs import two_lots
 
 runner = CliRunner()
@@ -147,11 +148,11 @@ def test_a_run_past_its_time_limit_is_stopped_and_marked(engine, tmp_path, monke
         assert lock.held()
 
 
+# SQLite cancels no statement (the limit is checked between steps): PostgreSQL only
+@pytest.mark.parametrize("migrated_url", [b for b in BACKENDS if b == "postgresql"], indirect=True)
 def test_a_write_of_new_findings_the_database_cancels_at_the_time_limit_marks_the_run_timed_out(
     engine, tmp_path, monkeypatch
 ):
-    if engine.dialect.name == "sqlite":  # SQLite cancels no statement: the limit is checked between steps
-        return
     two_lots(engine, tmp_path)
     monkeypatch.setenv("FTZ_RUN_TIME_LIMIT_MINUTES", "0.05")  # 3 s
     get_settings.cache_clear()
