@@ -24,7 +24,7 @@ from ftz.ledger.models import CustomsEntry, Movement, StockCount
 
 Lot = tuple[int, str]
 M, C = Movement.__table__.c, CustomsEntry.__table__.c
-_LEDGER = (Movement.__tablename__, CustomsEntry.__tablename__)
+_LEDGER = (Movement.__table__, CustomsEntry.__table__)  # the tables a scope's lots and declarations are in
 _ROWS_PER_KEY = 50  # lookups pay below one key of a scope per this many rows of the ledger
 
 
@@ -152,7 +152,7 @@ def lookups_pay(conn: Connection, keys: int) -> bool:
     ledger is append-only: its highest ids count its rows, read along the primary keys."""
     if conn.dialect.name != "postgresql" or keys == 0:
         return False
-    rows = conn.execute(text(f"SELECT {' + '.join(f'(SELECT coalesce(max(id), 0) FROM {t})' for t in _LEDGER)}"))
+    rows = conn.execute(text(f"SELECT {' + '.join(f'(SELECT coalesce(max(id), 0) FROM {t.name})' for t in _LEDGER)}"))
     return keys * _ROWS_PER_KEY <= rows.scalar_one()
 
 
@@ -161,7 +161,7 @@ def _transfers(conn: Connection) -> set[str]:
     look along its index, that spares a closure looking up the declarations in a table without."""
     return {
         table.name
-        for table in (Movement.__table__, CustomsEntry.__table__)
+        for table in _LEDGER
         if conn.execute(select(table.c.id).where(table.c.previous_ref.is_not(None)).limit(1)).first()
     }
 
