@@ -3,6 +3,7 @@
 import logging
 import signal
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -76,13 +77,19 @@ def test_two_schedulers_firing_the_same_night_make_one_run(zone, processes, soon
     processes += [Process(SCHEDULER, nightly_at(soon)), Process(SCHEDULER, nightly_at(soon))]
     for process in processes:
         started_before(process, soon)
-    both_fired = lambda: all(p.said("reconciled for the night") or p.said("nothing to do") for p in processes)  # noqa: E731
-    wait_for(both_fired, 60, "both schedulers to fire")
+    # They share the job store: the second fires too and finds the night done, unless it woke
+    # after the first had moved the shared job on to the next night (a machine under load)
+    fired = lambda p: p.said("reconciled for the night") or p.said("nothing to do")  # noqa: E731
+    wait_for(lambda: any(fired(p) for p in processes), 60, f"a scheduler to fire: {[p.lines for p in processes]}")
+    settled = time.monotonic() + 10
+    wait_for(lambda: all(fired(p) for p in processes) or time.monotonic() > settled, 30, "the other scheduler")
     for process in processes:
         process.stop()
     assert [(r.outcome, r.scheduled_for, r.started_by) for r in runs(zone)] == [("SUCCEEDED", soon, "scheduler")]
     assert sum(p.said("reconciled for the night") for p in processes) == 1
-    assert sum(p.said("was done by run 1 (SUCCEEDED") for p in processes) == 1
+    other = next(p for p in processes if not p.said("reconciled for the night"))
+    assert not any(line.get("level") == "ERROR" for line in other.lines), other.lines
+    assert other.said("was done by run 1 (SUCCEEDED") or not other.said("nothing to do")
 
 
 def test_a_run_killed_mid_way_leaves_the_findings_before_it_and_is_run_again(zone, processes, soon):
