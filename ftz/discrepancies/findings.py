@@ -160,7 +160,7 @@ def apply(session: Session, record: Run, changes: Changes) -> None:
         if dialect == "postgresql":
             _copy(session, rows)
         else:
-            session.execute(insert(Discrepancy), rows)
+            session.connection().execute(insert(Discrepancy.__table__), rows)
     for group in _by_keys(changes.refreshed):
         session.execute(update(Discrepancy), [v | {"updated_at": now} for v in group])
     for chunk in range(0, len(changes.seen), _CHUNK):

@@ -1,11 +1,13 @@
 """What keeps a run's fixed costs down must not change what it finds: many lots changed at once,
 findings seen again with the same facts or with others."""
 
+import gc
+
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from ftz.cli.main import app
-from ftz.discrepancies import service
+from ftz.discrepancies import partitions, service
 from ftz.discrepancies.models import Discrepancy
 from tests.helpers import admission, import_movements, removal, write_csv
 
@@ -57,3 +59,23 @@ def test_a_finding_seen_again_is_refreshed_only_where_its_facts_changed(engine, 
     assert after["L2"].updated_at == before["L2"][0] and after["L2"].evidence == before["L2"][1]
     assert after["L1"].evidence != before["L1"][1] and after["L1"].updated_at > before["L1"][0]
     assert {d.last_seen_run for d in after.values()} == {second.id} and first.id != second.id
+
+
+def test_a_run_keeps_the_collector_off_what_was_alive_before_it_and_hands_it_back(engine, tmp_path, monkeypatch):
+    zone()
+    assert import_movements(engine, write_csv(tmp_path / "m.csv", [admission("M1", lot="L1")])).accepted
+    during = []
+    reconciled = partitions.reconciled
+    monkeypatch.setattr(
+        partitions, "reconciled", lambda *a, **k: during.append(gc.get_freeze_count()) or reconciled(*a, **k)
+    )
+    service.run(engine)
+    # frozen while the run works; nothing left frozen after it (a server's cycles are collected again)
+    assert during and during[0] > 0 and gc.get_freeze_count() == 0
+    kept = ["a server's object"]
+    gc.freeze()  # a server that froze its heap before forking keeps it so
+    try:
+        service.run(engine, full=True)
+        assert gc.get_freeze_count() > 0 and all(o is not kept for o in gc.get_objects())  # still frozen
+    finally:
+        gc.unfreeze()
