@@ -18,7 +18,7 @@ from reconciliation.holds import HOLD_COLUMNS
 from reconciliation.kinds import UNANCHORED
 from reconciliation.ledger import current, current_entries, item_numbers
 from reconciliation.matching import match, match_timed
-from reconciliation.parties import PARTY_COLUMNS
+from reconciliation.parties import PARTY_COLUMNS, to_denied
 from reconciliation.parties import THRESHOLD as PARTY_THRESHOLD
 from reconciliation.profiles import profile_severity
 from reconciliation.quantities import Tolerances
@@ -95,7 +95,8 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
     status = _lot_status(moves, lotted, inputs.controls, links)
     found.append(_strategic_reclassified(moves, entries, status, inputs.controls))
     found += transfers.findings(moves, lotted, inputs.zones, _now(inputs, moves, entries), inputs.tolerances)
-    found += extended.findings(moves, lotted, matched, status, inputs)
+    more, denied = extended.findings(moves, lotted, matched, status, inputs)
+    found += more
     found = [f for f in found if len(f)]
     if not found:
         return _empty()
@@ -114,6 +115,7 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
     findings = transfers.with_route(findings, links, moves, entries, inputs.operators)
     findings["fingerprint"] = _fingerprints(findings)
     findings = findings.drop_duplicates("fingerprint")
+    findings["to_denied"] = to_denied(findings, denied)  # strategic goods to a denied party: CRITICAL
     return profile_severity(score(findings, inputs.destinations, inputs.operators)).reset_index(drop=True)
 
 

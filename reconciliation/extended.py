@@ -9,7 +9,7 @@ import pandas as pd
 from reconciliation.concealment import concealed
 from reconciliation.export_controls import unlicensed_removals
 from reconciliation.holds import removals_under_hold
-from reconciliation.parties import denied_parties
+from reconciliation.parties import NO_REMOVALS, denied_parties
 from reconciliation.profiles import findings as profile_hits
 from reconciliation.removals import moments, removal_events
 from reconciliation.strategic import strategic_status
@@ -24,8 +24,9 @@ def findings(
     matched: pd.DataFrame,
     status: pd.DataFrame,
     inputs,
-) -> list[pd.DataFrame]:
-    """The three families' findings (``inputs``: the engine's ``Inputs``)."""
+) -> tuple[list[pd.DataFrame], pd.DataFrame]:
+    """The families' findings (``inputs``: the engine's ``Inputs``), and the removals to a
+    denied party (``parties.removals_to``; none without a parties list)."""
     events = _with_status(removal_events(moves, lotted, matched), lotted, status, inputs.controls)
     found = [unlicensed_removals(events, inputs.zones, inputs.licences, inputs.operators)]
     if len(inputs.holds):  # most runs: no hold at all in the zone
@@ -36,9 +37,11 @@ def findings(
         found.append(concealed(_texts(moves, lotted), goods, removals, status, inputs))
     if inputs.profiles:  # RISK_PROFILE_HIT: customs items in force against the profiles in force
         found.append(profile_hits(lotted, status, inputs))
+    denied = NO_REMOVALS
     if len(inputs.parties):  # screening (DENIED_PARTY): only once a parties list is loaded
-        found.append(denied_parties(moves, lotted, inputs))
-    return found
+        parties, denied = denied_parties(moves, lotted, inputs)
+        found.append(parties)
+    return found, denied
 
 
 def _with_status(events: pd.DataFrame, lotted: pd.DataFrame, status: pd.DataFrame, controls) -> pd.DataFrame:

@@ -192,6 +192,8 @@ def _matches(key: tuple[str, ...], built: Index, threshold: float) -> list[tuple
 # The parties list as the engine reads it (``list_name``: the list the entry comes from).
 PARTY_COLUMNS = ["entry_id", "name", "aliases", "kind", "countries", "list_name", "reference", "listed_on"]
 KIND = "DENIED_PARTY"
+_REMOVAL = ["operator_id", "ref"]
+NO_REMOVALS = pd.DataFrame({"operator_id": pd.Series(dtype="int64"), "ref": pd.Series(dtype="object")})
 _RECORD = ["operator_id", "zone_id", "lot_ref", "customs_ref", "record", "at", "field", "name", "licence_ref"]
 
 
@@ -203,23 +205,23 @@ def entry_hashes(entries: pd.DataFrame) -> pd.Series:
     return joined.map(lambda text: hashlib.sha256(text.encode()).hexdigest()[:32])
 
 
-def denied_parties(moves: pd.DataFrame, lotted: pd.DataFrame, inputs) -> pd.DataFrame:
+def denied_parties(moves: pd.DataFrame, lotted: pd.DataFrame, inputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     """DENIED_PARTY findings (contract section 9): one per operator, name (its distinctive
     words) and list entry, on the lot and declaration of the name's latest record in force,
     with every record in the evidence (``inputs``: the engine's ``Inputs``: parties,
-    licences, operators, parties_threshold)."""
+    licences, operators, parties_threshold); and the removals to a denied party (``removals_to``)."""
     entries = inputs.parties.reset_index(drop=True)
     if entries.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(), NO_REMOVALS
     if "content_hash" not in entries.columns:
         entries = entries.assign(content_hash=entry_hashes(entries))
     records = _named_records(moves, lotted, inputs)
     if records.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(), NO_REMOVALS
     names = pd.Series(records["name"].unique())
     hits = screen(names, entries, threshold=inputs.parties_threshold, built=_index_of(entries))
     if hits.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(), NO_REMOVALS
     hits = hits.assign(name=names.loc[hits["index"]].to_numpy()).drop(columns="index")
     found = records.merge(hits, on="name").sort_values(["at", "record"], kind="stable", na_position="first")
     groups = found.groupby(["operator_id", "normalised", "entry"], sort=False)
@@ -245,7 +247,36 @@ def denied_parties(moves: pd.DataFrame, lotted: pd.DataFrame, inputs) -> pd.Data
         found_from=rows["record"],
         detail="a party name in the records (found) matches an entry of the denied-party list in force (expected)",
     )
-    return out.assign(facts=_facts(rows, entry))
+    return out.assign(facts=_facts(rows, entry)), removals_to(set(hits["name"]), moves, lotted, inputs.licences)
+
+
+def removals_to(names: set[str], moves: pd.DataFrame, lotted: pd.DataFrame, licences: pd.DataFrame) -> pd.DataFrame:
+    """The removals in force that leave to one of ``names`` (contract section 9: their consignee
+    or counterparty, or the end user of the licence they leave under), as ``operator_id`` and
+    ``ref``: a customs removal's declaration, an operator removal's movement and customs refs."""
+    own = moves[(moves["movement_type"] == "REMOVAL") & moves["counterparty"].isin(list(names))]
+    users = _newest_end_users(licences)
+    cited = users.loc[users["end_user"].isin(list(names)), "licence_ref"].tolist()
+    items = lotted[(lotted["direction"] == "REMOVAL") & (lotted["consignee"].isin(list(names))
+                                                         | lotted["licence_ref"].isin(cited))]  # fmt: skip
+    refs = [own[["operator_id", "movement_ref"]], own[["operator_id", "customs_ref"]],
+            items[["operator_id", "declaration_ref"]]]  # fmt: skip
+    found = pd.concat([r.set_axis(_REMOVAL, axis=1).astype({"ref": "object"}) for r in refs], ignore_index=True)
+    return found.dropna().astype({"operator_id": "int64"}).drop_duplicates(ignore_index=True)
+
+
+def to_denied(findings: pd.DataFrame, removals: pd.DataFrame) -> pd.Series:
+    """Whether each finding is on a removal to a denied party (``removals``: ``removals_to``),
+    named by its declaration or its record."""
+    if removals.empty:
+        return pd.Series(False, index=findings.index)
+    keys = pd.MultiIndex.from_frame(removals)
+    operators = findings["operator_id"].astype("int64")
+    on = [
+        pd.MultiIndex.from_arrays([operators, findings[c].astype("object")]).isin(keys)
+        for c in ("customs_ref", "records")
+    ]
+    return pd.Series(on[0] | on[1], index=findings.index)
 
 
 def _named_records(moves: pd.DataFrame, lotted: pd.DataFrame, inputs) -> pd.DataFrame:
@@ -280,15 +311,22 @@ def _named_records(moves: pd.DataFrame, lotted: pd.DataFrame, inputs) -> pd.Data
 def _end_users(items: pd.DataFrame, licences: pd.DataFrame) -> pd.DataFrame:
     """Each licence's end user (of its version in force), on the latest customs removal in
     force that cites the licence."""
-    if licences.empty or "end_user" not in licences.columns:
+    newest = _newest_end_users(licences)
+    if newest.empty:
         return pd.DataFrame(columns=_RECORD)
-    newest = licences.sort_values("version").drop_duplicates("licence_ref", keep="last")
-    newest = newest[newest["end_user"].notna() & (newest["end_user"].astype(str) != "")]
     removals = items[(items["direction"] == "REMOVAL") & items["licence_ref"].notna()]
     latest = removals.sort_values(["at", "record"], kind="stable").drop_duplicates("licence_ref", keep="last")
     cited = latest.merge(newest[["licence_ref", "end_user"]], on="licence_ref")
     record = "licence " + cited["licence_ref"] + " (end user), cited by " + cited["record"]
     return cited.assign(field="end_user", name=cited["end_user"], record=record)
+
+
+def _newest_end_users(licences: pd.DataFrame) -> pd.DataFrame:
+    """Each licence's end user, of its version in force (the highest), where it names one."""
+    if licences.empty or "end_user" not in licences.columns:
+        return pd.DataFrame(columns=["licence_ref", "end_user"])
+    newest = licences.sort_values("version").drop_duplicates("licence_ref", keep="last")
+    return newest.loc[newest["end_user"].notna() & (newest["end_user"].astype(str) != ""), ["licence_ref", "end_user"]]
 
 
 def _operator_names(records: pd.DataFrame, operators: pd.DataFrame) -> pd.DataFrame:

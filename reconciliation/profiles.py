@@ -18,6 +18,7 @@ import pandas as pd
 import regex
 
 from reconciliation.quantities import to_base
+from reconciliation.risk import leaves_to_denied
 from reconciliation.rules import _finding
 from reconciliation.strategic import strategic_status
 from reconciliation.units import UNITS
@@ -296,15 +297,15 @@ def findings(lotted: pd.DataFrame, status: pd.DataFrame, inputs) -> pd.DataFrame
 
 def profile_severity(scored: pd.DataFrame) -> pd.DataFrame:
     """A RISK_PROFILE_HIT's severity is its profile's, raised to the floors ``score`` applied
-    (strategic goods never below HIGH, CRITICAL to an embargoed destination)."""
+    (strategic goods never below HIGH, CRITICAL to an embargoed destination or a denied party)."""
     hit = scored["kind"] == KIND
     if not hit.any():
         return scored
     rank = {name: n for n, name in enumerate(SEVERITIES)}
     own = scored.loc[hit, "facts"].map(lambda f: f["profile"]["severity"])
     floor = scored.loc[hit, "strategic"].map({True: "HIGH", False: "LOW"})
-    floor = floor.where(~(scored.loc[hit, "strategic"] & (scored.loc[hit, "destination_tier"] == "EMBARGOED")),
-                        "CRITICAL")  # fmt: skip
+    leaving = (scored.loc[hit, "destination_tier"] == "EMBARGOED") | leaves_to_denied(scored.loc[hit])
+    floor = floor.where(~(scored.loc[hit, "strategic"] & leaving), "CRITICAL")
     chosen = [max(a, b, key=rank.get) for a, b in zip(own, floor, strict=True)]
     out = scored.copy()
     out.loc[hit, "severity"] = chosen

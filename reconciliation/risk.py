@@ -4,7 +4,9 @@ The score adds named components, each listed with its weight in the evidence, so
 auditor sees why a finding ranks where it does. Severity follows the score, except that a
 finding on strategic goods of a kind the registry floors (goods that disappeared or changed
 class or destination, and every second-edition kind) is never below HIGH, and CRITICAL when
-they leave for an embargoed destination (contract sections 4 and 9). A concealment finding
+they leave for an embargoed destination or to a denied party (the removal's consignee or
+counterparty, or the end user of the licence it leaves under; contract sections 4 and 9).
+A concealment finding
 concerns goods suspected to be strategic (a description names them, the codes do not): it
 keeps ``strategic`` false, adds its own component, and takes the same floors.
 
@@ -64,8 +66,8 @@ def score(findings: pd.DataFrame, destinations: pd.DataFrame, operators: pd.Data
     out["severity"] = total.map(lambda s: next(name for floor, name in SEVERITY if s >= floor))
     floored = (out["strategic"] | suspected) & out["kind"].isin(STRATEGIC_FLOOR)
     out.loc[floored & out["severity"].isin(["LOW", "MEDIUM"]), "severity"] = "HIGH"
-    # strategic goods leaving for an embargoed destination: CRITICAL (contract section 9)
-    out.loc[floored & (tier == "EMBARGOED"), "severity"] = "CRITICAL"
+    # strategic goods leaving for an embargoed destination or to a denied party: CRITICAL (contract section 9)
+    out.loc[floored & ((tier == "EMBARGOED") | leaves_to_denied(findings)), "severity"] = "CRITICAL"
     # strategic goods and a denied party: CRITICAL (contract section 9)
     out.loc[out["strategic"] & (out["kind"] == "DENIED_PARTY"), "severity"] = "CRITICAL"
     components = pd.DataFrame(
@@ -99,6 +101,11 @@ def _route(findings: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     route = (strategic & (zones >= ROUTE_ZONES)).map({True: ROUTE_WEIGHT, False: 0}).astype(int)
     owner = (strategic & changed).map({True: OWNER_CHANGE_WEIGHT, False: 0}).astype(int)
     return route, owner
+
+
+def leaves_to_denied(findings: pd.DataFrame) -> pd.Series:
+    """Whether each finding is on a removal to a denied party (``to_denied``, where the engine added it)."""
+    return findings.get("to_denied", pd.Series(False, index=findings.index)).fillna(False).astype(bool)
 
 
 def _aeo_operators(operators: pd.DataFrame | None) -> set:
