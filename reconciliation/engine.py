@@ -7,10 +7,9 @@ machine or on a partition of zones or operators.
 import hashlib
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from reconciliation import codes, extended, rules, transfers
+from reconciliation import codes, destinations, extended, rules, transfers
 from reconciliation.concealment import TERM_COLUMNS
 from reconciliation.export_controls import LICENCE_COLUMNS
 from reconciliation.frames import ENTRY_COLUMNS, MOVEMENT_COLUMNS, among, checked, read
@@ -24,6 +23,7 @@ from reconciliation.profiles import profile_severity
 from reconciliation.quantities import Tolerances
 from reconciliation.removals import lotted_entries
 from reconciliation.risk import score
+from reconciliation.rules import RECORD_COLUMNS, record_names
 from reconciliation.strategic import correlate, strategic_status
 
 LOT = ["operator_id", "lot_ref"]
@@ -89,8 +89,8 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
         rules.processing_losses(moves, inputs.tolerances),
         rules.examined_classifications(inputs.counts),
         rules.write_offs(running, entries, inputs.tolerances),
-        _intended_destination_changes(moves, lotted, inputs.zones, links),
-        _amended_destinations(all_entries, matched, items),
+        destinations.intended_changes(moves, lotted, inputs.zones, links),
+        destinations.amended(all_entries, matched, items),
     ]
     status = _lot_status(moves, lotted, inputs.controls, links)
     found.append(_strategic_reclassified(moves, entries, status, inputs.controls))
@@ -190,108 +190,6 @@ def _counts(moves: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _intended_destination_changes(
-    moves: pd.DataFrame, lotted: pd.DataFrame, zones: pd.DataFrame, links: pd.DataFrame
-) -> pd.DataFrame:
-    """Goods admitted in transit for one country, removed abroad to another. Release for home
-    use in the zone's own country is not a change. Across zones (``links``) the first
-    admission's intended destination binds the removal from the last zone, and a transfer to a
-    zone ftz knows is no removal abroad."""
-    admitted = moves.loc[
-        (moves["movement_type"] == "ADMISSION") & moves["intended_destination"].notna(),
-        [*LOT, "intended_destination", *RECORD],
-    ].drop_duplicates(LOT)  # the first admission of each lot: the only one named
-    if admitted.empty:  # no destination intended (many runs): no change of it
-        return pd.DataFrame(columns=rules.FINDING)
-    intended = admitted.assign(admitted_by=_record_names(admitted))[[*LOT, "intended_destination", "admitted_by"]]
-    intended = transfers.carried_destinations(intended, links)
-    # only removals of a lot with an intended destination can pair (a first cut on the lot's reference alone)
-    removals = moves[
-        (moves["movement_type"] == "REMOVAL")
-        & moves["destination_country"].notna()
-        & moves["lot_ref"].isin(intended["lot_ref"])
-    ]
-    onward = transfers.to_known_zones(lotted, zones).assign(_transfer=True)
-    removals = removals.merge(onward, on=["operator_id", "customs_ref"], how="left")
-    removals = removals[removals["_transfer"].isna()].drop(columns="_transfer")
-    pairs = removals.drop(columns="intended_destination").merge(intended, on=LOT).merge(zones, on="zone_id", how="left")
-    changed = pairs[
-        (pairs["destination_country"] != pairs["intended_destination"])
-        & (pairs["destination_country"] != pairs["country"])
-    ]
-    return rules._finding(
-        changed,
-        "DESTINATION_CHANGE",
-        customs_ref=changed["customs_ref"],
-        expected=changed["intended_destination"],
-        found=changed["destination_country"],
-        destination=changed["destination_country"],
-        records=changed["movement_ref"],
-        expected_from="admission " + changed["admitted_by"] + " (intended destination)",
-        found_from="removal " + _record_names(changed),
-        detail="admitted in transit for one country (expected), removed to another (found)",
-    )
-
-
-def _amended_destinations(
-    all_entries: pd.DataFrame, matched: pd.DataFrame, items: np.ndarray | None = None
-) -> pd.DataFrame:
-    """A removal declaration whose destination changed from one version to a later one
-    (``items``: ``item_numbers(all_entries)``, or None: compared as texts)."""
-    wanted = (all_entries["direction"] == "REMOVAL") & (all_entries["status"] == "ACCEPTED")
-    removals = all_entries.loc[wanted, ["declaration_ref", "item_no", "version"]]
-    # Only an item of two versions or more can have changed: the rest are not carried further
-    # (decided on the key columns, the wide rows taken for those items only). The order is that
-    # of sorting them all by version (as the items come out in it).
-    if items is None:
-        several = removals.duplicated(["declaration_ref", "item_no"], keep=False).to_numpy()
-    else:
-        several = pd.Series(items[wanted.to_numpy(dtype=bool)]).duplicated(keep=False).to_numpy()
-    if not several.any():  # no item amended (many runs)
-        return pd.DataFrame(columns=rules.FINDING)
-    order = np.argsort(removals["version"].to_numpy(), kind="quicksort")
-    removals = all_entries.iloc[np.flatnonzero(wanted.to_numpy(dtype=bool))[order[several[order]]]]
-    per_item = removals.groupby(["declaration_ref", "item_no"])["destination_country"]
-    first, last = per_item.first(), per_item.last()
-    changed = (first != last) & first.notna() & last.notna()
-    items = removals.drop_duplicates(["declaration_ref", "item_no"], keep="last").set_index(
-        ["declaration_ref", "item_no"]
-    )
-    items = items[changed.reindex(items.index, fill_value=False)].reset_index()
-    keys = pd.MultiIndex.from_frame(items[["declaration_ref", "item_no"]])
-    first_version = removals.groupby(["declaration_ref", "item_no"])["version"].first()
-    items = items.assign(first=first.reindex(keys).values, first_version=first_version.reindex(keys).values)
-    # an item without a lot takes the lot of the operator record it was matched to
-    both = matched[(matched["side"] == "both") & matched["declaration"].isin(items["declaration_ref"])]
-    lots = both[["operator_id", "declaration", "lot_ref"]].drop_duplicates(["operator_id", "declaration"])
-    items = items.merge(lots.rename(columns={"lot_ref": "matched_lot"}), left_on=["operator_id", "declaration_ref"],
-                        right_on=["operator_id", "declaration"], how="left")  # fmt: skip
-    return rules._finding(
-        items,
-        "DESTINATION_CHANGE",
-        lot_ref=items["lot_ref"].fillna(items["matched_lot"]),
-        customs_ref=items["declaration_ref"],
-        expected=items["first"],
-        found=items["destination_country"],
-        destination=items["destination_country"],
-        records=items["declaration_ref"] + "/" + items["item_no"].astype(str),
-        expected_from="customs "
-        + items["declaration_ref"]
-        + "/"
-        + items["item_no"].astype(str)
-        + " version "
-        + items["first_version"].astype(str),
-        found_from="customs "
-        + items["declaration_ref"]
-        + "/"
-        + items["item_no"].astype(str)
-        + " version "
-        + items["version"].astype(str)
-        + " (the later version)",
-        detail="a later version of the declaration (found) names another destination than the first (expected)",
-    )
-
-
 def _lot_status(moves: pd.DataFrame, lotted: pd.DataFrame, controls: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     """Strategic status of every lot, from both sides' records (``lotted``: customs items in
     force, those without a lot taking the lot they were matched to), carried on across zones
@@ -312,9 +210,11 @@ def _strategic_reclassified(
     # only records of a strategic lot can pair (a first cut on the lot's reference alone, before
     # the admissions' names are built)
     of_own = moves["lot_ref"].isin(pd.unique(own["lot_ref"]))
-    admitted = moves.loc[moves["movement_type"].isin(["ADMISSION", "PRODUCE"]) & of_own, [*LOT, "hs_code", *RECORD]]
+    admitted = moves.loc[
+        moves["movement_type"].isin(["ADMISSION", "PRODUCE"]) & of_own, [*LOT, "hs_code", *RECORD_COLUMNS]
+    ]
     admitted = admitted.drop_duplicates(LOT)  # the first admission of each lot: the only one named
-    admitted = admitted.assign(hs6=admitted["hs_code"].str.slice(0, 6), admitted_by=_record_names(admitted))
+    admitted = admitted.assign(hs6=admitted["hs_code"].str.slice(0, 6), admitted_by=record_names(admitted))
     admitted = admitted[[*LOT, "hs6", "admitted_by"]]
     removals = moves[(moves["movement_type"] == "REMOVAL") & of_own]
     candidates = removals.merge(admitted, on=LOT).merge(own[[*LOT, "control_codes"]], on=LOT)
@@ -332,20 +232,10 @@ def _strategic_reclassified(
         destination=hidden["destination_country"],
         records=hidden["movement_ref"],
         expected_from="admission " + hidden["admitted_by"],
-        found_from="removal " + _record_names(hidden),
+        found_from="removal " + record_names(hidden),
         detail="a strategic lot admitted under one code (expected) leaves, unprocessed, under a non-strategic one"
         " (found)",
     )
-
-
-RECORD = ["movement_ref", "customs_ref"]  # what ``_record_names`` reads
-
-
-def _record_names(moves: pd.DataFrame) -> pd.Series:
-    """An operator record as an auditor looks it up: its declaration, and its own reference."""
-    own = moves["movement_ref"].astype("object")
-    declared = moves["customs_ref"].astype("object")
-    return (declared + " (" + own + ")").where(declared.notna(), own)
 
 
 def _unlotted_status(findings: pd.DataFrame, entries: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:

@@ -354,3 +354,13 @@ def write_offs(running: pd.DataFrame, entries: pd.DataFrame, tolerances: Toleran
         detail="the lot's book balance before (expected) and after (found) goods were written off with no"
         " declaration taking them out of the zone",
     )
+
+
+RECORD_COLUMNS = ["movement_ref", "customs_ref"]  # what ``record_names`` reads
+
+
+def record_names(moves: pd.DataFrame) -> pd.Series:
+    """An operator record as an auditor looks it up: its declaration, and its own reference."""
+    own = moves["movement_ref"].astype("object")
+    declared = moves["customs_ref"].astype("object")
+    return (declared + " (" + own + ")").where(declared.notna(), own)

@@ -1,0 +1,35 @@
+"""An intended destination declared by customs alone binds the removal as the operator's does
+(contract section 4: the admission's intended destination, a column of both sides)."""
+
+import pandas as pd
+
+from reconciliation.engine import reconcile
+from tests.reconciliation.builders import Ledger
+
+
+def changes(ledger: Ledger) -> pd.DataFrame:
+    found = reconcile(ledger.inputs())
+    return found[found["kind"] == "DESTINATION_CHANGE"].reset_index(drop=True)
+
+
+def declared_by_customs(intended: str, to: str) -> Ledger:
+    """Goods admitted with only the customs admission item naming where they are heading."""
+    ledger = Ledger().admit("L1", 100)
+    ledger.entries[-1]["intended_destination"] = intended
+    return ledger.remove("L1", 100, to=to)
+
+
+def test_goods_in_transit_declared_to_customs_for_one_country_and_removed_to_another():
+    found = changes(declared_by_customs("JO", to="IQ"))
+    assert (found["lot_ref"][0], found["expected"][0], found["found"][0]) == ("L1", "JO", "IQ")
+    assert found["expected_from"][0] == "admission customs AD-L1/1 (intended destination)"
+
+
+def test_removed_to_the_country_customs_was_told_is_no_change():
+    assert changes(declared_by_customs("JO", to="JO")).empty
+
+
+def test_the_operators_own_intended_destination_is_read_first():
+    ledger = Ledger().admit("L1", 100, intended_destination="IQ")
+    ledger.entries[-1]["intended_destination"] = "JO"
+    assert changes(ledger.remove("L1", 100, to="IQ")).empty
