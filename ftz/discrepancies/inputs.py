@@ -53,7 +53,7 @@ def context(
         "controls": reference.controls(engine),
         "destinations": reference.destinations(engine),
         "zones": transfers.with_transit_days(registers.zones(engine)),
-        "licences": registers.licences(engine, as_of=moment),
+        "licences": registers.licences(engine),
         "terms": reference.terms_in_force(engine),
         "operators": registers.operators(engine),
         "now": moment if moment is not None else pd.Timestamp(utcnow()),

@@ -20,20 +20,18 @@ from reconciliation.terms import find_terms
 _GAPS = 10_000  # missing ids kept per table, as for uploads
 
 
-def licences(engine: Engine, *, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Every version of every licence (the engine takes the highest), quantities in millionths:
-    the whole register whatever the run's scope (a licence's holder is judged across zones)."""
+def licences(engine: Engine) -> pd.DataFrame:
+    """Every version of every licence (the engine takes the highest, in force for removals of
+    any date: a run as of a past moment too), quantities in millionths: the whole register
+    whatever the run's scope (a licence's holder is judged across zones)."""
     query = (
         "SELECT licence_ref, version, status, holder_id, issued_at, valid_until, control_codes, "
-        "destination_countries, quantity, unit, end_user, recorded_at FROM licence"
+        "destination_countries, quantity, unit, end_user FROM licence"
     )
     with engine.connect() as conn:
         frame = pd.read_sql(text(query), conn)
-    frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True, format="ISO8601")
     frame["quantity"] = pd.array(frame["quantity"], dtype="Int64")
-    if as_of is not None:  # the register as it stood then
-        frame = frame[frame["recorded_at"] <= as_of]
-    return frame.reset_index(drop=True)
+    return frame
 
 
 def holds(
@@ -45,22 +43,23 @@ def holds(
     operators: tuple[int, ...] | None = None,
 ) -> pd.DataFrame:
     """The holds (of a zone's operators, of ``operators``, of a scope's lots), as the engine reads
-    them. As of a past moment: holds placed by then, a release recorded later not yet known."""
+    them. As of a past moment, like the ledger's records, by their own times, not by when they
+    were entered: holds started by then, a release after it not yet made."""
     where = ["o.zone_id = :zone"] if zone_id is not None else []
     if operators is not None:
         where.append(ids_in("h.operator_id", operators))
     query = (
-        "SELECT h.id AS hold_id, h.operator_id, h.lot_ref, h.starts_at, h.released_at, h.placed_by, h.placed_at, "
-        "h.release_recorded_at FROM hold h JOIN operator o ON o.id = h.operator_id"
+        "SELECT h.id AS hold_id, h.operator_id, h.lot_ref, h.starts_at, h.released_at, h.placed_by "
+        "FROM hold h JOIN operator o ON o.id = h.operator_id"
         + (f" WHERE {' AND '.join(where)}" if where else "")
     )
     with engine.connect() as conn:
         frame = pd.read_sql(text(query), conn, params={"zone": zone_id})
-    for column in ("starts_at", "released_at", "placed_at", "release_recorded_at"):
+    for column in ("starts_at", "released_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     if as_of is not None:
-        frame = frame[frame["placed_at"] <= as_of]
-        frame = frame.assign(released_at=frame["released_at"].where(frame["release_recorded_at"] <= as_of))
+        frame = frame[frame["starts_at"] <= as_of]
+        frame = frame.assign(released_at=frame["released_at"].where(frame["released_at"] <= as_of))
     if lots is not None:
         frame = frame.merge(lots[["operator_id", "lot_ref"]], on=["operator_id", "lot_ref"])
     return frame.reset_index(drop=True)

@@ -15,7 +15,7 @@ from ftz.errors import InvalidInput
 from ftz.ledger import lots
 from ftz.ledger.models import StockCountCreate
 from ftz.zones import service as zones
-from tests.helpers import admission, import_movements, write_csv
+from tests.helpers import admission, import_movements, removal, write_csv
 
 runner = CliRunner()
 
@@ -101,3 +101,15 @@ def test_a_naive_date_over_zones_of_different_local_times_asks_for_an_offset(eng
         zones.moment(session, value="2026-09-10", zone_codes=None)
     result = runner.invoke(app, ["reconcile", "--as-of", "tomorrow"])
     assert result.exit_code == 1 and "not an ISO 8601 date" in result.stderr
+
+
+def test_a_report_as_of_a_past_date_sees_a_hold_entered_later_that_covered_it(engine, tmp_path):
+    # the ledger and the hold entered today, the hold running from 10 September: like the
+    # records, the hold counts by its own times, not by when it was entered
+    assert runner.invoke(app, ["zone", "add", "ZFX", "--name", "Z", "--country", "AE"]).exit_code == 0
+    assert runner.invoke(app, ["operator", "add", "OP001", "--zone", "ZFX", "--name", "O"]).exit_code == 0
+    import_movements(engine, write_csv(tmp_path / "m.csv", [admission("M1"), removal("M2")]))  # removed 20 Sep
+    held = ["hold", "add", "--operator", "OP001", "--lot", "LOT1", "--reason", "r", "--from", "2026-09-10"]
+    assert runner.invoke(app, held).exit_code == 0
+    assert "REMOVAL_UNDER_HOLD" in service.run(engine, as_of=datetime(2026, 9, 30, tzinfo=UTC)).counts
+    assert "REMOVAL_UNDER_HOLD" not in service.run(engine, as_of=datetime(2026, 9, 15, tzinfo=UTC)).counts
