@@ -33,14 +33,15 @@ from ftz.discrepancies.models import (
 from ftz.errors import NotFound
 from ftz.holds.models import Hold
 from ftz.ledger import journey, lots
+from ftz.ledger.models import CustomsEntry, Movement
 from ftz.licences import usage
 from ftz.licences.models import Licence
 from ftz.zones.models import Operator
 from reconciliation.kinds import KINDS, NOT_ASKABLE
 
-# How a finding's records name a count customs made at an inspection (``read_inputs``):
-# customs' own work, never shown to the operator.
-INSPECTION = "inspection "
+# How a finding's records name customs' own work, never shown to the operator: a count made at
+# an inspection (``read_inputs``), the goods an examination found (``rules.examined_classifications``).
+CUSTOMS_WORK = ("inspection ", "examination ")
 
 
 def get_page(
@@ -143,6 +144,7 @@ def _for_operator(session: Session, caller: Caller, found: list[Discrepancy]) ->
             .order_by(DiscrepancyNote.id)
         ).scalars()
     )
+    owned = _owned(session, found)
     return [
         DiscrepancyForOperator(
             id=d.id,
@@ -152,12 +154,9 @@ def _for_operator(session: Session, caller: Caller, found: list[Discrepancy]) ->
             lot_ref=d.lot_ref,
             customs_ref=d.customs_ref,
             process_ref=d.process_ref,
-            expected=_fact(d.evidence.get("expected")),
-            # what customs counted at an inspection is its own: the operator is not told it
-            found=None if _inspected(d.evidence.get("records")) else _fact(d.evidence.get("found")),
+            **_facts(d, codes[d.operator_id], owned),
             unit=_fact(d.evidence.get("unit")),
             tolerance=_fact(d.evidence.get("tolerance")),
-            records=_records(d.evidence.get("records")),
             questions=[QuestionPublic(id=q.id, body=q.body, asked_at=q.asked_at) for q in asked[d.id]],
             answers=[
                 AnswerPublic(
@@ -168,6 +167,53 @@ def _for_operator(session: Session, caller: Caller, found: list[Discrepancy]) ->
         )
         for d in found
     ]
+
+
+def _facts(d: Discrepancy, code: str, owned: set[tuple[int, str]]) -> dict:
+    """What each side says and the records named, as the operator may read them: its own
+    records and customs items only. A side resting on customs' own work (an inspection's count,
+    an examination's result) or on another operator's records (the next zone's admission of a
+    transfer) is not told; nor another holder's licence, cited by the operator's removal."""
+    evidence = d.evidence
+    named = _records(evidence.get("records"))
+    others = [ref for ref in named if (d.operator_id, _record_key(ref)) not in owned]
+    expected, found = _fact(evidence.get("expected")), _fact(evidence.get("found"))
+    if others and _names_any(evidence.get("expected_from"), others):
+        expected = None
+    if _inspected(evidence.get("records")) or (others and _names_any(evidence.get("found_from"), others)):
+        found = None
+    licence = evidence.get("licence") or {}
+    if licence.get("holder") not in (None, code):  # the removal cites a licence issued to another operator
+        expected = "a licence issued to you"
+        if (evidence.get("reasons") or [None])[0] == "used_up":  # the holder's own removals under it
+            found = None
+    return {"expected": expected, "found": found, "records": [ref for ref in named if ref not in others]}
+
+
+def _owned(session: Session, found: list[Discrepancy]) -> set[tuple[int, str]]:
+    """Which references the findings name are the finding's operator's own: its movements, and
+    the declarations of its customs items (``_record_key``)."""
+    keys = {_record_key(ref) for d in found for ref in _records(d.evidence.get("records"))}
+    operators = {d.operator_id for d in found}
+    if not keys:
+        return set()
+    movements = select(Movement.operator_id, Movement.movement_ref).where(
+        Movement.operator_id.in_(operators), Movement.movement_ref.in_(keys)
+    )
+    items = select(CustomsEntry.operator_id, CustomsEntry.declaration_ref).where(
+        CustomsEntry.operator_id.in_(operators), CustomsEntry.declaration_ref.in_(keys)
+    )
+    return {(o, ref) for o, ref in session.execute(movements.union(items)).all()}
+
+
+def _record_key(ref: str) -> str:
+    """A record's reference as stored: "customs D1/2" and "D1/2" name declaration D1, "M7" movement M7."""
+    return ref.split(" ")[-1].split("/")[0]
+
+
+def _names_any(text: str | None, refs: list[str]) -> bool:
+    """Whether ``text`` (where a side's value comes from) names one of ``refs``."""
+    return any(_record_key(ref) in (text or "") for ref in refs)
 
 
 def _by_finding(rows: Iterable[Question | DiscrepancyNote]) -> dict[int, list]:
@@ -182,11 +228,11 @@ def _fact(value) -> str | None:
 
 
 def _records(named: str | None) -> list[str]:
-    """The records a finding names ("M1,M2 | D1/1"), without customs' inspection counts."""
+    """The records a finding names ("M1,M2 | D1/1"), without customs' own work."""
     refs = [ref.strip() for part in (named or "").split(" | ") for ref in part.split(",")]
-    return [ref for ref in refs if ref and not ref.startswith(INSPECTION)]
+    return [ref for ref in refs if ref and not ref.startswith(CUSTOMS_WORK)]
 
 
 def _inspected(named: str | None) -> bool:
-    """Whether a finding rests on a count customs made at an inspection."""
-    return INSPECTION in (named or "")
+    """Whether a finding rests on customs' own work: an inspection's count, an examination's result."""
+    return any(work in (named or "") for work in CUSTOMS_WORK)

@@ -235,3 +235,53 @@ def test_the_operator_is_not_told_what_customs_counted_at_an_inspection(desk):
     assert page.status_code == 200 and page.json()["counts"] == [] and "42.5" not in page.text
     finding = desk.operator.get(f"/api/v1/discrepancies/{shortage}")
     assert finding.json()["found"] is None and "42.5" not in finding.text and "inspection" not in finding.text
+
+
+# What an operator reads of the records behind a finding: its own records and customs items,
+# never customs' own work (an examination) nor another operator's (the next zone's admission of
+# a transfer, another holder's licence).
+
+
+def _written(desk: Desk, **evidence) -> int:
+    """The first of OP001's findings, its evidence as a rule of another kind writes it; asked."""
+    target = desk.ids[0]
+    with Session(desk.engine) as session:
+        stored = session.get(Discrepancy, target).evidence
+        session.execute(update(Discrepancy).where(Discrepancy.id == target).values(evidence=stored | evidence))
+        session.commit()
+    _ask(desk, target)
+    return target
+
+
+def test_the_operator_is_not_told_what_an_examination_found(desk):
+    # as rules.examined_classifications writes it
+    target = _written(desk, expected="081090", found="284410", records="D0/1 | examination 7",
+                      found_from="examination 7 (goods found)")  # fmt: skip
+    seen = desk.operator.get(f"/api/v1/discrepancies/{target}")
+    assert seen.json()["found"] is None and seen.json()["records"] == ["D0/1"]
+    assert "284410" not in seen.text and "examination" not in seen.text
+    page = desk.operator.get(f"/discrepancies/{target}")
+    assert page.status_code == 200 and "284410" not in page.text and "examination 7" not in page.text
+
+
+def test_the_operator_is_not_told_what_another_operator_admitted_in_the_next_zone(desk):
+    # as transfers.py writes a transfer that arrived short: the next zone's admission is another's
+    target = _written(desk, expected="2000", found="1200", records="customs D0/1 | 26OM0777301",
+                      found_from="admissions of zone ZDY naming it: 26OM0777301")  # fmt: skip
+    seen = desk.operator.get(f"/api/v1/discrepancies/{target}").json()
+    assert (seen["expected"], seen["found"], seen["records"]) == ("2000", None, ["customs D0/1"])
+
+
+def test_the_operator_is_not_told_who_holds_the_licence_its_removal_cites(desk):
+    licence = {"licence_ref": "EXL-9", "holder": "OP002", "issued_at": "2026-07-24", "valid_until": "2026-10-21"}
+    target = _written(desk, expected="OP002", found="OP001", reasons=["holder", "dates"], licence=licence)
+    seen = desk.operator.get(f"/api/v1/discrepancies/{target}")
+    assert seen.json()["expected"] == "a licence issued to you" and seen.json()["found"] == "OP001"
+    assert "OP002" not in seen.text and "2026-10-21" not in seen.text
+
+
+def test_the_operators_own_licence_is_told_as_it_is(desk):
+    licence = {"licence_ref": "EXL-1", "holder": "OP001", "issued_at": "2026-07-24", "valid_until": "2026-10-21"}
+    target = _written(desk, expected="2026-07-24 to 2026-10-21", found="2026-11-12", reasons=["dates"], licence=licence)
+    seen = desk.operator.get(f"/api/v1/discrepancies/{target}").json()
+    assert (seen["expected"], seen["found"]) == ("2026-07-24 to 2026-10-21", "2026-11-12")
