@@ -4,7 +4,8 @@ Both sides are summed per (operator, direction, declaration, lot), so that many 
 may draw on one lot and one declaration may cover many lots, then joined in one outer
 merge. Customs items that name no lot (or another lot) are matched afterwards to the
 operator's unmatched records of the same declaration and HS heading, the nearest quantity
-first, one to one.
+first, one to one; then an item naming no lot to what is left of its declaration whatever the
+heading, so that goods declared under another heading are a classification mismatch.
 """
 
 import numpy as np
@@ -299,11 +300,26 @@ def _outer(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _by_heading(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """Pair unmatched records of one declaration by HS heading and nearest quantity, one to one
-    (and the rows of ``left`` paired, in the pairs' order)."""
-    keys = ["operator_id", "direction", "declaration", "heading"]
-    ours = left.assign(heading=left["o_hs"].str.slice(0, 4), o_index=left.index)
-    theirs = right.assign(heading=right["c_hs"].str.slice(0, 4), c_index=right.index).drop(columns="lot_ref")
+    """Pair unmatched records of one declaration by HS heading and nearest quantity, one to one;
+    then a customs item naming no lot with what is left of its declaration, whatever the heading
+    (its records disagree on the goods: a classification mismatch, not two unmatched records).
+    Returns the pairs, what is left of each side, and the rows of ``left`` paired, in order."""
+    keys = ["operator_id", "direction", "declaration"]
+    first = _paired(left.assign(heading=left["o_hs"].str.slice(0, 4)),
+                    right.assign(heading=right["c_hs"].str.slice(0, 4)), [*keys, "heading"])  # fmt: skip
+    rest_left, rest_right = left.drop(index=first["o_index"]), right.drop(index=first["c_index"])
+    second = _paired(rest_left, rest_right[rest_right["lot_ref"].isna()], keys)
+    taken = pd.concat([first, second], ignore_index=True) if len(second) else first
+    pairs = taken.drop(columns=["heading", "o_index", "c_index", "gap"], errors="ignore")
+    return (pairs, rest_left.drop(index=second["o_index"]), rest_right.drop(index=second["c_index"]),
+            taken["o_index"].to_numpy(dtype="int64"))  # fmt: skip
+
+
+def _paired(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Records of ``left`` and ``right`` with equal ``keys`` paired one to one, nearest quantity
+    first (``o_index``, ``c_index``: their rows)."""
+    ours = left.assign(o_index=left.index)
+    theirs = right.assign(c_index=right.index).drop(columns="lot_ref")
     pairs = ours.merge(theirs, on=keys)
     # stable: of equal gaps, key order decides, never the other rows of the frame
     pairs = pairs.assign(gap=(pairs["o_qty"] - pairs["c_qty"]).abs()).sort_values("gap", kind="stable")
@@ -313,8 +329,4 @@ def _by_heading(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, 
         best = pairs.drop_duplicates("o_index").drop_duplicates("c_index")
         chosen.append(best)
         pairs = pairs[~pairs["o_index"].isin(best["o_index"]) & ~pairs["c_index"].isin(best["c_index"])]
-    taken = pd.concat(chosen) if chosen else pairs
-    remaining_left = left.drop(index=taken["o_index"])
-    remaining_right = right.drop(index=taken["c_index"])
-    pairs = taken.drop(columns=["heading", "o_index", "c_index", "gap"])
-    return pairs, remaining_left, remaining_right, taken["o_index"].to_numpy(dtype="int64")
+    return pd.concat(chosen) if chosen else pairs

@@ -146,6 +146,18 @@ def test_a_customs_item_without_lot_matches_by_declaration_heading_and_quantity(
     assert kinds(ledger) == []
 
 
+def test_goods_declared_without_lot_under_another_heading_are_a_classification_mismatch():
+    ledger = Ledger().declare("ADMISSION", "AD1", None, 100, 1, hs="28441000")  # uranium compounds, no lot
+    ledger.move("ADMISSION", "L1", 100, 1, customs_ref="AD1")  # booked as fruit under the same declaration
+    assert kinds(ledger) == [("CLASSIFICATION_MISMATCH", "L1")]
+
+
+def test_an_item_naming_another_lot_is_not_paired_across_headings():
+    ledger = Ledger().declare("ADMISSION", "AD1", "L2", 100, 1, hs="28441000")
+    ledger.move("ADMISSION", "L1", 100, 1, customs_ref="AD1")
+    assert sorted(kinds(ledger)) == [("UNDECLARED_ADMISSION", "L1"), ("UNRECORDED_ADMISSION", "L2")]
+
+
 def test_an_invalidated_declaration_never_matches():
     ledger = (
         Ledger()
