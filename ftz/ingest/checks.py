@@ -205,26 +205,22 @@ def timestamp(cells: pd.Series, timezones: pd.Series | str) -> Checked:
     if with_offset.any():
         values[with_offset] = pd.to_datetime(raw[with_offset], format="ISO8601", errors="coerce", utc=True)
     local = present & ~with_offset
-    ambiguous = pd.Series(False, index=cells.index)
     if local.any():
         naive = pd.to_datetime(raw[local], format="ISO8601", errors="coerce")
         zones = timezones if isinstance(timezones, pd.Series) else pd.Series(timezones, index=cells.index)
         for zone, rows in zones[local].groupby(zones[local], sort=False).groups.items():
             stamps = naive[rows]
-            localised = stamps.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+            # At a clock change a local time read twice is its first (summer time) moment, and
+            # one the clocks skipped is the moment they resumed: a file is never refused for it.
+            summer = np.ones(len(stamps), dtype=bool)
+            localised = stamps.dt.tz_localize(zone, ambiguous=summer, nonexistent="shift_forward")
             values[rows] = localised.dt.tz_convert("UTC")
-            ambiguous[rows] = stamps.notna() & localised.isna()
     latest = pd.Timestamp(datetime.now(UTC) + timedelta(days=1))
     out_of_range = values.notna() & ((values < EARLIEST) | (values > latest))
     bad = (raw != "") & (values.isna() | out_of_range)
 
     def reason(bad_raw: pd.Series) -> pd.Series:
         reasons = quoted(bad_raw) + " is not an ISO 8601 date or date-time"
-        reasons = reasons.where(
-            ~ambiguous[bad_raw.index],
-            quoted(bad_raw) + " does not exist or is ambiguous in the zone's local time (a clock change); "
-            "give an offset",
-        )
         return reasons.where(~out_of_range[bad_raw.index], quoted(bad_raw) + " lies in the future or before 1970")
 
     return _result(values, raw, bad, reason)

@@ -75,3 +75,25 @@ def test_blank_lines_are_skipped_without_shifting_row_numbers(zone_with_operator
     path.write_text("\n".join([lines[0], lines[1], "", lines[2]]) + "\n")
     report = import_movements(zone_with_operators, path)
     assert [str(e) for e in report.errors] == ['row 4, quantity: "x" is not a number']
+
+
+def test_local_times_at_a_clock_change_are_read_not_refused(engine, tmp_path):
+    from datetime import UTC, datetime
+
+    from ftz.zones import service as zones
+    from ftz.zones.models import OperatorBase, ZoneBase
+
+    with Session(engine) as session:
+        zones.create_zone(session, zone_in=ZoneBase(code="ZDE", name="Z", country="DE", timezone="Europe/Berlin"))
+        zones.create_operator(session, operator_in=OperatorBase(code="OP001", name="O"), zone_code="ZDE")
+        session.commit()
+    rows = [
+        admission("M1", occurred_at="2026-10-25T02:30:00"),  # clocks went back: 02:30 came twice
+        admission("M2", lot="L2", occurred_at="2026-03-29T02:30:00"),  # clocks went forward: no 02:30 that day
+    ]
+    report = import_movements(engine, write_csv(tmp_path / "m.csv", rows))
+    assert report.accepted, report.errors
+    with Session(engine) as session:
+        at = {m.movement_ref: m.occurred_at for m in session.exec(select(Movement))}
+    assert at["M1"] == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # the first 02:30, summer time (UTC+2)
+    assert at["M2"] == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 summer time, when the clocks resumed
