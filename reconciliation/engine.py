@@ -7,6 +7,7 @@ machine or on a partition of zones or operators.
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from reconciliation import codes, destinations, extended, rules, transfers
@@ -182,8 +183,10 @@ def _counts(moves: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
     """The operator's COUNT rows and customs' inspection counts, in one shape."""
     own = moves[moves["movement_type"] == "COUNT"]
     own = own.assign(count_ref=own["movement_ref"])[
-        ["operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref"]
+        ["operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref", "zone_id"]
     ]
+    if len(inspections) and "zone_id" not in inspections.columns:  # (a caller that reads no zone)
+        inspections = inspections.assign(zone_id=np.nan)
     both = pd.concat([own, inspections[own.columns]], ignore_index=True) if len(inspections) else own
     return both.assign(
         occurred_at=pd.to_datetime(both["occurred_at"], utc=True), quantity=both["quantity"].astype("int64")

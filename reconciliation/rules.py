@@ -244,7 +244,12 @@ def count_differences(running: pd.DataFrame, counts: pd.DataFrame, tolerances: T
     if counts.empty:  # no count at all (most runs): the lots' texts need not be hashed
         return pd.DataFrame(columns=FINDING)
     lots = running[["operator_id", "lot_ref", "lot_unit", "zone_id"]].drop_duplicates(["operator_id", "lot_ref"])
-    counts = counts.merge(lots, on=["operator_id", "lot_ref"], how="inner")
+    # a count of a lot nothing was booked on finds goods beside a book balance of nothing
+    counted = counts.rename(columns={"zone_id": "count_zone"}) if "zone_id" in counts.columns else counts
+    counts = counted.merge(lots, on=["operator_id", "lot_ref"], how="left")
+    counts = counts.assign(lot_unit=counts["lot_unit"].fillna(counts["unit"]),
+                           zone_id=counts["zone_id"].fillna(counts.get("count_zone", np.nan)))  # fmt: skip
+    counts = counts[counts["zone_id"].notna()]
     if counts.empty:
         return pd.DataFrame(columns=FINDING)
     counts = counts.assign(occurred_at=pd.to_datetime(counts["occurred_at"], utc=True).astype("datetime64[us, UTC]"))

@@ -113,6 +113,13 @@ def test_stock_shortage_and_overage_at_a_count():
     assert kinds(Ledger().admit("L1", 100).count("L1", 100.3, day=3)) == []
 
 
+def test_a_count_of_a_lot_nothing_was_booked_on_finds_goods_beyond_a_balance_of_nothing():
+    found = reconcile(Ledger().count("L9", 500, day=5).inputs())
+    assert list(zip(found["kind"], found["lot_ref"], found["expected"], found["found"], strict=True)) == [
+        ("STOCK_OVERAGE", "L9", 0, 500_000_000)
+    ]
+
+
 def test_a_count_is_held_against_the_balance_at_its_own_time():
     ledger = Ledger().admit("L1", 100).count("L1", 100, day=3).remove("L1", 60, day=5).count("L1", 40, day=6)
     assert kinds(ledger) == []
