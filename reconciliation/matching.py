@@ -156,7 +156,7 @@ def _operator_sums(rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         "o_dimension": ("dimension", "first"),
         "o_hs": ("hs6", "first"),
         "o_destination": ("destination_country", "first"),
-        "o_at": ("occurred_at", "min"),
+        "o_at": ("occurred_at", "max"),  # the latest booking: any of them may be late
         "zone_id": ("zone_id", "first"),
     }
     out, where = _per_group(rows, [*KEY, *CODED[1:]], sums, ["occurred_at", "id"], ("movement_ref", "o_refs"))

@@ -141,6 +141,12 @@ def test_late_record_beyond_five_days():
     assert kinds(timely) == []
 
 
+def test_a_part_booked_long_after_the_declaration_is_late_though_the_first_part_was_not():
+    ledger = Ledger().declare("ADMISSION", "AD1", "L1", 100, 1)
+    ledger.move("ADMISSION", "L1", 50, 1, customs_ref="AD1").move("ADMISSION", "L1", 50, 9, customs_ref="AD1")
+    assert kinds(ledger) == [("LATE_RECORD", "L1")]
+
+
 def test_a_customs_item_without_lot_matches_by_declaration_heading_and_quantity():
     ledger = (
         Ledger()
