@@ -72,31 +72,28 @@ def _intended(moves: pd.DataFrame, lotted: pd.DataFrame) -> pd.DataFrame:
 
 
 def amended(all_entries: pd.DataFrame, matched: pd.DataFrame, items: np.ndarray | None = None) -> pd.DataFrame:
-    """A removal declaration whose destination changed from one version to a later one
-    (``items``: ``item_numbers(all_entries)``, or None: compared as texts)."""
-    wanted = (all_entries["direction"] == "REMOVAL") & (all_entries["status"] == "ACCEPTED")
-    removals = all_entries.loc[wanted, ["declaration_ref", "item_no", "version"]]
+    """A declaration item whose destination (a removal's ``destination_country``, an admission's
+    ``intended_destination``) a later version changed from the first's, even if a still later
+    one changed it back; the last version that differs is named (``items``:
+    ``item_numbers(all_entries)``, or None: compared as texts)."""
+    wanted = all_entries["direction"].isin(["REMOVAL", "ADMISSION"]) & (all_entries["status"] == "ACCEPTED")
+    versions = all_entries.loc[wanted, ["declaration_ref", "item_no", "version"]]
     # Only an item of two versions or more can have changed: the rest are not carried further
     # (decided on the key columns, the wide rows taken for those items only). The order is that
     # of sorting them all by version (as the items come out in it).
     if items is None:
-        several = removals.duplicated(["declaration_ref", "item_no"], keep=False).to_numpy()
+        several = versions.duplicated(["declaration_ref", "item_no"], keep=False).to_numpy()
     else:
         several = pd.Series(items[wanted.to_numpy(dtype=bool)]).duplicated(keep=False).to_numpy()
     if not several.any():  # no item amended (many runs)
         return pd.DataFrame(columns=rules.FINDING)
-    order = np.argsort(removals["version"].to_numpy(), kind="quicksort")
-    removals = all_entries.iloc[np.flatnonzero(wanted.to_numpy(dtype=bool))[order[several[order]]]]
-    per_item = removals.groupby(["declaration_ref", "item_no"])["destination_country"]
-    first, last = per_item.first(), per_item.last()
-    changed = (first != last) & first.notna() & last.notna()
-    items = removals.drop_duplicates(["declaration_ref", "item_no"], keep="last").set_index(
-        ["declaration_ref", "item_no"]
-    )
-    items = items[changed.reindex(items.index, fill_value=False)].reset_index()
-    keys = pd.MultiIndex.from_frame(items[["declaration_ref", "item_no"]])
-    first_version = removals.groupby(["declaration_ref", "item_no"])["version"].first()
-    items = items.assign(first=first.reindex(keys).values, first_version=first_version.reindex(keys).values)
+    order = np.argsort(versions["version"].to_numpy(), kind="quicksort")
+    rows = all_entries.iloc[np.flatnonzero(wanted.to_numpy(dtype=bool))[order[several[order]]]]
+    going = rows["destination_country"].where(rows["direction"] == "REMOVAL", rows["intended_destination"])
+    rows = rows.assign(going=going.astype("object")).dropna(subset=["going"])
+    per_item = rows.groupby(["declaration_ref", "item_no"])
+    rows = rows.assign(first=per_item["going"].transform("first"), first_version=per_item["version"].transform("first"))
+    items = rows[rows["going"] != rows["first"]].drop_duplicates(["declaration_ref", "item_no"], keep="last")
     # an item without a lot takes the lot of the operator record it was matched to
     both = matched[(matched["side"] == "both") & matched["declaration"].isin(items["declaration_ref"])]
     lots = both[["operator_id", "declaration", "lot_ref"]].drop_duplicates(["operator_id", "declaration"])
@@ -108,8 +105,8 @@ def amended(all_entries: pd.DataFrame, matched: pd.DataFrame, items: np.ndarray 
         lot_ref=items["lot_ref"].fillna(items["matched_lot"]),
         customs_ref=items["declaration_ref"],
         expected=items["first"],
-        found=items["destination_country"],
-        destination=items["destination_country"],
+        found=items["going"],
+        destination=items["going"],
         records=items["declaration_ref"] + "/" + items["item_no"].astype(str),
         expected_from="customs "
         + items["declaration_ref"]

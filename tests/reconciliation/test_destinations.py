@@ -33,3 +33,21 @@ def test_the_operators_own_intended_destination_is_read_first():
     ledger = Ledger().admit("L1", 100, intended_destination="IQ")
     ledger.entries[-1]["intended_destination"] = "JO"
     assert changes(ledger.remove("L1", 100, to="IQ")).empty
+
+
+def test_a_destination_changed_and_changed_back_between_versions_still_moved():
+    ledger = Ledger().admit("L1", 100).remove("L1", 100, to="IQ", ref="RE1")
+    ledger.declare("REMOVAL", "RE1", "L1", 100, 11, version=2, destination_country="PK", procedure="RE_EXPORT")
+    ledger.declare("REMOVAL", "RE1", "L1", 100, 12, version=3, destination_country="IQ", procedure="RE_EXPORT")
+    found = changes(ledger)
+    assert list(zip(found["expected"], found["found"], found["found_from"], strict=True)) == [
+        ("IQ", "PK", "customs RE1/1 version 2 (the later version)")
+    ]
+
+
+def test_an_admissions_intended_destination_amended_in_a_later_version_is_a_change():
+    ledger = Ledger().admit("L1", 100, ref="AD1")
+    ledger.entries[-1]["intended_destination"] = "PK"
+    ledger.declare("ADMISSION", "AD1", "L1", 100, 2, version=2, intended_destination="IQ")
+    found = changes(ledger)
+    assert list(zip(found["customs_ref"], found["expected"], found["found"], strict=True)) == [("AD1", "PK", "IQ")]
