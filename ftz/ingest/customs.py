@@ -84,25 +84,29 @@ class CustomsImport:
                 "DESTRUCTION is the procedure of a removal (direction REMOVAL)",
             ),
             unknown,
-            *self._transfer_errors(frame, zone),
         ]
-        return errors, [warnings]
+        transfer_errors, elsewhere_warnings = self._transfer_checks(frame, zone)
+        return [*errors, *transfer_errors], [warnings, elsewhere_warnings]
 
-    def _transfer_errors(self, frame: pd.DataFrame, zone: pd.Series) -> list[pd.DataFrame]:
-        """``destination_zone``: on a removal, a registered zone (or one this file registers with
-        --create-missing), on a TRANSFER another than the row's own; ``previous_ref``: on an admission."""
+    def _transfer_checks(self, frame: pd.DataFrame, zone: pd.Series) -> tuple[list[pd.DataFrame], pd.DataFrame]:
+        """``destination_zone``: only on a removal, on a TRANSFER another zone than the row's own;
+        ``previous_ref``: only on an admission. A zone ftz does not know (a zone abroad, not on
+        ftz) is kept with a warning: the goods leave for their destination_country, and no
+        arrival is awaited (contract section 9: transfers to a zone that ftz knows)."""
         frame["destination_zone"] = frame["destination_zone"].str.upper()
         target, removal = frame["destination_zone"], frame["direction"] == "REMOVAL"
         named = target.notna()
         unknown = named & removal & ~target.isin(list(self._zones))
         own = named & (frame["procedure"] == "TRANSFER") & (target == zone)
         later = frame["previous_ref"].notna() & (frame["direction"] != "ADMISSION")
-        return [
+        errors = [
             row_errors("destination_zone", named & ~removal, "only a removal (direction REMOVAL) names a zone"),
-            row_errors("destination_zone", unknown, '"' + target.fillna("") + '" is not a registered zone'),
             row_errors("destination_zone", own, "a transfer goes to another zone than its own (zone_code)"),
             row_errors("previous_ref", later, "only an admission (direction ADMISSION) continues a declaration"),
         ]
+        elsewhere = row_errors("destination_zone", unknown, '"' + target.fillna("") + '" is not a zone ftz knows: '
+                               "kept as sent, the goods leaving for their destination_country")  # fmt: skip
+        return errors, elsewhere
 
     def cross_warnings(self, conn: Connection) -> list[RowError]:
         """Admissions whose previous_ref names no declaration known to ftz (nor in this file):

@@ -3,6 +3,7 @@ stored, and an unknown previous declaration kept with a warning."""
 
 from sqlmodel import Session, select
 
+from ftz.discrepancies.models import Discrepancy
 from ftz.ledger.models import CustomsEntry, Movement
 from ftz.zones import service as zones
 from ftz.zones.models import Zone, ZoneBase
@@ -14,7 +15,6 @@ from tests.helpers import (
     import_movements,
     messages,
     removal,
-    stored,
     write_csv,
 )  # fmt: skip
 
@@ -43,17 +43,26 @@ def test_a_transfer_and_its_arrival_are_stored_with_their_links(zone_with_operat
     assert items["26AE0002"].destination_zone == "ZFY" and items["26OM0001"].previous_ref == "26AE0002"
 
 
-def test_a_destination_zone_that_is_not_registered_is_a_row_error(zone_with_operators, tmp_path):
-    report = import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", [transfer(destination_zone="ZQQ")]))
-    assert messages(report) == ['row 2, destination_zone: "ZQQ" is not a registered zone']
-    assert stored(zone_with_operators) == (0, 0)
+def test_a_transfer_to_a_zone_ftz_does_not_know_is_kept_with_a_warning(zone_with_operators, tmp_path):
+    rows = [customs_item(), transfer(destination_zone="ZQQ")]
+    report = import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", rows), create_missing=True)
+    assert report.accepted and report.rows_new == 2
+    assert [(w.row, w.column) for w in report.warnings] == [(3, "destination_zone")]
+    assert '"ZQQ" is not a zone ftz knows' in report.warnings[0].message
+    assert count(zone_with_operators, Zone) == 1  # --create-missing registers no receiving zone
 
 
-def test_create_missing_registers_no_destination_zone(zone_with_operators, tmp_path):
-    report = import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", [transfer(destination_zone="ZQQ")]),
-                            create_missing=True)  # fmt: skip
-    assert messages(report) == ['row 2, destination_zone: "ZQQ" is not a registered zone']
-    assert count(zone_with_operators, Zone) == 1
+def test_goods_transferred_to_a_zone_ftz_does_not_know_are_awaited_nowhere(zone_with_operators, tmp_path):
+    from ftz.discrepancies import service as runs
+
+    _second_zone(zone_with_operators)
+    rows = [customs_item(), transfer("26AE0002", destination_zone="ZFY", quantity="0.5"),
+            transfer("26AE0003", destination_zone="ZQQ", quantity="0.5")]  # fmt: skip
+    assert import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", rows)).accepted
+    runs.run(zone_with_operators)  # months after the transfers: both are overdue
+    with Session(zone_with_operators) as session:
+        awaited = session.exec(select(Discrepancy.customs_ref).where(Discrepancy.kind == "TRANSFER_NOT_ARRIVED"))
+        assert awaited.all() == ["26AE0002"]
 
 
 def test_a_transfer_to_its_own_zone_is_a_row_error(zone_with_operators, tmp_path):
