@@ -24,8 +24,9 @@ def _read(path: Path) -> str:
 
 
 def _refused(exc: ProfileFileError, path: Path) -> None:
+    """Each error on standard output, one line each; the one-line reason on standard error."""
     for error in exc.errors:
-        out(error, err=True)
+        out(" ".join(str(error).split()))  # a YAML parser's message spans lines
     fail(f"{path.name}: refused, {len(exc.errors)} errors; nothing changed")
 
 
@@ -87,12 +88,13 @@ def test(
 
 
 def print_selectivity(channels: list) -> None:
-    """After a customs import: how many items went to each channel, and every RED item."""
+    """After a customs import: how many items went to each channel, and every RED or YELLOW item
+    with the profiles it hit (contract section 8: the answer names the profiles)."""
     if not channels:
         return
     counts = {name: sum(1 for c in channels if c.channel == name) for name in ("RED", "YELLOW", "GREEN")}
     out("selectivity: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
-    for c in channels:
-        if c.channel == "RED":
+    for c in sorted(channels, key=lambda c: c.channel != "RED"):  # RED first, in file order
+        if c.channel in ("RED", "YELLOW"):
             exam = f" (examination {c.examination_id})" if c.examination_id else ""
-            out(f"RED {c.declaration_ref}/{c.item_no} v{c.version}: {', '.join(c.profiles)}{exam}")
+            out(f"{c.channel} {c.declaration_ref}/{c.item_no} v{c.version}: {', '.join(c.profiles)}{exam}")

@@ -63,10 +63,17 @@ def test_a_bad_file_is_refused_whole_each_error_named_by_profile_and_field(zone_
     bad += "- code: RP-BIG\n  title: again\n  severity: LOW\n  channel: RED\n  when: {colour: red}\n"
     result = ftz("profile", "load", _file(tmp_path, bad))
     assert result.exit_code == 1
-    assert "profile RP-VAN-CN, field when.origins: 'XX' is not an ISO 3166-1 alpha-2 country code" in result.stderr
-    assert "profile RP-BIG, field when.min_quantity.unit: unknown unit 'FOO'" in result.stderr
-    assert "profile RP-BIG, field when.colour: unknown condition" in result.stderr
-    assert result.stderr.endswith("ftz: profiles.yaml: refused, 3 errors; nothing changed\n")
+    assert "profile RP-VAN-CN, field when.origins: 'XX' is not an ISO 3166-1 alpha-2 country code" in result.stdout
+    assert "profile RP-BIG, field when.min_quantity.unit: unknown unit 'FOO'" in result.stdout
+    assert "profile RP-BIG, field when.colour: unknown condition" in result.stdout
+    # every command: a one-line reason on standard error (contract section 5)
+    assert result.stderr == "ftz: profiles.yaml: refused, 3 errors; nothing changed\n"
+    assert count(zone_with_operators, ProfileVersion) == 0
+
+
+def test_a_file_that_is_not_yaml_is_refused_with_one_line_on_standard_error(zone_with_operators, tmp_path):
+    result = ftz("profile", "load", _file(tmp_path, "- code: [RP-1\n  title: {\n"))
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "nothing changed" in result.stderr
     assert count(zone_with_operators, ProfileVersion) == 0
 
 
@@ -76,11 +83,11 @@ def test_a_catastrophic_pattern_or_reversed_dates_are_refused(zone_with_operator
         "  channel: YELLOW\n", "  channel: YELLOW\n  valid_from: 2026-05-01\n  valid_until: 2026-04-30\n"
     )
     assert (
-        "field when.description_pattern: the pattern backtracks" in ftz("profile", "load", _file(tmp_path, slow)).stderr
+        "field when.description_pattern: the pattern backtracks" in ftz("profile", "load", _file(tmp_path, slow)).stdout
     )
     assert (
         "profile RP-BIG: valid_until 2026-04-30 is before valid_from 2026-05-01"
-        in ftz("profile", "load", _file(tmp_path, dates)).stderr
+        in ftz("profile", "load", _file(tmp_path, dates)).stdout
     )
     assert count(zone_with_operators, ProfileVersion) == 0
 
@@ -104,6 +111,7 @@ def test_arriving_items_get_their_channel_and_a_red_item_opens_an_examination(zo
     assert result.exit_code == 0, result.output
     assert "selectivity: 1 RED, 1 YELLOW, 1 GREEN" in result.stdout
     assert "RED 26AE0001/1 v1: RP-VAN-CN (examination 1)" in result.stdout
+    assert "YELLOW 26AE0001/2 v1: RP-BIG" in result.stdout  # the answer names every hit's profiles
     with Session(zone_with_operators) as session:
         channels = sorted((s.channel, s.profiles) for s in session.exec(select(Selectivity)).all())
         exam = session.exec(select(Examination)).one()
