@@ -176,7 +176,7 @@ def _facts(d: Discrepancy, code: str, owned: set[tuple[int, str]]) -> dict:
     transfer) is not told; nor another holder's licence, cited by the operator's removal."""
     evidence = d.evidence
     named = _records(evidence.get("records"))
-    others = [ref for ref in named if (d.operator_id, _record_key(ref)) not in owned]
+    others = [ref for ref in named if not any((d.operator_id, key) in owned for key in _record_keys(ref))]
     expected, found = _fact(evidence.get("expected")), _fact(evidence.get("found"))
     if others and _names_any(evidence.get("expected_from"), others):
         expected = None
@@ -192,8 +192,8 @@ def _facts(d: Discrepancy, code: str, owned: set[tuple[int, str]]) -> dict:
 
 def _owned(session: Session, found: list[Discrepancy]) -> set[tuple[int, str]]:
     """Which references the findings name are the finding's operator's own: its movements, and
-    the declarations of its customs items (``_record_key``)."""
-    keys = {_record_key(ref) for d in found for ref in _records(d.evidence.get("records"))}
+    the declarations of its customs items (``_record_keys``)."""
+    keys = {key for d in found for ref in _records(d.evidence.get("records")) for key in _record_keys(ref)}
     operators = {d.operator_id for d in found}
     if not keys:
         return set()
@@ -206,14 +206,16 @@ def _owned(session: Session, found: list[Discrepancy]) -> set[tuple[int, str]]:
     return {(o, ref) for o, ref in session.execute(movements.union(items)).all()}
 
 
-def _record_key(ref: str) -> str:
-    """A record's reference as stored: "customs D1/2" and "D1/2" name declaration D1, "M7" movement M7."""
-    return ref.split(" ")[-1].split("/")[0]
+def _record_keys(ref: str) -> tuple[str, str]:
+    """The references a record may be stored under: "customs D1/2v1" names declaration D1,
+    "M7" movement M7 (a reference may hold a slash itself: "M/2026/7", "26AE/0001/2")."""
+    token = ref.split(" ")[-1]
+    return token, token.rsplit("/", 1)[0]
 
 
 def _names_any(text: str | None, refs: list[str]) -> bool:
     """Whether ``text`` (where a side's value comes from) names one of ``refs``."""
-    return any(_record_key(ref) in (text or "") for ref in refs)
+    return any(_record_keys(ref)[1] in (text or "") for ref in refs)
 
 
 def _by_finding(rows: Iterable[Question | DiscrepancyNote]) -> dict[int, list]:

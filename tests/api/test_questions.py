@@ -285,3 +285,11 @@ def test_the_operators_own_licence_is_told_as_it_is(desk):
     target = _written(desk, expected="2026-07-24 to 2026-10-21", found="2026-11-12", reasons=["dates"], licence=licence)
     seen = desk.operator.get(f"/api/v1/discrepancies/{target}").json()
     assert (seen["expected"], seen["found"]) == ("2026-07-24 to 2026-10-21", "2026-11-12")
+
+
+def test_the_operators_own_references_holding_slashes_are_told(desk, tmp_path):
+    moves = [admission("M/2026/7", lot="LOT7", customs_ref="26AE/0007", quantity="5")]
+    assert import_movements(desk.engine, write_csv(tmp_path / "m.csv", moves)).accepted
+    target = _written(desk, records="M/2026/7 | 26AE/0007/1", found_from="operator's records M/2026/7")
+    seen = desk.operator.get(f"/api/v1/discrepancies/{target}").json()
+    assert seen["records"] == ["M/2026/7"] and seen["found"] is not None  # the customs item is no one's here
