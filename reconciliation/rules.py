@@ -293,18 +293,27 @@ def processing_losses(movements: pd.DataFrame, tolerances: Tolerances) -> pd.Dat
     ]
     if rows.empty:  # no processing at all (many runs)
         return pd.DataFrame(columns=FINDING)
+    # waste a process produced as a lot and then destroyed is counted once, as produced
+    key, made = ["operator_id", "process_ref"], ["operator_id", "process_ref", "lot_ref"]
+    produced = rows.loc[rows["movement_type"] == "PRODUCE", made].drop_duplicates().assign(_produced=True)
+    rows = rows.merge(produced, on=made, how="left")
+    rows = rows[~((rows["movement_type"] == "DESTROY") & rows["_produced"].notna())].drop(columns="_produced")
     base, dims = to_base(rows["quantity"], rows["unit"])
     rows = rows.assign(qty=base, dimension=dims)
     rows = rows.assign(
         side=rows["movement_type"].map({"CONSUME": "inputs", "PRODUCE": "outputs", "DESTROY": "outputs"})
     )
-    key = ["operator_id", "process_ref"]
     single = rows.groupby(key)["dimension"].nunique() == 1  # mixed units cannot be weighed against each other
     sums = rows.pivot_table(index=key, columns="side", values="qty", aggfunc="sum", fill_value=0)
     sums = sums.reindex(columns=["inputs", "outputs"], fill_value=0)[single]
     lost = sums[(sums["inputs"] - sums["outputs"]) > tolerances.processing_loss * sums["inputs"]].reset_index()
-    # the largest input names the finding's lot; of equal inputs, the first recorded
-    inputs = rows[rows["movement_type"] == "CONSUME"].sort_values(["qty", "id"], ascending=[False, True])
+    # the largest input lot (all it gave the process) names the finding; of equal ones, the first recorded
+    consumed = (
+        rows[rows["movement_type"] == "CONSUME"]
+        .groupby(made, as_index=False, sort=False)
+        .agg(qty=("qty", "sum"), id=("id", "min"), zone_id=("zone_id", "first"), dimension=("dimension", "first"))
+    )
+    inputs = consumed.sort_values(["qty", "id"], ascending=[False, True])
     largest = inputs.drop_duplicates(key)[[*key, "lot_ref", "zone_id", "dimension"]]
     lost = lost.merge(largest, on=key, how="left")
     refs = rows.groupby(key)["movement_ref"].agg(",".join).rename("records").reset_index()

@@ -184,3 +184,17 @@ def test_strategic_findings_are_never_below_high():
     found = reconcile(Ledger().declare("ADMISSION", "AD1", "V1", 1, 1, hs="81129200").inputs())
     assert bool(found["strategic"].iloc[0]) and found["severity"].iloc[0] in ("HIGH", "CRITICAL")
     assert dict(found["components"].iloc[0])["strategic goods"] == 35
+
+
+def test_a_processing_loss_is_named_by_the_lot_that_gave_the_most_in_all():
+    ledger = Ledger().admit("A", 120).admit("B", 100)
+    ledger.move("CONSUME", "A", 60, 3, process_ref="P1").move("CONSUME", "A", 60, 3, process_ref="P1")
+    ledger.move("CONSUME", "B", 100, 3, process_ref="P1").move("PRODUCE", "OUT", 100, 4, process_ref="P1")
+    assert kinds(ledger) == [("PROCESSING_LOSS", "A")]  # A gave 120 in two batches, B 100 at once
+
+
+def test_waste_produced_as_a_lot_and_destroyed_under_the_process_counts_once():
+    ledger = Ledger().admit("S", 100).move("CONSUME", "S", 100, 3, process_ref="P")
+    ledger.move("PRODUCE", "O", 70, 4, process_ref="P").move("PRODUCE", "W", 15, 4, process_ref="P")
+    ledger.move("DESTROY", "W", 15, 5, process_ref="P")
+    assert kinds(ledger) == [("PROCESSING_LOSS", "S")]  # 85 of 100 accounted for, not 100
