@@ -311,6 +311,7 @@ def _by_heading(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, 
     second = _paired(rest_left, rest_right[rest_right["lot_ref"].isna()], keys)
     taken = pd.concat([first, second], ignore_index=True) if len(second) else first
     pairs = taken.drop(columns=["heading", "o_index", "c_index", "gap"], errors="ignore")
+    pairs = pairs.assign(c_lot=pairs["c_lot"].where(pairs["c_lot"] != pairs["lot_ref"]))  # another lot, or none
     return (pairs, rest_left.drop(index=second["o_index"]), rest_right.drop(index=second["c_index"]),
             taken["o_index"].to_numpy(dtype="int64"))  # fmt: skip
 
@@ -319,7 +320,7 @@ def _paired(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.Data
     """Records of ``left`` and ``right`` with equal ``keys`` paired one to one, nearest quantity
     first (``o_index``, ``c_index``: their rows)."""
     ours = left.assign(o_index=left.index)
-    theirs = right.assign(c_index=right.index).drop(columns="lot_ref")
+    theirs = right.assign(c_index=right.index).rename(columns={"lot_ref": "c_lot"})  # the item's own lot, if any
     pairs = ours.merge(theirs, on=keys)
     # stable: of equal gaps, key order decides, never the other rows of the frame
     pairs = pairs.assign(gap=(pairs["o_qty"] - pairs["c_qty"]).abs()).sort_values("gap", kind="stable")

@@ -20,17 +20,27 @@ EVENT = [
 
 
 def lotted_entries(entries: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
-    """Customs items in force with their lot: their own, or (for an item naming none) the lot of
-    the operator record it was matched to, that item alone (not every lot of its declaration:
-    one declaration may cover goods of several lots); unmatched lotless items keep no lot."""
-    lotless = entries[entries["lot_ref"].isna()]
-    if lotless.empty:
+    """Customs items in force with their lot: their own, or (for an item naming none, or another
+    lot than the operator's record it was matched to) the lot of that record, that item alone
+    (not every lot of its declaration: one declaration may cover goods of several lots), so that
+    what the item declares (a control code, a subheading) marks the goods it covers; unmatched
+    lotless items keep no lot."""
+    moved = matched["c_lot"].notna() & (matched["side"] == "both") if "c_lot" in matched.columns else None
+    if moved is not None and moved.any():
+        elsewhere = entries["lot_ref"].isin(matched.loc[moved, "c_lot"]) & entries["declaration_ref"].isin(
+            matched.loc[moved, "declaration"]
+        )  # (a first cut on the references alone: the items the label below may move)
+    else:
+        elsewhere = pd.Series(False, index=entries.index)
+    relabel = entries["lot_ref"].isna() | elsewhere
+    if not relabel.any():
         return entries
     both = matched.loc[(matched["side"] == "both") & matched["c_items"].notna(), ["lot_ref", "c_items"]]
     items = both.assign(c_items=both["c_items"].str.split(",")).explode("c_items").drop_duplicates("c_items")
-    label = lotless["declaration_ref"] + "/" + lotless["item_no"].astype(str) + "v" + lotless["version"].astype(str)
-    linked = lotless.assign(lot_ref=label.map(items.set_index("c_items")["lot_ref"]))
-    return pd.concat([entries[entries["lot_ref"].notna()], linked], ignore_index=True)
+    some = entries[relabel]
+    label = some["declaration_ref"] + "/" + some["item_no"].astype(str) + "v" + some["version"].astype(str)
+    linked = some.assign(lot_ref=label.map(items.set_index("c_items")["lot_ref"]).fillna(some["lot_ref"]))
+    return pd.concat([entries[~relabel], linked], ignore_index=True)
 
 
 def removal_events(moves: pd.DataFrame, lotted: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:

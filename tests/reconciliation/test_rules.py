@@ -198,3 +198,13 @@ def test_waste_produced_as_a_lot_and_destroyed_under_the_process_counts_once():
     ledger.move("PRODUCE", "O", 70, 4, process_ref="P").move("PRODUCE", "W", 15, 4, process_ref="P")
     ledger.move("DESTROY", "W", 15, 5, process_ref="P")
     assert kinds(ledger) == [("PROCESSING_LOSS", "S")]  # 85 of 100 accounted for, not 100
+
+
+def test_a_customs_item_naming_another_lot_marks_the_goods_it_was_matched_to():
+    # customs declared vanadium (1C202) for lot X-1; the operator booked the same goods as lot X
+    ledger = Ledger().declare("ADMISSION", "AD1", "X-1", 100, 1, hs="81129200", origin_country="KR")
+    ledger.move("ADMISSION", "X", 100, 1, customs_ref="AD1", hs="8112990000")
+    found = reconcile(ledger.inputs())
+    mismatch = found[found["kind"] == "CLASSIFICATION_MISMATCH"]
+    assert list(mismatch["lot_ref"]) == ["X"] and bool(mismatch["strategic"].item())
+    assert mismatch["severity"].item() in ("HIGH", "CRITICAL")
