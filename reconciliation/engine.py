@@ -242,10 +242,13 @@ def _strategic_reclassified(
 
 
 def _unlotted_status(findings: pd.DataFrame, entries: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
-    """A customs item never booked by the operator may name no lot: judge it by its own codes."""
+    """A customs item never booked by the operator may name no lot: judge it by its own codes
+    (the declaration's items that name no lot, not those of its lots, which their lots judge)."""
     missing = findings["strategic"].isna()
     if missing.any():
-        items = entries.assign(lot_ref="#" + entries["declaration_ref"])
+        lotless = entries["lot_ref"].isna()
+        items = entries[lotless | ~entries["declaration_ref"].isin(entries.loc[lotless, "declaration_ref"])]
+        items = items.assign(lot_ref="#" + items["declaration_ref"])
         goods = items[["operator_id", "lot_ref", "hs_code", "control_code"]]
         own = strategic_status(
             goods, pd.DataFrame(columns=["operator_id", "process_ref", "lot_ref", "movement_type"]), controls

@@ -208,3 +208,12 @@ def test_a_customs_item_naming_another_lot_marks_the_goods_it_was_matched_to():
     mismatch = found[found["kind"] == "CLASSIFICATION_MISMATCH"]
     assert list(mismatch["lot_ref"]) == ["X"] and bool(mismatch["strategic"].item())
     assert mismatch["severity"].item() in ("HIGH", "CRITICAL")
+
+
+def test_an_unrecorded_item_without_lot_is_judged_by_its_own_goods_not_its_declarations_other_lots():
+    ledger = Ledger().declare("ADMISSION", "AD1", None, 50, 1, item=1, hs="08109000")  # fruit, never booked
+    ledger.declare("ADMISSION", "AD1", "L2", 10, 1, item=2, hs="81129200")  # vanadium, booked as lot L2
+    ledger.move("ADMISSION", "L2", 10, 1, customs_ref="AD1", hs="8112920000")
+    found = reconcile(ledger.inputs())
+    unrecorded = found[found["kind"] == "UNRECORDED_ADMISSION"]
+    assert len(unrecorded) == 1 and not bool(unrecorded["strategic"].item())
