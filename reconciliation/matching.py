@@ -311,7 +311,9 @@ def _by_heading(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, 
     second = _paired(rest_left, rest_right[rest_right["lot_ref"].isna()], keys)
     taken = pd.concat([first, second], ignore_index=True) if len(second) else first
     pairs = taken.drop(columns=["heading", "o_index", "c_index", "gap"], errors="ignore")
-    pairs = pairs.assign(c_lot=pairs["c_lot"].where(pairs["c_lot"] != pairs["lot_ref"]))  # another lot, or none
+    other = pairs["c_lot"].where(pairs["c_lot"] != pairs["lot_ref"])  # the item named another lot, or none
+    # kept only where an item named another lot: a column of the whole match is carried by every rule
+    pairs = pairs.assign(c_lot=other) if other.notna().any() else pairs.drop(columns="c_lot")
     return (pairs, rest_left.drop(index=second["o_index"]), rest_right.drop(index=second["c_index"]),
             taken["o_index"].to_numpy(dtype="int64"))  # fmt: skip
 
