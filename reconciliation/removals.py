@@ -39,7 +39,8 @@ def lotted_entries(entries: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame
     items = both.assign(c_items=both["c_items"].str.split(",")).explode("c_items").drop_duplicates("c_items")
     some = entries[relabel]
     label = some["declaration_ref"] + "/" + some["item_no"].astype(str) + "v" + some["version"].astype(str)
-    linked = some.assign(lot_ref=label.map(items.set_index("c_items")["lot_ref"]).fillna(some["lot_ref"]))
+    matched_lot = label.map(items.set_index("c_items")["lot_ref"]).astype("object")  # (all missing: floats)
+    linked = some.assign(lot_ref=matched_lot.fillna(some["lot_ref"].astype("object")))
     return pd.concat([entries[~relabel], linked], ignore_index=True)
 
 
