@@ -48,9 +48,21 @@ MAX_NAME = 500  # characters of a name screened: past that is no company name bu
 _LEGAL_FORMS = (
     "ltd limited llc llp lp plc inc incorporated corp co cie gmbh mbh ag kg ohg sa sas sarl sarlu srl spa sl "
     "bv nv ab as asa oy oyj aps fze fzco fzc fz dmcc jsc ojsc cjsc pjsc oao zao ooo pao tov pte pvt private "
-    "bhd sdn tbk pt cv kft zrt sro spol sp zoo ltda eireli epp est wll saog saoc ksc qsc bsc"
+    "bhd sdn tbk pt cv kft zrt sro spol sp zoo ltda eireli epp est wll saog saoc ksc qsc bsc "
+    "ao pty sal slu eurl doo sae spc sti limitada ltee kk ug ev se jv rl oo"
 )
 LEGAL_FORMS = frozenset(_LEGAL_FORMS.split())
+# Legal forms written out in words, longest first: their words are no part of the name there
+# ("Limited Liability Company" is LLC; "public" or "stock" elsewhere stay).
+_LEGAL_PHRASES = tuple(
+    tuple(phrase.split())
+    for phrase in (
+        "public joint stock company", "closed joint stock company", "open joint stock company",
+        "limited liability company", "limited liability partnership", "joint stock company",
+        "public limited company", "private limited company", "limited liability", "joint stock",
+        "kabushiki kaisha", "societe anonyme", "sociedad anonima",
+    )
+)  # fmt: skip
 # Generic words of trade (the contract's list, with their plurals and usual companions).
 _GENERIC_WORDS = (
     "trading trade traders general international intl group groups industries industry industrial services service "
@@ -74,8 +86,22 @@ def words(name: str) -> tuple[str, ...]:
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = anyascii(text).lower().replace("&", " and ")
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
-    found = [w for w in _NOT_WORD.split(text) if len(w) > 1]
+    found = _without_phrases([w for w in _NOT_WORD.split(text) if w])
+    found = [w for w in found if len(w) > 1]
     return tuple(sorted(w for w in found if w not in LEGAL_FORMS and w not in GENERIC_WORDS and w not in FILLERS))
+
+
+def _without_phrases(found: list[str]) -> list[str]:
+    """``found`` without the legal forms written out in words (``_LEGAL_PHRASES``)."""
+    kept, at = [], 0
+    while at < len(found):
+        phrase = next((p for p in _LEGAL_PHRASES if tuple(found[at : at + len(p)]) == p), None)
+        if phrase is None:
+            kept.append(found[at])
+            at += 1
+        else:
+            at += len(phrase)
+    return kept
 
 
 def normalise(name: str) -> str:

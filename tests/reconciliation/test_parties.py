@@ -36,6 +36,10 @@ def matched(name: str, threshold: float = 88) -> set[str]:
         ("komid", "E5"),  # an alias
         ("Korea Mining Development Trading Corp.", "E5"),  # legal form and generic word
         ("Volgatek L.L.C.", "E6"),  # L.L.C. read as LLC, then dropped: the alias
+        ("Volgatek Special Alloys Public Joint-Stock Company", "E6"),  # JSC written out
+        ("Tamir Aerospace International Group Limited Liability Company", "E2"),  # LLC written out
+        ("Volgatek AO", "E6"),  # the Russian joint-stock form
+        ("\u0410\u041e \u0412\u043e\u043b\u0433\u0430\u0442\u0435\u043a", "E6"),  # the same, in Cyrillic
     ],
 )
 def test_a_listed_party_is_found_however_written(name, entry):
@@ -79,3 +83,8 @@ def test_what_matched_is_reported_with_the_score():
     assert row["matched"] == "Scientific Studies and Research Center"
     assert 88 <= row["score"] < 100
     assert row["matched_words"] == "research scientific studies"
+
+
+def test_words_of_a_legal_form_written_out_stay_where_they_are_no_legal_form():
+    assert normalise("Volgatek Special Alloys Joint Stock Company") == "alloys special volgatek"
+    assert normalise("Public Works Stock Exchange") == "exchange public stock works"
