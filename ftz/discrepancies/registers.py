@@ -50,8 +50,7 @@ def holds(
         where.append(ids_in("h.operator_id", operators))
     query = (
         "SELECT h.id AS hold_id, h.operator_id, h.lot_ref, h.starts_at, h.released_at, h.placed_by "
-        "FROM hold h JOIN operator o ON o.id = h.operator_id"
-        + (f" WHERE {' AND '.join(where)}" if where else "")
+        "FROM hold h JOIN operator o ON o.id = h.operator_id" + (f" WHERE {' AND '.join(where)}" if where else "")
     )
     with engine.connect() as conn:
         frame = pd.read_sql(text(query), conn, params={"zone": zone_id})
