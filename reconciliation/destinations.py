@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from reconciliation import rules, transfers
-from reconciliation.rules import RECORD_COLUMNS, record_names
+from reconciliation.rules import RECORD_COLUMNS, item_names, record_names
 
 LOT = ["operator_id", "lot_ref"]
 
@@ -63,9 +63,7 @@ def _intended(moves: pd.DataFrame, lotted: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(
         [
             own.assign(admitted_by=record_names(own))[columns],
-            theirs.assign(admitted_by="customs " + theirs["declaration_ref"] + "/" + theirs["item_no"].astype(str))[
-                columns
-            ],
+            theirs.assign(admitted_by=item_names(theirs))[columns],
         ],
         ignore_index=True,
     ).drop_duplicates(LOT)
@@ -108,18 +106,7 @@ def amended(all_entries: pd.DataFrame, matched: pd.DataFrame, items: np.ndarray 
         found=items["going"],
         destination=items["going"],
         records=items["declaration_ref"] + "/" + items["item_no"].astype(str),
-        expected_from="customs "
-        + items["declaration_ref"]
-        + "/"
-        + items["item_no"].astype(str)
-        + " version "
-        + items["first_version"].astype(str),
-        found_from="customs "
-        + items["declaration_ref"]
-        + "/"
-        + items["item_no"].astype(str)
-        + " version "
-        + items["version"].astype(str)
-        + " (the later version)",
+        expected_from=item_names(items) + " version " + items["first_version"].astype(str),
+        found_from=item_names(items) + " version " + items["version"].astype(str) + " (the later version)",
         detail="a later version of the declaration (found) names another destination than the first (expected)",
     )

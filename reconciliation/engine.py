@@ -7,7 +7,6 @@ machine or on a partition of zones or operators.
 import hashlib
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from reconciliation import codes, destinations, extended, rules, transfers
@@ -185,9 +184,8 @@ def _counts(moves: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
     own = own.assign(count_ref=own["movement_ref"])[
         ["operator_id", "lot_ref", "occurred_at", "quantity", "unit", "count_ref", "zone_id"]
     ]
-    if len(inspections) and "zone_id" not in inspections.columns:  # (a caller that reads no zone)
-        inspections = inspections.assign(zone_id=np.nan)
-    both = pd.concat([own, inspections[own.columns]], ignore_index=True) if len(inspections) else own
+    # (inspections read without their zone have it missing: their lot's zone is taken)
+    both = pd.concat([own, inspections.reindex(columns=own.columns)], ignore_index=True) if len(inspections) else own
     return both.assign(
         occurred_at=pd.to_datetime(both["occurred_at"], utc=True), quantity=both["quantity"].astype("int64")
     )

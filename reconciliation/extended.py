@@ -12,6 +12,7 @@ from reconciliation.holds import removals_under_hold
 from reconciliation.parties import NO_REMOVALS, denied_parties
 from reconciliation.profiles import findings as profile_hits
 from reconciliation.removals import moments, removal_events
+from reconciliation.rules import item_names
 from reconciliation.strategic import strategic_status
 
 LOT = ["operator_id", "lot_ref"]
@@ -90,7 +91,7 @@ def _texts(moves: pd.DataFrame, lotted: pd.DataFrame) -> pd.DataFrame:
             own.assign(record="operator's records " + own["movement_ref"], at=own["occurred_at"])[columns],
             theirs.assign(
                 customs_ref=theirs["declaration_ref"],
-                record="customs " + theirs["declaration_ref"] + "/" + theirs["item_no"].astype(str),
+                record=item_names(theirs),
                 at=theirs["lodged_at"],
             )[columns],
         ],

@@ -40,7 +40,7 @@ from anyascii import anyascii
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
-from reconciliation.rules import _finding
+from reconciliation.rules import _finding, item_names
 
 THRESHOLD = 88  # documented default: one letter in ten may differ ("Centre" / "Center")
 MAX_NAME = 500  # characters of a name screened: past that is no company name but noise
@@ -280,11 +280,13 @@ def removals_to(names: set[str], moves: pd.DataFrame, lotted: pd.DataFrame, lice
     """The removals in force that leave to one of ``names`` (contract section 9: their consignee
     or counterparty, or the end user of the licence they leave under), as ``operator_id`` and
     ``ref``: a customs removal's declaration, an operator removal's movement and customs refs."""
-    own = moves[(moves["movement_type"] == "REMOVAL") & moves["counterparty"].isin(list(names))]
+    listed = list(names)
+    own = moves[(moves["movement_type"] == "REMOVAL") & moves["counterparty"].isin(listed)]
     users = _newest_end_users(licences)
-    cited = users.loc[users["end_user"].isin(list(names)), "licence_ref"].tolist()
-    items = lotted[(lotted["direction"] == "REMOVAL") & (lotted["consignee"].isin(list(names))
-                                                         | lotted["licence_ref"].isin(cited))]  # fmt: skip
+    cited = users.loc[users["end_user"].isin(listed), "licence_ref"].tolist()
+    items = lotted[
+        (lotted["direction"] == "REMOVAL") & (lotted["consignee"].isin(listed) | lotted["licence_ref"].isin(cited))
+    ]
     refs = [own[["operator_id", "movement_ref"]], own[["operator_id", "customs_ref"]],
             items[["operator_id", "declaration_ref"]]]  # fmt: skip
     found = pd.concat([r.set_axis(_REMOVAL, axis=1).astype({"ref": "object"}) for r in refs], ignore_index=True)
@@ -313,7 +315,7 @@ def _named_records(moves: pd.DataFrame, lotted: pd.DataFrame, inputs) -> pd.Data
                              field="counterparty", name=own["counterparty"], licence_ref=None))  # fmt: skip
     items = lotted.assign(
         customs_ref=lotted["declaration_ref"], at=lotted["lodged_at"],
-        record="customs " + lotted["declaration_ref"] + "/" + lotted["item_no"].astype(str),
+        record=item_names(lotted),
     )  # fmt: skip
     for field in ("consignor", "consignee"):
         named = items[items[field].notna() & (items[field] != "")]

@@ -245,10 +245,9 @@ def count_differences(running: pd.DataFrame, counts: pd.DataFrame, tolerances: T
         return pd.DataFrame(columns=FINDING)
     lots = running[["operator_id", "lot_ref", "lot_unit", "zone_id"]].drop_duplicates(["operator_id", "lot_ref"])
     # a count of a lot nothing was booked on finds goods beside a book balance of nothing
-    counted = counts.rename(columns={"zone_id": "count_zone"}) if "zone_id" in counts.columns else counts
-    counts = counted.merge(lots, on=["operator_id", "lot_ref"], how="left")
+    counts = counts.rename(columns={"zone_id": "count_zone"}).merge(lots, on=["operator_id", "lot_ref"], how="left")
     counts = counts.assign(lot_unit=counts["lot_unit"].fillna(counts["unit"]),
-                           zone_id=counts["zone_id"].fillna(counts.get("count_zone", np.nan)))  # fmt: skip
+                           zone_id=counts["zone_id"].fillna(counts["count_zone"]))  # fmt: skip
     counts = counts[counts["zone_id"].notna()]
     if counts.empty:
         return pd.DataFrame(columns=FINDING)
@@ -371,6 +370,11 @@ def write_offs(running: pd.DataFrame, entries: pd.DataFrame, tolerances: Toleran
 
 
 RECORD_COLUMNS = ["movement_ref", "customs_ref"]  # what ``record_names`` reads
+
+
+def item_names(items: pd.DataFrame) -> pd.Series:
+    """A customs item as an auditor looks it up: "customs" and its declaration and item number."""
+    return "customs " + items["declaration_ref"] + "/" + items["item_no"].astype(str)
 
 
 def record_names(moves: pd.DataFrame) -> pd.Series:

@@ -112,10 +112,6 @@ def findings(
     ]
 
 
-def _names(items: pd.DataFrame) -> pd.Series:
-    return "customs " + items["declaration_ref"] + "/" + items["item_no"].astype(str)
-
-
 def _not_arrived(items: pd.DataFrame, in_time: pd.DataFrame, arrivals: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
     """Transfers whose transit time is over with no arrival lodged within it."""
     due = items[(items["deadline"] < now) & ~items["declaration_ref"].isin(in_time["previous_ref"])]
@@ -135,8 +131,8 @@ def _not_arrived(items: pd.DataFrame, in_time: pd.DataFrame, arrivals: pd.DataFr
         unit=dims.map(BASE),
         tolerance=due["transit_days"].map(lambda d: f"{d:g} days"),
         destination=due["destination_country"],
-        records=_names(due),
-        expected_from=_names(due) + " (transfer to zone " + due["destination_zone"] + ")",
+        records=rules.item_names(due),
+        expected_from=rules.item_names(due) + " (transfer to zone " + due["destination_zone"] + ")",
         found_from=found_from,
         detail="goods removed under a transfer to another zone (expected) were not admitted there within the allowed"
         " transit time (found)",
@@ -180,8 +176,8 @@ def _short(items: pd.DataFrame, in_time: pd.DataFrame, now: pd.Timestamp, tolera
         unit=rows["dimension"].map(BASE),
         tolerance=tolerances.allowance(rows["expected"], rows["found"], rows["dimension"]),
         destination=rows["destination_country"],
-        records=_names(rows) + " | " + rows["arrived_as"],
-        expected_from=_names(rows) + " (transfer to zone " + rows["destination_zone"] + ")",
+        records=rules.item_names(rows) + " | " + rows["arrived_as"],
+        expected_from=rules.item_names(rows) + " (transfer to zone " + rows["destination_zone"] + ")",
         found_from="admissions of zone " + rows["destination_zone"] + " naming it: " + rows["arrived_as"],
         detail="what left under the transfer (expected) and what arrived in the next zone within the transit time"
         " (found) differ",
@@ -203,9 +199,9 @@ def _other_goods(items: pd.DataFrame, arrivals: pd.DataFrame) -> pd.DataFrame:
         expected=other["left_as"],
         found=other["hs6"],
         destination=None,
-        records=other["previous_ref"] + " | " + _names(other),
+        records=other["previous_ref"] + " | " + rules.item_names(other),
         expected_from="customs " + other["previous_ref"] + " (the transfer it arrived under)",
-        found_from=_names(other) + " (the admission in this zone)",
+        found_from=rules.item_names(other) + " (the admission in this zone)",
         detail="goods left one zone under one subheading (expected) and were admitted in the next under another"
         " (found)",
     )
