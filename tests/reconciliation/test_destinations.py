@@ -1,5 +1,6 @@
-"""An intended destination declared by customs alone binds the removal as the operator's does
-(contract section 4: the admission's intended destination, a column of both sides)."""
+"""DESTINATION_CHANGE (contract section 4): an intended destination declared by customs alone
+binds the removal as the operator's does (the admission's intended destination, a column of
+both sides), and a destination moved between versions of a declaration item, admissions too."""
 
 import pandas as pd
 
