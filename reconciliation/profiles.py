@@ -18,7 +18,7 @@ import pandas as pd
 import regex
 
 from reconciliation.quantities import to_base
-from reconciliation.risk import leaves_to_denied
+from reconciliation.risk import at_least, floors
 from reconciliation.rules import _finding
 from reconciliation.strategic import strategic_status
 from reconciliation.units import UNITS
@@ -30,7 +30,6 @@ CONDITIONS = (
     "direction", "procedures", "hs_prefixes", "strategic", "destination_tiers", "destinations", "origins",
     "operators", "aeo", "description_pattern", "min_quantity",
 )  # fmt: skip
-SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 CHANNELS = ("GREEN", "YELLOW", "RED")  # lowest first: an item takes the highest of its hits
 PATTERN_SECONDS = 0.05  # one description searched longer than this does not meet the pattern
 # What an items frame needs: customs items, each with its operator's code and AEO certificate,
@@ -301,12 +300,7 @@ def profile_severity(scored: pd.DataFrame) -> pd.DataFrame:
     hit = scored["kind"] == KIND
     if not hit.any():
         return scored
-    rank = {name: n for n, name in enumerate(SEVERITIES)}
     own = scored.loc[hit, "facts"].map(lambda f: f["profile"]["severity"])
-    floor = scored.loc[hit, "strategic"].map({True: "HIGH", False: "LOW"})
-    leaving = (scored.loc[hit, "destination_tier"] == "EMBARGOED") | leaves_to_denied(scored.loc[hit])
-    floor = floor.where(~(scored.loc[hit, "strategic"] & leaving), "CRITICAL")
-    chosen = [max(a, b, key=rank.get) for a, b in zip(own, floor, strict=True)]
     out = scored.copy()
-    out.loc[hit, "severity"] = chosen
+    out.loc[hit, "severity"] = at_least(own, floors(scored.loc[hit]))
     return out

@@ -36,6 +36,7 @@ OWNER_CHANGE_WEIGHT = 10  # strategic goods that changed owner on the way betwee
 TIER_WEIGHT = {"EMBARGOED": 25, "HIGH": 15, "ELEVATED": 8}
 SHARE_WEIGHT = 10  # the share of the goods at stake, up to this much
 SEVERITY = [(70, "CRITICAL"), (45, "HIGH"), (25, "MEDIUM"), (0, "LOW")]
+SEVERITIES = tuple(name for _, name in reversed(SEVERITY))  # lowest first
 TIER_ORDER = {"EMBARGOED": 3, "HIGH": 2, "ELEVATED": 1}
 
 
@@ -63,13 +64,8 @@ def score(findings: pd.DataFrame, destinations: pd.DataFrame, operators: pd.Data
         lower=0, upper=100
     )
     out = findings.assign(risk_score=total, destination_tier=tier.fillna(""))
-    out["severity"] = total.map(lambda s: next(name for floor, name in SEVERITY if s >= floor))
-    floored = (out["strategic"] | suspected) & out["kind"].isin(STRATEGIC_FLOOR)
-    out.loc[floored & out["severity"].isin(["LOW", "MEDIUM"]), "severity"] = "HIGH"
-    # strategic goods leaving for an embargoed destination or to a denied party: CRITICAL (contract section 9)
-    out.loc[floored & ((tier == "EMBARGOED") | leaves_to_denied(findings)), "severity"] = "CRITICAL"
-    # strategic goods and a denied party: CRITICAL (contract section 9)
-    out.loc[out["strategic"] & (out["kind"] == "DENIED_PARTY"), "severity"] = "CRITICAL"
+    by_score = total.map(lambda s: next(name for floor, name in SEVERITY if s >= floor))
+    out["severity"] = at_least(by_score, floors(out))
     components = pd.DataFrame(
         {
             "kind": kind,
@@ -103,9 +99,25 @@ def _route(findings: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return route, owner
 
 
-def leaves_to_denied(findings: pd.DataFrame) -> pd.Series:
-    """Whether each finding is on a removal to a denied party (``to_denied``, where the engine added it)."""
-    return findings.get("to_denied", pd.Series(False, index=findings.index)).fillna(False).astype(bool)
+def floors(findings: pd.DataFrame) -> pd.Series:
+    """The least severity contract sections 4 and 9 allow each finding (``destination_tier`` and,
+    where the engine added it, ``to_denied`` read): HIGH for strategic goods (or goods a
+    description names so) of a floored kind, CRITICAL when they leave for an EMBARGOED
+    destination or to a denied party, or a denied party is named on them; else LOW."""
+    suspected = findings["kind"].isin(SUSPECTED) & ~findings["strategic"]
+    floored = (findings["strategic"] | suspected) & findings["kind"].isin(STRATEGIC_FLOOR)
+    denied = findings.get("to_denied", pd.Series(False, index=findings.index)).fillna(False).astype(bool)
+    critical = (findings["destination_tier"] == "EMBARGOED") | denied | (findings["kind"] == "DENIED_PARTY")
+    out = pd.Series("LOW", index=findings.index, dtype="object")
+    out[floored] = "HIGH"
+    out[floored & critical] = "CRITICAL"
+    return out
+
+
+def at_least(severity: pd.Series, floor: pd.Series) -> pd.Series:
+    """Each ``severity`` raised to its ``floor`` where below it."""
+    rank = {name: n for n, name in enumerate(SEVERITIES)}
+    return severity.where(severity.map(rank) >= floor.map(rank), floor)
 
 
 def _aeo_operators(operators: pd.DataFrame | None) -> set:

@@ -10,6 +10,7 @@ from sqlmodel import Column, Field, SQLModel
 
 from ftz.database import MAX_ID, UTCDateTime, utcnow
 from reconciliation.kinds import NAMES as KIND_NAMES
+from reconciliation.risk import SEVERITIES
 
 
 class RunOutcome(StrEnum):
@@ -27,9 +28,6 @@ class Status(StrEnum):
     JUSTIFIED = "JUSTIFIED"
     VIOLATION = "VIOLATION"
     CLOSED = "CLOSED"
-
-
-SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 
 
 def _one_of(column: str, values) -> str:
