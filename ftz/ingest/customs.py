@@ -8,7 +8,7 @@ from ftz.errors import InvalidInput
 from ftz.ingest import staging
 from ftz.ingest.models import UploadKind
 from ftz.ingest.pipeline import STAGE, RowError
-from ftz.ingest.schema import CUSTOMS, HeaderCheck, row_errors, same_record, unknown_hs
+from ftz.ingest.schema import CUSTOMS, HeaderCheck, later_than_tomorrow, row_errors, same_record, unknown_hs
 from ftz.ledger.models import CustomsEntry
 from ftz.zones.models import Operator, Zone
 
@@ -86,7 +86,7 @@ class CustomsImport:
             unknown,
         ]
         transfer_errors, elsewhere_warnings = self._transfer_checks(frame, zone)
-        return [*errors, *transfer_errors], [warnings, elsewhere_warnings]
+        return [*errors, *transfer_errors], [warnings, elsewhere_warnings, later_than_tomorrow(frame, "lodged_at")]
 
     def _transfer_checks(self, frame: pd.DataFrame, zone: pd.Series) -> tuple[list[pd.DataFrame], pd.DataFrame]:
         """``destination_zone``: only on a removal, on a TRANSFER another zone than the row's own;

@@ -9,7 +9,15 @@ from ftz.database import UTCDateTime, utcnow
 from ftz.ingest import staging
 from ftz.ingest.models import UploadKind
 from ftz.ingest.pipeline import STAGE, RowError
-from ftz.ingest.schema import MOVEMENTS, HeaderCheck, cells_empty, row_errors, same_record, unknown_hs
+from ftz.ingest.schema import (
+    MOVEMENTS,
+    HeaderCheck,
+    cells_empty,
+    later_than_tomorrow,
+    row_errors,
+    same_record,
+    unknown_hs,
+)
 from ftz.ledger.models import Movement
 from reconciliation.units import UNITS
 
@@ -79,7 +87,7 @@ class MovementsImport:
         ]
         unknown, warnings = unknown_hs(frame["hs_code"], self.subheadings, self.accept_unknown_hs)
         self._note(frame)
-        return [*errors, unknown], [warnings]
+        return [*errors, unknown], [warnings, later_than_tomorrow(frame, "occurred_at")]
 
     def _note(self, frame: pd.DataFrame) -> None:
         """Remember the chunk's refs and (lot, unit) pairs: does any ref repeat, any lot change unit?"""

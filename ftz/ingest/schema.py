@@ -196,6 +196,16 @@ def unknown_hs(
     return _errors("hs_code", reasons[~warned]), _errors("hs_code", reasons[warned])
 
 
+def later_than_tomorrow(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Warnings for the rows dated more than a day after now in ``name``: kept as sent (the
+    contract bounds no date, and a zone's records may be dated ahead), but worth a look."""
+    latest = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+    dates = frame[name]
+    ahead = dates.notna() & (dates > latest)
+    shown = dates[ahead].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _errors(name, '"' + shown + '" lies in the future: kept as sent; check the date')
+
+
 def row_errors(name: str, bad: pd.Series, reason: pd.Series | str) -> pd.DataFrame:
     """Errors for the rows where ``bad`` is true, in the (index, column, message) shape."""
     return _errors(name, _where(bad, reason))

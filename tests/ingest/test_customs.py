@@ -21,6 +21,12 @@ def test_customs_items_are_stored_with_their_zone_and_operator(zone_with_operato
     assert entry.lodged_at == datetime(2026, 9, 1, 3, 0, tzinfo=UTC)
 
 
+def test_an_item_lodged_ahead_of_today_is_kept_with_a_warning(zone_with_operators, tmp_path):
+    report = import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", [customs_item(lodged_at="2099-01-05")]))
+    assert report.accepted and report.rows_new == 1
+    assert [(w.row, w.column) for w in report.warnings] == [(2, "lodged_at")]
+
+
 def test_an_amendment_is_a_new_version_and_both_are_kept(zone_with_operators, tmp_path):
     import_customs(zone_with_operators, write_csv(tmp_path / "a.csv", [customs_item()]))
     amended = customs_item(version="2", quantity="1.0004")

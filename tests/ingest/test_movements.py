@@ -40,6 +40,20 @@ def test_explicit_offsets_and_plain_dates_are_read_as_iso_8601(zone_with_operato
     assert times["M3"] == datetime(2026, 9, 1, 20, 0, tzinfo=UTC)  # local midnight in Dubai
 
 
+def test_a_movement_dated_ahead_of_today_is_kept_with_a_warning(zone_with_operators, tmp_path):
+    # the contract bounds no date: a zone's records dated ahead are stored, and the date queried
+    rows = [admission(), removal(occurred_at="2099-03-01T08:00:00")]
+    report = import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", rows))
+    assert report.accepted and report.rows_new == 2
+    assert [(w.row, w.column) for w in report.warnings] == [(3, "occurred_at")]
+    assert '"2099-03-01T04:00:00Z" lies in the future' in report.warnings[0].message
+
+
+def test_a_movement_dated_before_1970_is_refused(zone_with_operators, tmp_path):
+    report = import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", [admission(occurred_at="1969-12-31")]))
+    assert messages(report) == ['row 2, occurred_at: "1969-12-31" lies before 1970']
+
+
 def test_every_error_of_every_row_is_reported_with_row_and_column(zone_with_operators, tmp_path):
     rows = [
         admission("M1", quantity="seventy"),
