@@ -282,7 +282,7 @@ class TableReader:
             # Numbers are kept as their exact text: a quantity never passes through float.
             data = json.loads(
                 self.path.read_text(encoding="utf-8-sig"),
-                parse_float=str,
+                parse_float=_json_number,
                 parse_int=str,
                 parse_constant=no_constant,
                 object_pairs_hook=no_duplicates,
@@ -455,6 +455,16 @@ def _cell_text(value: object) -> str:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value)
+
+
+def _json_number(text: str) -> str:
+    """A JSON number with a fraction or exponent as its exact decimal text: ``2.5E-1`` is
+    ``0.25`` (JSON allows the exponent; the checks read plain decimals). An exponent too far out
+    for any quantity is left as written, and refused by the checks, not spelt out in digits."""
+    if "e" not in text and "E" not in text:
+        return text
+    number = Decimal(text)
+    return format(number, "f") if abs(number.adjusted()) <= 30 else text
 
 
 def _first_line(exc: BaseException) -> str:

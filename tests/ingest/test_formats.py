@@ -61,6 +61,16 @@ def test_json_array_with_numbers_and_missing_keys(zone_with_operators, tmp_path)
     assert _quantities(zone_with_operators)["M1"] == Decimal("1000.123")
 
 
+def test_json_numbers_written_with_an_exponent_keep_their_exact_value(zone_with_operators, tmp_path):
+    first = admission() | {"quantity": "@1"}
+    second = removal() | {"quantity": "@2"}
+    text = json.dumps([first, second]).replace('"@1"', "1.000123E3").replace('"@2"', "2.5e-1")
+    (tmp_path / "m.json").write_text(text)
+    report = import_movements(zone_with_operators, tmp_path / "m.json")
+    assert report.accepted, report.errors
+    assert _quantities(zone_with_operators) == {"M1": Decimal("1000.123"), "M2": Decimal("0.25")}
+
+
 def test_same_rows_in_any_format_are_the_same_records(zone_with_operators, tmp_path):
     rows = [admission(), removal()]
     import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", rows))
