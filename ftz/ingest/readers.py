@@ -68,6 +68,7 @@ class TableReader:
         self.decimal_comma = False
         self.file_format = sniff_format(path)
         self.header: list[str] = []
+        self._header_line = 1  # the CSV line the header is on: blank lines before it keep their numbers
         if self.file_format == "csv":
             self.delimiter = self._open_csv()
             self.decimal_comma = self.delimiter == ";"
@@ -99,6 +100,7 @@ class TableReader:
             first = f.readline()
             while first and not first.strip():
                 first = f.readline()  # blank lines before the header
+                self._header_line += 1
         if not first.strip():
             raise InvalidInput("the file is empty: no header row")
         delimiter = ";" if first.count(";") > first.count(",") else ","
@@ -109,7 +111,7 @@ class TableReader:
         return delimiter
 
     def _csv_chunks(self) -> Iterator[tuple[Chunk, float]]:
-        state = {"next_row": 2, "malformed": False}
+        state = {"next_row": self._header_line + 1, "malformed": False}
         try:
             yield from self._csv_chunks_fast(state)
         except pa.ArrowInvalid as exc:
@@ -132,7 +134,7 @@ class TableReader:
             reader = pacsv.open_csv(
                 counted,
                 read_options=pacsv.ReadOptions(
-                    block_size=self.block_bytes, skip_rows=1, column_names=names, encoding="utf8"
+                    block_size=self.block_bytes, skip_rows=self._header_line, column_names=names, encoding="utf8"
                 ),
                 parse_options=pacsv.ParseOptions(
                     delimiter=self.delimiter,
@@ -159,11 +161,12 @@ class TableReader:
         size = max(self.path.stat().st_size, 1)
         with self.path.open("r", encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f, delimiter=self.delimiter)
-            next(reader)
+            for _ in range(self._header_line):
+                next(reader)
             rows: list[list[str]] = []
             numbers: list[int] = []
             try:
-                for number, fields in enumerate(reader, start=2):
+                for number, fields in enumerate(reader, start=self._header_line + 1):
                     if number < skip_before:
                         continue
                     if len(fields) != width and any(fields):

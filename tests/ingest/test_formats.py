@@ -87,6 +87,13 @@ def test_blank_lines_are_skipped_without_shifting_row_numbers(zone_with_operator
     assert [str(e) for e in report.errors] == ['row 4, quantity: "x" is not a number']
 
 
+def test_blank_lines_before_the_header_are_skipped_and_keep_their_numbers(zone_with_operators, tmp_path):
+    path = write_csv(tmp_path / "m.csv", [admission(), admission("M2", lot="L2", quantity="x")])
+    path.write_text("\n\n" + path.read_text())
+    report = import_movements(zone_with_operators, path)
+    assert [str(e) for e in report.errors] == ['row 5, quantity: "x" is not a number']
+
+
 def test_local_times_at_a_clock_change_are_read_not_refused(engine, tmp_path):
     from datetime import UTC, datetime
 
