@@ -148,25 +148,35 @@ def import_movements(
     path: Path,
     operator: Annotated[str, typer.Option(help="The operator that sends the file.")],
     create_missing: Annotated[
-        bool, typer.Option("--create-missing", help="Register the operator first if it is unknown (needs --zone).")
+        bool,
+        typer.Option("--create-missing", help="Register the operator if it is unknown (in --zone, or the only zone)."),
     ] = False,
-    zone: Annotated[str, typer.Option(help="With --create-missing: the operator's zone.")] = "",
+    zone: Annotated[str, typer.Option(help="With --create-missing: the new operator's zone.")] = "",
 ) -> None:
     """Import an operator's movements file: all rows, or on any invalid row none."""
+    code = operator.strip().upper()
+    create_in = None
     if create_missing:
         with session_scope() as session:
-            if zones.get_operator(session, code=operator.strip().upper()) is None:
-                if not zone:
-                    fail("--create-missing needs --zone to register a new operator")
-                zones.create_operator(
-                    session, operator_in=OperatorBase(code=operator, name=operator), zone_code=zone, actor=sender()
-                )
-                out(f"operator {operator.upper()} registered in zone {zone.upper()}")
+            if zones.get_operator(session, code=code) is None:
+                create_in = zone or _only_zone(session)
     with _progress(path) as progress:
         report = ingest.import_movements(
-            get_engine(), source=path, filename=path.name, operator_code=operator, sent_by=sender(), progress=progress
-        )
+            get_engine(), source=path, filename=path.name, operator_code=operator, sent_by=sender(),
+            progress=progress, create_in=create_in,
+        )  # fmt: skip
+    if create_in and report.accepted:
+        out(f"operator {code} registered in zone {create_in.strip().upper()}")
     _print_report(report)
+
+
+def _only_zone(session) -> str:
+    """The zone a new operator joins when --zone is not given: the only one ftz knows."""
+    known = [z.code for z in zones.get_all_zones(session)]
+    if len(known) != 1:
+        fail(f"--create-missing needs --zone to register a new operator: ftz knows {len(known)} zones "
+             f"({', '.join(known) or 'none'})")  # fmt: skip
+    return known[0]
 
 
 @import_app.command("customs")

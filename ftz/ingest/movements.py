@@ -4,8 +4,10 @@ import zlib
 
 import pandas as pd
 from sqlalchemy import Connection, bindparam, func, select, text
+from sqlmodel import Session
 
 from ftz.database import UTCDateTime, utcnow
+from ftz.errors import InvalidInput
 from ftz.ingest import staging
 from ftz.ingest.models import UploadKind
 from ftz.ingest.pipeline import STAGE, RowError
@@ -19,6 +21,8 @@ from ftz.ingest.schema import (
     unknown_hs,
 )
 from ftz.ledger.models import Movement
+from ftz.zones import service as zones
+from ftz.zones.models import OperatorBase
 from reconciliation.units import UNITS
 
 STORED = [c.name for c in MOVEMENTS.columns]
@@ -36,8 +40,18 @@ class MovementsImport:
     kind = UploadKind.MOVEMENTS
     columns = COLUMNS
 
-    def __init__(self, operator_id: int, timezone: str, subheadings: frozenset[str], accept_unknown_hs: bool):
-        self.operator_id = operator_id
+    def __init__(
+        self,
+        operator_id: int | None,
+        timezone: str,
+        subheadings: frozenset[str],
+        accept_unknown_hs: bool,
+        *,
+        new_operator: tuple[str, str, str] | None = None,
+    ):
+        self.operator_id = operator_id  # None: ``new_operator`` (code, zone code, actor), registered by the write
+        self._new_operator = new_operator
+        self.created: list[str] = []
         self.timezone = timezone
         self.subheadings = subheadings
         self.accept_unknown_hs = accept_unknown_hs
@@ -52,12 +66,29 @@ class MovementsImport:
         """Nothing to read up front: the operator is the sender."""
 
     def register(self, conn: Connection) -> None:
-        """Nothing to register: the operator is the sender."""
+        """Register the sender ``--create-missing`` named, if it is new: only in the final write,
+        so that a refused file registers nothing."""
+        if self._new_operator is None:
+            return
+        code, zone_code, actor = self._new_operator
+        with Session(bind=conn) as session:
+            if zones.get_operator(session, code=code) is not None:
+                raise InvalidInput(f"operator {code} was registered meanwhile: send the file again")
+            operator = zones.create_operator(
+                session, operator_in=OperatorBase(code=code, name=code), zone_code=zone_code, actor=actor
+            )
+            self.operator_id = operator.id
+        self.created.append(f"operator {code} in zone {zone_code}")
+
+    @property
+    def _sender(self) -> int:
+        """The sender's id; an operator not yet registered has no records (-1 matches none)."""
+        return -1 if self.operator_id is None else self.operator_id
 
     def lock(self, conn: Connection) -> None:
         # Two imports for one operator at once would each miss the other's refs.
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_key("movements", self.operator_id),))
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_key("movements", self._sender),))
 
     def prepare(
         self, conn: Connection, frame: pd.DataFrame, cells: pd.DataFrame, header: HeaderCheck
@@ -111,7 +142,7 @@ class MovementsImport:
     def cross_check(self, conn: Connection) -> list[RowError]:
         """Duplicates in the file, conflicts with what is recorded, corrections, units per lot."""
         staging.index(conn, STAGE, ("movement_ref",), ("lot_ref",), analyze=("corrects_ref", "unit"))
-        op = {"op": self.operator_id}
+        op = {"op": self._sender}
         errors: list[RowError] = []
         duplicates = staging.fetch(conn, _DUPLICATES) if self._repeated_ref() else pd.DataFrame()
         for row in duplicates.itertuples():
@@ -153,7 +184,7 @@ class MovementsImport:
     def store(self, conn: Connection, upload_id: int) -> tuple[int, int]:
         """Append the rows not already recorded; the number new and, of them, corrections."""
         names = ", ".join(STORED)
-        op = {"op": self.operator_id}
+        op = {"op": self._sender}
         # A file of only new refs (the usual case) skips the row-by-row search for re-sent rows.
         resent = conn.execute(text(_ANY_RECORDED), op).first() is not None
         where = f"WHERE NOT EXISTS ({_recorded(conn.dialect.name)}) " if resent else ""

@@ -188,6 +188,8 @@ def _store(conn: Connection, importer: Importer, upload: dict, report: ImportRep
                 conn.rollback()
                 return
         importer.register(conn)
+        if upload["operator_id"] is None and getattr(importer, "operator_id", None) is not None:
+            upload = upload | {"operator_id": importer.operator_id}  # the sender it has just registered
         upload_id = conn.execute(
             insert(Upload).values(**upload, outcome=UploadOutcome.ACCEPTED).returning(Upload.id)
         ).scalar_one()

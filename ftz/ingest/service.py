@@ -28,16 +28,26 @@ def import_movements(
     operator_code: str,
     sent_by: str,
     progress: Progress | None = None,
+    create_in: str | None = None,
 ) -> ImportReport:
-    """Import one operator's movements file; the operator is the sender, never read from the file."""
+    """Import one operator's movements file; the operator is the sender, never read from the file.
+    An operator not yet registered is registered in zone ``create_in``, if given, when the file
+    is stored (a refused file registers nothing)."""
+    code = operator_code.strip().upper()
+    new_operator = None
     with Session(engine) as session:
-        operator = zones.get_operator_or_raise(session, code=operator_code.strip().upper())
-        zone = session.get(Zone, operator.zone_id)
-        operator_id, timezone, zone_code = operator.id, zone.timezone, zone.code
+        operator = zones.get_operator(session, code=code)
+        if operator is None and create_in:
+            zone = zones.get_zone_or_raise(session, code=create_in.strip().upper())
+            new_operator = (code, zone.code, sent_by)
+        else:
+            operator = operator or zones.get_operator_or_raise(session, code=code)
+            zone = session.get(Zone, operator.zone_id)
+        operator_id, timezone, zone_code = operator and operator.id, zone.timezone, zone.code
     subheadings = _subheadings(engine)
     blob = _store(source)
     accept = get_settings().zone(zone_code).accept_unknown_hs
-    importer = MovementsImport(operator_id, timezone, subheadings, accept)
+    importer = MovementsImport(operator_id, timezone, subheadings, accept, new_operator=new_operator)
     upload = pipeline.upload_values(UploadKind.MOVEMENTS, filename, blob, sent_by, operator_id)
     return pipeline.run(engine, importer, upload, blob, progress)
 

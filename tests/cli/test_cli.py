@@ -9,7 +9,8 @@ import time
 from typer.testing import CliRunner
 
 from ftz.cli.main import app
-from tests.helpers import admission, customs_item, removal, stored, write_csv
+from ftz.zones.models import Operator
+from tests.helpers import admission, count, customs_item, removal, stored, write_csv
 
 runner = CliRunner()
 
@@ -75,6 +76,24 @@ def test_unknown_operator_is_refused_unless_create_missing(zone_with_operators, 
     result = ftz("import", "movements", str(path), "--operator", "OP777", "--create-missing", "--zone", "ZFX")
     assert result.exit_code == 0, result.stderr
     assert stored(zone_with_operators) == (1, 0)
+
+
+def test_a_refused_file_registers_no_operator_even_with_create_missing(zone_with_operators, tmp_path):
+    path = write_csv(tmp_path / "m.csv", [admission(quantity="seventy")])
+    result = ftz("import", "movements", str(path), "--operator", "OP777", "--create-missing", "--zone", "ZFX")
+    assert result.exit_code == 1 and "registered" not in result.stdout
+    assert count(zone_with_operators, Operator) == 3  # the fixture's three; OP777 is not among them
+    result = ftz("import", "movements", str(write_csv(tmp_path / "n.csv", [admission()])), "--operator", "OP777")
+    assert result.stderr.startswith("ftz: operator OP777 is not registered")
+
+
+def test_create_missing_registers_the_operator_in_the_only_zone_without_zone(zone_with_operators, tmp_path):
+    path = write_csv(tmp_path / "m.csv", [admission()])
+    result = ftz("import", "movements", str(path), "--operator", "op777", "--create-missing")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("operator OP777 registered in zone ZFX\n")
+    assert stored(zone_with_operators) == (1, 0)
+    assert ftz("audit", "verify").exit_code == 0  # its registration is in the trail, chained
 
 
 def test_import_customs(zone_with_operators, tmp_path):
