@@ -212,8 +212,10 @@ class TableReader:
             numbers: list[int] = []
             header: list[str] | None = None
             try:
-                # A stray cell far to the right must not make every row 16,384 cells wide.
-                rows_iter = sheet.iter_rows(values_only=True, max_col=len(self.header) + 1)
+                # Each row as wide as its own last cell: a stray cell far to the right is seen
+                # (and refused) on its row without making every row 16,384 cells wide.
+                sheet.reset_dimensions()
+                rows_iter = sheet.iter_rows(values_only=True)
                 for number, values in enumerate(rows_iter, start=1):
                     texts = [_cell_text(v) for v in values]
                     if header is None:

@@ -52,6 +52,20 @@ def test_xlsx_first_sheet_with_numbers_and_dates_as_cells(zone_with_operators, t
     assert _quantities(zone_with_operators) == {"M1": Decimal("1000.5"), "M2": Decimal(400)}
 
 
+def test_an_xlsx_cell_far_right_of_the_header_is_refused_on_its_row(zone_with_operators, tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(MOVEMENT_HEADER)
+    for row in (admission(), removal()):
+        sheet.append([row.get(name) for name in MOVEMENT_HEADER])
+    sheet.cell(row=3, column=len(MOVEMENT_HEADER) + 5, value="stray")
+    workbook.save(tmp_path / "m.xlsx")
+    report = import_movements(zone_with_operators, tmp_path / "m.xlsx")
+    assert [str(e) for e in report.errors] == [
+        f"row 3, (row): cells beyond the header's {len(MOVEMENT_HEADER)} columns"
+    ]
+
+
 def test_json_array_with_numbers_and_missing_keys(zone_with_operators, tmp_path):
     first = admission() | {"quantity": 1000.123}
     second = {k: v for k, v in removal().items() if v}
