@@ -298,7 +298,7 @@ class TableReader:
             raise InvalidInput("not valid JSON: nested too deeply") from None
         if not isinstance(data, list):
             raise InvalidInput("the JSON must be an array of objects, one per row")
-        header: dict[str, None] = {}
+        header: dict[str, str] = {}  # each column's name as matched (case-insensitively), as first spelt
         allowed = {c.lower() for c in self.columns} if self.columns else None
         for number, item in enumerate(data, start=1):
             if not isinstance(item, dict):
@@ -311,8 +311,15 @@ class TableReader:
                     raise InvalidInput(
                         f'row {number}, "{shown}": unknown key (the keys are: {", ".join(self.columns)})'
                     )
-            header.update(dict.fromkeys(item))
-        self.header = list(header)
+            spelt: dict[str, str] = {}
+            for key in item:
+                name = key.strip().lower()
+                if name in spelt:
+                    raise InvalidInput(f'row {number}: the keys "{spelt[name]}" and "{key}" name the same column')
+                spelt[name] = key
+                header.setdefault(name, key)
+        self.header = list(header.values())
+        self._json_names = list(header)
         self._json = data
 
     def _json_chunks(self) -> Iterator[tuple[Chunk, float]]:
@@ -323,8 +330,9 @@ class TableReader:
             if not isinstance(item, dict):
                 continue
             texts = []
-            for key in self.header:
-                value = item.get(key)
+            named = {key.strip().lower(): value for key, value in item.items()}
+            for name in self._json_names:
+                value = named.get(name)
                 if isinstance(value, dict | list | bool):
                     # Shown as JSON, so the cell's check names what was sent.
                     value = json.dumps(value)

@@ -3,9 +3,11 @@
 import json
 from decimal import Decimal
 
+import pytest
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
+from ftz.errors import InvalidInput
 from ftz.ledger.models import Movement
 from tests.helpers import MOVEMENT_HEADER, admission, import_movements, removal, write_csv
 
@@ -83,6 +85,20 @@ def test_json_numbers_written_with_an_exponent_keep_their_exact_value(zone_with_
     report = import_movements(zone_with_operators, tmp_path / "m.json")
     assert report.accepted, report.errors
     assert _quantities(zone_with_operators) == {"M1": Decimal("1000.123"), "M2": Decimal("0.25")}
+
+
+def test_json_keys_are_matched_case_insensitively_from_object_to_object(zone_with_operators, tmp_path):
+    second = {key.upper(): value for key, value in removal().items()}
+    (tmp_path / "m.json").write_text(json.dumps([admission(), second]))
+    report = import_movements(zone_with_operators, tmp_path / "m.json")
+    assert report.accepted, report.errors
+    assert _quantities(zone_with_operators) == {"M1": Decimal("1000.5"), "M2": Decimal(400)}
+
+
+def test_two_keys_of_one_json_object_naming_one_column_are_refused(zone_with_operators, tmp_path):
+    (tmp_path / "m.json").write_text(json.dumps([admission() | {"Quantity": "3"}]))
+    with pytest.raises(InvalidInput, match='row 1: the keys "quantity" and "Quantity" name the same column'):
+        import_movements(zone_with_operators, tmp_path / "m.json")
 
 
 def test_same_rows_in_any_format_are_the_same_records(zone_with_operators, tmp_path):
