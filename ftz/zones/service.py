@@ -148,13 +148,19 @@ def _moment(session: Session, value: str, zone_codes: list[str] | None, day_star
     query = select(Zone.code, Zone.timezone)
     if zone_codes:
         query = query.where(Zone.code.in_([c.strip().upper() for c in zone_codes]))
-    zones = dict(session.exec(query).all())
-    timezones = set(zones.values()) or {"UTC"}
-    if len(timezones) > 1:
+    zones = dict(session.exec(query).all()) or {"": "UTC"}
+    # zones of different time zones at the same offset then (Dubai, Muscat) agree on the moment
+    moments = {tz: _local(value, parsed, tz) for tz in set(zones.values())}
+    if len(set(moments.values())) > 1:
         named = ", ".join(f"{code} ({tz})" for code, tz in sorted(zones.items()))
         raise InvalidInput(f'"{value}" names no offset and the zones keep different local times ({named}): '
                            "give an offset (e.g. +04:00) or one zone")  # fmt: skip
-    local = parsed.replace(tzinfo=ZoneInfo(timezones.pop()))
+    return moments.popitem()[1]
+
+
+def _local(value: str, parsed: datetime, timezone: str) -> datetime:
+    """``parsed`` (naive) as local time in ``timezone``, in UTC."""
+    local = parsed.replace(tzinfo=ZoneInfo(timezone))
     if local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) != parsed:
         raise InvalidInput(f'"{value}" does not exist in the zone\'s local time (a clock change): give an offset')
     return local.astimezone(UTC)

@@ -103,6 +103,18 @@ def test_a_naive_date_over_zones_of_different_local_times_asks_for_an_offset(eng
     assert result.exit_code == 1 and "not an ISO 8601 date" in result.stderr
 
 
+def test_a_naive_date_over_zones_of_one_offset_then_is_their_common_moment(engine, tmp_path):
+    # Dubai and Muscat keep UTC+4 under two time zone names: the day ends at the same moment
+    zone_with_a_shortage(engine, tmp_path)
+    assert runner.invoke(app, ["zone", "add", "ZFY", "--name", "Y", "--country", "OM"]).exit_code == 0
+    with Session(engine) as session:
+        assert (
+            zones.moment(session, value="2026-09-10", zone_codes=None).isoformat() == "2026-09-10T19:59:59.999999+00:00"
+        )
+    result = runner.invoke(app, ["reconcile", "--as-of", "2026-09-30"])
+    assert result.exit_code == 0, result.stderr
+
+
 def test_a_report_as_of_a_past_date_sees_a_hold_entered_later_that_covered_it(engine, tmp_path):
     # the ledger and the hold entered today, the hold running from 10 September: like the
     # records, the hold counts by its own times, not by when it was entered
