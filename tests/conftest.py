@@ -1,5 +1,6 @@
 """Fixtures: a migrated database per backend (SQLite always, PostgreSQL when configured), emptied per test."""
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,18 @@ TABLES = [
     "customs_entry", "stock_count", "upload", "api_token", "login_session", "login_attempt", "auditor_zone",
     "user_account", "audit_event", "operator", "zone", "apscheduler_jobs",
 ]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _no_log_handler_left() -> Iterator[None]:
+    """A command that sets up logging (``ftz reconcile``) leaves no handler writing to the next
+    test's standard error: each test reads its own output."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in [h for h in root.handlers if getattr(h, "ftz", False)]:
+        root.removeHandler(handler)
+    root.setLevel(level)
 
 
 def _url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:

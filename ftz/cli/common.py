@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from pydantic import ValidationError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from ftz.auth.scope import SYSTEM, Caller
 from ftz.errors import FtzError
@@ -42,9 +43,20 @@ def command(function: Callable) -> Callable:
             text = str(exc.orig).lower()
             if "no such table" in text or ("does not exist" in text and "relation" in text):
                 fail("the database has no schema yet: run `ftz db upgrade`")
-            fail(f"database error: {str(exc.orig).strip().splitlines()[0]}")
+            fail(f"database error: {_first_line(exc.orig)}")
+        except ValidationError as exc:  # an option a model refuses (a country of three letters)
+            fail("; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()))
+        except OSError as exc:  # a path given on the command line: missing, a folder, not writable
+            fail(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else _first_line(exc))
+        except ArgumentError as exc:  # FTZ_DATABASE_URL that names no database SQLAlchemy can open
+            fail(f"FTZ_DATABASE_URL: {_first_line(exc)}")
 
     return wrapper
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def sender() -> str:

@@ -46,13 +46,18 @@ def reconcile(
     ] = 0,
 ) -> None:
     """Run a reconciliation and print its counts (with --as-of: a report of a past moment)."""
-    logs.configure()
     if format not in ("csv", "json"):
         fail(f'"{format}" is not a format: use csv or json')
     moment = None
     if as_of:
         with session_scope() as session:
             moment = zones.moment(session, value=as_of, zone_codes=[zone] if zone else None)
+    if out_path is not None:  # refused before the run, not after it
+        if moment is None:
+            fail("--out writes the report of a run --as-of a past moment; `ftz discrepancies export` the live ones")
+        if out_path.is_dir() or not out_path.parent.is_dir():
+            fail(f"{out_path}: {'is a folder' if out_path.is_dir() else 'its folder does not exist'}")
+    logs.configure()
     record = discrepancies.run(
         get_engine(),
         as_of=moment,
@@ -77,8 +82,6 @@ def reconcile(
     for kind, count in sorted(record.counts.items()):
         out(f"  {kind:<28} {count:>6}")
     if out_path is not None:
-        if moment is None:
-            fail("--out writes the report of a run --as-of a past moment; `ftz discrepancies export` the live ones")
         with session_scope() as session:
             records = export.report_rows(session, caller=SYSTEM, run_id=record.id)
         fields = export.REPORT_FIELDS

@@ -1,6 +1,7 @@
 """Writing a run's findings: new ones inserted, those seen again refreshed, those gone closed."""
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -66,11 +67,15 @@ def plan(
     if scope is None:
         known = {row.fingerprint: row for row in session.execute(select(*_STORED).where(*where))}
     else:  # the facts of the findings inside the scope only: those outside are not compared
-        placed = (Discrepancy.id, Discrepancy.operator_id, Discrepancy.lot_ref, Discrepancy.customs_ref)
+        placed = (Discrepancy.id, Discrepancy.kind, Discrepancy.operator_id, Discrepancy.lot_ref,
+                  Discrepancy.customs_ref)  # fmt: skip
         everyone = session.execute(select(*placed).where(*where)).all()
         inside = _inside(everyone, scope)
-        # their records did not change, so they are still supported
-        changes.seen = [d.id for d in everyone if d.id not in inside]
+        # their records did not change, so they are still supported, and counted as a full run would
+        outside = [d for d in everyone if d.id not in inside]
+        changes.seen = [d.id for d in outside]
+        for kind, count in Counter(d.kind for d in outside).items():
+            changes.counts[str(kind)] = changes.counts.get(str(kind), 0) + count
         ids, known = sorted(inside), {}
         for chunk in range(0, len(ids), _CHUNK):
             query = select(*_STORED).where(among(dialect, Discrepancy.id, ids[chunk : chunk + _CHUNK]))

@@ -39,6 +39,35 @@ def test_a_zone_needs_a_real_country_and_time_zone(engine):
     assert result.stderr == 'ftz: "Mars/Olympus" is not an IANA time zone (e.g. Asia/Dubai)\n'
 
 
+def test_an_option_a_model_refuses_gets_one_line(engine):
+    result = ftz("zone", "add", "Z1", "--name", "x", "--country", "OMX")
+    assert (result.exit_code, result.stderr) == (1, "ftz: country: String should have at most 2 characters\n")
+
+
+def test_a_path_that_cannot_be_written_gets_one_line(engine, tmp_path):
+    result = ftz("discrepancies", "export", "--out", str(tmp_path / "nowhere" / "x.csv"))
+    assert result.exit_code == 1 and result.stderr.endswith("x.csv: No such file or directory\n")
+    assert result.stderr.count("\n") == 1
+    result = ftz("reconcile", "--as-of", "2026-10-01", "--out", str(tmp_path))
+    assert (result.exit_code, result.stderr) == (1, f"ftz: {tmp_path}: is a folder\n")
+    assert "run" not in result.stdout  # refused before any run
+
+
+def test_a_database_url_sqlalchemy_cannot_open_gets_one_line(engine, monkeypatch):
+    from ftz.config import get_settings
+
+    monkeypatch.setenv("FTZ_DATABASE_URL", "bogus://x")
+    get_settings.cache_clear()
+    try:
+        result = ftz("discrepancies", "export")
+    finally:
+        get_settings.cache_clear()
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "ftz: FTZ_DATABASE_URL: Can't load plugin: sqlalchemy.dialects:bogus\n",
+    )
+
+
 def test_an_operator_in_an_unknown_zone_is_refused(engine):
     result = ftz("operator", "add", "OP1", "--zone", "NOPE", "--name", "x")
     assert result.exit_code != 0 and result.stderr.startswith("ftz: zone NOPE is not registered")

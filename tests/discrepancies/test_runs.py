@@ -241,6 +241,7 @@ def test_incremental_runs_find_what_a_full_run_finds(engine, tmp_path):
     assert len(incremental) == 36
     full = service.run(engine, full=True)
     assert (full.new, full.closed) == (0, 0) and open_findings(engine) == incremental
+    assert last.counts == full.counts and sum(full.counts.values()) == 36  # counted whole, not the scope's
 
 
 def test_reconcile_as_of_a_date_and_for_one_zone(engine, tmp_path):
@@ -302,3 +303,4 @@ def test_incremental_equals_full_on_random_histories(engine, tmp_path_factory, s
     incremental = open_findings(engine)
     full = service.run(engine, full=True)
     assert (full.new, full.closed) == (0, 0) and open_findings(engine) == incremental
+    assert last.counts == full.counts and sum(full.counts.values()) == 36  # counted whole, not the scope's
