@@ -12,7 +12,6 @@ from ftz.cli.accounts import audit_app, token_app, user_app
 from ftz.cli.common import command, fail, out, sender
 from ftz.cli.customs import hold_app, import_licences
 from ftz.cli.profiles import print_selectivity, profile_app
-from ftz.config import get_settings
 from ftz.database import get_engine, session_scope
 from ftz.discrepancies import export
 from ftz.errors import checked
@@ -282,11 +281,8 @@ def discrepancies_export(
 
 
 def _print_report(report: ImportReport) -> None:
-    most = get_settings().report_max_errors
-    for error in report.errors[:most]:
+    for error in report.errors:  # every one (section 5), whatever the stored report keeps
         out(str(error))
-    if len(report.errors) > most:
-        out(f"… and {len(report.errors) - most:,} more errors (FTZ_REPORT_MAX_ERRORS)")
     for warning in report.warnings:
         out(f"warning: {warning}")
     if not report.accepted:

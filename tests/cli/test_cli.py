@@ -92,6 +92,17 @@ def test_a_rejected_import_prints_every_row_error_and_exits_non_zero(zone_with_o
     assert stored(zone_with_operators) == (0, 0)
 
 
+def test_a_rejected_import_prints_every_error_past_the_stored_reports_limit(zone_with_operators, tmp_path, monkeypatch):
+    from ftz.config import get_settings
+
+    monkeypatch.setenv("FTZ_REPORT_MAX_ERRORS", "1")
+    get_settings.cache_clear()
+    rows = [admission(f"M{n}", quantity="seventy") for n in range(3)]
+    result = ftz("import", "movements", str(write_csv(tmp_path / "m.csv", rows)), "--operator", "OP001")
+    get_settings.cache_clear()
+    assert result.stdout.splitlines() == [f'row {n}, quantity: "seventy" is not a number' for n in (2, 3, 4)]
+
+
 def test_an_unreadable_file_gets_one_line(zone_with_operators, tmp_path):
     (tmp_path / "x.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     result = ftz("import", "movements", str(tmp_path / "x.csv"), "--operator", "OP001")
