@@ -13,9 +13,12 @@ from ftz.discrepancies import reports, review, service
 FIELDS = [
     "id", "kind", "zone_code", "operator_code", "lot_ref", "customs_ref", "process_ref", "strategic",
     "control_codes", "severity", "risk_score", "evidence", "status", "first_seen_run", "last_seen_run", "aeo",
+    "closed_run", "close_reason",  # a closed finding (--all) says which run closed it, and why (section 4)
 ]  # fmt: skip
 # A run as of a past moment keeps a report: the same fields, less those of a live finding's life.
-REPORT_FIELDS = [f for f in FIELDS if f not in ("id", "status", "first_seen_run", "last_seen_run")]
+REPORT_FIELDS = [
+    f for f in FIELDS if f not in ("id", "status", "first_seen_run", "last_seen_run", "closed_run", "close_reason")
+]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

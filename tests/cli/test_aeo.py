@@ -77,10 +77,11 @@ def test_a_certificate_too_long_is_a_one_line_error(engine):
     assert (result.exit_code, result.stderr) == (1, "ftz: aeo: String should have at most 64 characters\n")
 
 
-def test_the_export_of_findings_ends_with_the_operators_aeo(zone_with_operators, tmp_path):
+def test_the_export_of_findings_carries_the_operators_aeo(zone_with_operators, tmp_path):
     ftz("operator", "set", "OP001", "--aeo", "AE-AEO-2025-0117")
     import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", [customs_item(quantity="100", unit="KGM")]))
     import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", [admission(quantity="90")]))
     runs.run(zone_with_operators)
-    rows = list(csv.reader(io.StringIO(ftz("discrepancies", "export").stdout)))
-    assert rows[0][-1] == "aeo" and rows[1][-1] == "AE-AEO-2025-0117"
+    header, row = csv.reader(io.StringIO(ftz("discrepancies", "export").stdout))
+    assert header[header.index("last_seen_run") + 1] == "aeo"  # the contract's fields first, then aeo
+    assert row[header.index("aeo")] == "AE-AEO-2025-0117"

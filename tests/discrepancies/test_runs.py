@@ -131,6 +131,9 @@ def test_a_finding_the_data_no_longer_supports_is_closed_with_the_reason(engine,
         gone = session.execute(select(Discrepancy).where(Discrepancy.lot_ref == "L1")).scalar_one()
     assert (gone.status, gone.closed_run, second.closed) == ("CLOSED", second.id, 1)
     assert gone.close_reason == f"no longer supported by the data (run {second.id})"
+    exported = json.loads(runner.invoke(app, ["discrepancies", "export", "--all", "--format", "json"]).stdout)
+    closed = next(r for r in exported if r["lot_ref"] == "L1")
+    assert (closed["closed_run"], closed["close_reason"]) == (second.id, gone.close_reason)
 
 
 def test_an_auditors_decision_is_never_overwritten_by_a_run(engine, tmp_path):
@@ -174,7 +177,7 @@ def test_reconcile_and_export_from_the_command_line(engine, tmp_path):
     header, *rows = result.stdout.splitlines()
     assert header == (
         "id,kind,zone_code,operator_code,lot_ref,customs_ref,process_ref,strategic,control_codes,severity,"
-        "risk_score,evidence,status,first_seen_run,last_seen_run,aeo"
+        "risk_score,evidence,status,first_seen_run,last_seen_run,aeo,closed_run,close_reason"
     )
     assert len(rows) == 2 and all(",UNDECLARED_ADMISSION,ZFX,OP001," in row for row in rows)
     out = tmp_path / "d.json"
