@@ -22,6 +22,8 @@ class Column:
     required: bool = False
     # Required only on rows whose type (movement_type or direction) is one of these.
     required_for: tuple[str, ...] = ()
+    # ...unless this column holds this value (a destruction goes to no country)
+    waived_by: tuple[str, str] | None = None
     max_length: int = 64
     choices: tuple[str, ...] = ()
     default: str = ""
@@ -89,7 +91,7 @@ CUSTOMS = FileSpec(
         Column("quantity", "decimal", required=True),
         Column("unit", "unit", required=True),
         Column("origin_country", "country", required_for=("ADMISSION",)),
-        Column("destination_country", "country", required_for=("REMOVAL",)),
+        Column("destination_country", "country", required_for=("REMOVAL",), waived_by=("procedure", "DESTRUCTION")),
         Column("intended_destination", "country"),
         Column("consignor", "text", max_length=200),
         Column("consignee", "text", max_length=200),
@@ -167,6 +169,9 @@ def validate(
             errors.append(_errors(column.name, _where(missing, "missing (required on every row)")))
         elif column.required_for:
             needed = missing & kind.isin(column.required_for)
+            if column.waived_by is not None:
+                other, value = column.waived_by
+                needed &= frame[other].ne(value).fillna(True)
             errors.append(_errors(column.name, _where(needed, "missing (required for " + kind.fillna("") + ")")))
     return frame, errors
 

@@ -1,6 +1,7 @@
 """The issue's cases through the import path: strategic goods written off the books, with and
 without customs, raise WRITE_OFF (HIGH or above); a supervised destruction raises nothing."""
 
+import pytest
 from sqlmodel import Session, select
 
 from ftz.discrepancies import service
@@ -48,11 +49,12 @@ def test_uranium_adjusted_to_nothing_and_thionyl_chloride_destroyed_unseen_are_w
     assert {severity for *_, severity in result} <= {"HIGH", "CRITICAL"}
 
 
-def test_a_destruction_under_a_customs_destruction_item_raises_nothing(zone_with_operators, tmp_path):
+@pytest.mark.parametrize("country", ["AE", ""])  # a destruction goes nowhere: its destination may be left empty
+def test_a_destruction_under_a_customs_destruction_item_raises_nothing(zone_with_operators, tmp_path, country):
     thionyl, thionyl_item = admitted("T1", "26AE0000002", "2812.17", "800")
     destruction = customs_item("26DX0000001", direction="REMOVAL", procedure="DESTRUCTION", lot_ref="T1",
                                hs_code="28121700", quantity="800", unit="KGM", origin_country="",
-                               destination_country="AE", lodged_at="2026-09-07T07:00:00")  # fmt: skip
+                               destination_country=country, lodged_at="2026-09-07T07:00:00")  # fmt: skip
     assert import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", [thionyl_item, destruction])).accepted
     destroyed = admission("D1", lot="T1", movement_type="DESTROY", quantity="800", customs_ref="26DX0000001",
                           occurred_at="2026-09-07T09:00:00", hs_code="2812.17")  # fmt: skip
