@@ -159,6 +159,7 @@ def decimal(cells: pd.Series, comma: bool = False) -> Checked:
     """A decimal with at most 6 places, as an Int64 of millionths (never through float)."""
     raw = cells.str.strip()
     spelled = raw.str.replace(",", ".", regex=False) if comma else raw
+    spelled = spelled.str.replace(r"(\.[0-9]{6})0+$", r"\1", regex=True)  # 1.5000000 is 1.5: zeros past 6 places
     # The decimal point is required before a fraction, so no run of digits can exceed
     # what an int64 of millionths holds.
     ok = spelled.str.fullmatch(rf"[+-]?(0*[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.[0-9]{{0,6}})?|\.[0-9]{{1,6}})")

@@ -2,6 +2,7 @@
 
 import json
 import zipfile
+from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook
@@ -10,7 +11,8 @@ from sqlmodel import Session
 
 from ftz.errors import InvalidInput
 from ftz.ingest.models import Upload
-from tests.helpers import MOVEMENT_HEADER, admission, import_movements, messages, stored, write_csv
+from ftz.ledger.models import Movement
+from tests.helpers import MOVEMENT_HEADER, admission, import_movements, messages, removal, stored, write_csv
 
 
 def refused(engine, path) -> str:
@@ -95,6 +97,14 @@ def test_nan_infinity_and_overflowing_numbers_are_row_errors(zone_with_operators
         'row 6, quantity: "1.0000001" has more than 6 decimal places',
     ]
     assert stored(zone_with_operators) == (0, 0)
+
+
+def test_zeros_past_six_decimal_places_change_nothing_and_are_read(zone_with_operators, tmp_path):
+    rows = [admission(quantity="1000.12345600000"), removal(quantity="400.0000000")]
+    assert import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", rows)).accepted
+    with Session(zone_with_operators) as session:
+        quantities = sorted(session.scalars(select(Movement.quantity)))
+    assert quantities == [Decimal("400"), Decimal("1000.123456")]
 
 
 def test_json_nan_is_refused_and_json_numbers_keep_their_exact_digits(zone_with_operators, tmp_path):
