@@ -46,11 +46,14 @@ UNITS: dict[str, tuple[str, Decimal, str]] = {
     "NAR": ("count", Decimal(1), "number of articles"),
     "C62": ("count", Decimal(1), "one"),
     "H87": ("count", Decimal(1), "piece"),
+    "PCE": ("count", Decimal(1), "piece (the older code, now H87)"),
     "DZN": ("count", Decimal(12), "dozen"),
     "MIL": ("count", Decimal(1000), "thousand"),
     # pairs are their own dimension: a pair of gloves is not two articles for customs.
     "PR": ("pair", Decimal(1), "pair"),
     "DPR": ("pair", Decimal(12), "dozen pairs"),
+    # sets likewise: a set of tools is one set, whatever it holds
+    "SET": ("set", Decimal(1), "set"),
     # energy and electricity
     "KWH": ("energy", Decimal(1), "kilowatt hour"),
     "MWH": ("energy", Decimal(1000), "megawatt hour"),

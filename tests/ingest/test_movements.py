@@ -54,6 +54,16 @@ def test_a_movement_dated_before_1970_is_refused(zone_with_operators, tmp_path):
     assert messages(report) == ['row 2, occurred_at: "1969-12-31" lies before 1970']
 
 
+def test_sets_and_pieces_under_their_older_code_are_units_of_their_own_dimension(zone_with_operators, tmp_path):
+    rows = [admission(unit="SET", quantity="4"), admission("M3", lot="LOT2", unit="PCE", quantity="12"),
+            removal(lot="LOT2", unit="H87", quantity="12")]  # fmt: skip
+    assert import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", rows)).accepted
+    refused = import_movements(zone_with_operators, write_csv(tmp_path / "n.csv", [removal("M9", unit="NAR")]))
+    assert messages(refused) == [
+        "row 2, unit: NAR (count) cannot be converted to SET (set), the unit lot LOT1 is booked in"
+    ]
+
+
 def test_every_error_of_every_row_is_reported_with_row_and_column(zone_with_operators, tmp_path):
     rows = [
         admission("M1", quantity="seventy"),
