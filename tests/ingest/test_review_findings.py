@@ -117,11 +117,15 @@ def test_a_header_without_rows_is_refused(zone_with_operators, tmp_path):
         import_movements(zone_with_operators, tmp_path / "m.csv")
 
 
-def test_a_stray_cell_far_right_in_a_sheet_is_read_quickly(zone_with_operators, tmp_path):
+def test_a_stray_cell_far_right_in_a_sheet_is_refused_on_its_own_row(zone_with_operators, tmp_path):
+    # the other rows stay as wide as the header: the sheet is not read as 16,000 columns
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(MOVEMENT_HEADER)
     sheet.append([admission().get(name) for name in MOVEMENT_HEADER])
     sheet.cell(row=5000, column=16000, value="x")
     workbook.save(tmp_path / "m.xlsx")
-    assert import_movements(zone_with_operators, tmp_path / "m.xlsx").accepted
+    report = import_movements(zone_with_operators, tmp_path / "m.xlsx")
+    assert [str(e) for e in report.errors] == [
+        f"row 5000, (row): cells beyond the header's {len(MOVEMENT_HEADER)} columns"
+    ]
