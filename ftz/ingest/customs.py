@@ -47,7 +47,7 @@ class CustomsImport:
 
     def timezones(self, cells: pd.DataFrame, header: HeaderCheck) -> pd.Series:
         zone = _codes(cells, header, "zone_code")
-        return zone.map({code: tz for code, (_, tz) in self._zones.items()}).fillna("UTC")
+        return zone.map({code: tz for code, (_, tz) in self._zones.items()}).astype("object").fillna("UTC")
 
     def lock(self, conn: Connection) -> None:
         # One customs batch at a time: two would each miss the other's declarations.
@@ -139,15 +139,18 @@ class CustomsImport:
         zone_ids = {}
         for temporary, code in self._new_zones.items():
             if code not in self._zones:
-                # Nothing in a customs row says the zone's country or time zone: placeholders
-                # until an administrator registers the zone properly.
+                # No column names a zone's country, but goods released for home use stay in it:
+                # the rules read it (home use is no change of destination). The file's times
+                # were read as UTC, so the zone keeps UTC until registered properly.
+                country = _home_country(conn, temporary)
                 zid = conn.execute(
                     insert(Zone)
-                    .values(code=code, name=code, country="ZZ", timezone="UTC", created_at=utcnow())
+                    .values(code=code, name=code, country=country or "ZZ", timezone="UTC", created_at=utcnow())
                     .returning(Zone.id)
                 ).scalar_one()
                 self._zones[code] = (zid, "UTC")
-                self.created.append(f"zone {code}")
+                where = f" in {country} (where its items release goods for home use)" if country else ""
+                self.created.append(f"zone {code}{where}")
             zone_ids[temporary] = self._zones[code][0]
             _restage(conn, "zone_id", temporary, zone_ids[temporary])
         for temporary, (code, zone_id) in self._new_operators.items():
@@ -196,6 +199,18 @@ class CustomsImport:
             select(func.count()).where(CustomsEntry.upload_id == upload_id, CustomsEntry.version > 1)
         ).scalar_one()
         return new, amendments
+
+
+def _home_country(conn: Connection, zone_id: int) -> str | None:
+    """The country the file's HOME_USE removals of a zone go to most often, if any."""
+    return conn.execute(
+        text(
+            f"SELECT destination_country FROM {STAGE} WHERE zone_id = :zone AND direction = 'REMOVAL' "
+            "AND procedure = 'HOME_USE' AND destination_country IS NOT NULL "
+            "GROUP BY destination_country ORDER BY count(*) DESC, destination_country LIMIT 1"
+        ),
+        {"zone": zone_id},
+    ).scalar()
 
 
 def _restage(conn: Connection, column: str, temporary: int, real: int) -> None:

@@ -5,9 +5,20 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
+from ftz.ingest import service as ingest
 from ftz.ledger.models import CustomsEntry
 from ftz.zones.models import Operator, Zone
-from tests.helpers import count, customs_item, import_customs, messages, stored, write_csv
+from tests.helpers import (
+    admission,
+    count,
+    customs_item,
+    import_customs,
+    import_movements,
+    messages,
+    removal,
+    stored,
+    write_csv,
+)
 
 
 def test_customs_items_are_stored_with_their_zone_and_operator(zone_with_operators, tmp_path):
@@ -66,6 +77,29 @@ def test_create_missing_registers_zones_and_operators_with_the_entries(zone_with
     rows = [customs_item(zone_code="ZNEW", operator_code="OP900")]
     assert import_customs(zone_with_operators, write_csv(tmp_path / "a.csv", rows), create_missing=True).accepted
     assert count(zone_with_operators, Zone) == 2 and count(zone_with_operators, Operator) == 4
+
+
+def test_a_zone_created_from_customs_items_is_in_the_country_they_release_goods_for_home_use(engine, tmp_path):
+    from ftz.discrepancies import service as runs
+    from ftz.discrepancies.models import Discrepancy
+
+    transit = dict(zone_code="ZNEW", operator_code="OP900", intended_destination="GB", quantity="1000", unit="KGM")
+    home = dict(transit, direction="REMOVAL", procedure="HOME_USE", destination_country="AE", origin_country="",
+                intended_destination="", lodged_at="2026-09-20T07:00:00")  # fmt: skip
+    rows = [customs_item(**transit), customs_item("26RE0001", **home)]
+    report, created = ingest.import_customs(engine, source=write_csv(tmp_path / "c.csv", rows), filename="c.csv",
+                                            sent_by="test", create_missing=True)  # fmt: skip
+    assert report.accepted and "zone ZNEW in AE (where its items release goods for home use)" in created
+    moves = [
+        admission(customs_ref="26AE0001", quantity="1000", intended_destination="GB"),
+        removal(customs_ref="26RE0001", quantity="1000", destination_country="AE", removal_kind="HOME_USE"),
+    ]
+    assert import_movements(engine, write_csv(tmp_path / "m.csv", moves), operator="OP900").accepted
+    runs.run(engine)
+    with Session(engine) as session:
+        assert session.exec(select(Zone.country).where(Zone.code == "ZNEW")).one() == "AE"
+        # released for home use in the zone's own country: no change of the intended destination
+        assert session.exec(select(Discrepancy.kind)).all() == []
 
 
 def test_create_missing_registers_nothing_when_the_file_is_refused(zone_with_operators, tmp_path):
