@@ -198,7 +198,8 @@ def import_customs(
             progress=progress,
         )
     for what in created:
-        out(f"registered {what} (from the file; complete it with the real name and country)")
+        out(f"registered {what} (from the file, named by its code; a zone's local time is UTC unless registered "
+            "with `ftz zone add` before its files)")  # fmt: skip
     _print_report(report)
     print_selectivity(report.selectivity)
 
