@@ -198,8 +198,9 @@ def import_customs(
             progress=progress,
         )
     for what in created:
-        out(f"registered {what} (from the file, named by its code; a zone's local time is UTC unless registered "
-            "with `ftz zone add` before its files)")  # fmt: skip
+        lacks = "; its local time is UTC: register a zone with `ftz zone add` before its files" if what.startswith(
+            "zone") else ""  # fmt: skip
+        out(f"registered {what} (from the file, named by its code{lacks})")
     _print_report(report)
     print_selectivity(report.selectivity)
 

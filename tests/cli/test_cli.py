@@ -141,6 +141,18 @@ def test_import_customs(zone_with_operators, tmp_path):
     assert result.exit_code == 0 and stored(zone_with_operators) == (0, 1)
 
 
+def test_import_customs_with_create_missing_says_what_it_registered(engine, tmp_path):
+    home = customs_item("26RE0001", direction="REMOVAL", procedure="HOME_USE", destination_country="AE",
+                        origin_country="")  # fmt: skip
+    result = ftz("import", "customs", str(write_csv(tmp_path / "c.csv", [customs_item(), home])), "--create-missing")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        "registered zone ZFX in AE (where its items release goods for home use) (from the file, named by its code; "
+        "its local time is UTC: register a zone with `ftz zone add` before its files)",
+        "registered operator OP001 (from the file, named by its code)",
+    ]
+
+
 def test_commands_before_the_schema_exists_say_what_to_do(tmp_path, monkeypatch):
     from ftz.config import get_settings
 
