@@ -178,6 +178,10 @@ def _only_zone(session) -> str:
     return known[0]
 
 
+# what a zone registered from a customs file lacks: nothing in it says the zone's time zone
+_ZONE_LACKS = "; its local time is UTC: register a zone with `ftz zone add` before its files"
+
+
 @import_app.command("customs")
 @command
 def import_customs(
@@ -198,8 +202,7 @@ def import_customs(
             progress=progress,
         )
     for what in created:
-        lacks = "; its local time is UTC: register a zone with `ftz zone add` before its files" if what.startswith(
-            "zone") else ""  # fmt: skip
+        lacks = _ZONE_LACKS if what.startswith("zone") else ""
         out(f"registered {what} (from the file, named by its code{lacks})")
     _print_report(report)
     print_selectivity(report.selectivity)
