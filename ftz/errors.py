@@ -7,6 +7,12 @@ from pydantic import BaseModel, ValidationError
 M = TypeVar("M", bound=BaseModel)
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception's message as a one-line reason: its first line, at most 200 characters."""
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
 class FtzError(Exception):
     """Base of every error a user is meant to read: its text is the one-line reason."""
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from ftz.auth.scope import SYSTEM, Caller
-from ftz.errors import FtzError
+from ftz.errors import FtzError, first_line
 
 # Characters a terminal may act on (escape sequences, C1 controls, bidirectional overrides);
 # line feeds and tabs are the command's own layout and stay.
@@ -43,20 +43,15 @@ def command(function: Callable) -> Callable:
             text = str(exc.orig).lower()
             if "no such table" in text or ("does not exist" in text and "relation" in text):
                 fail("the database has no schema yet: run `ftz db upgrade`")
-            fail(f"database error: {_first_line(exc.orig)}")
+            fail(f"database error: {first_line(exc.orig)}")
         except ValidationError as exc:  # an option a model refuses (a country of three letters)
             fail("; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()))
         except OSError as exc:  # a path given on the command line: missing, a folder, not writable
-            fail(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else _first_line(exc))
+            fail(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else first_line(exc))
         except ArgumentError as exc:  # FTZ_DATABASE_URL that names no database SQLAlchemy can open
-            fail(f"FTZ_DATABASE_URL: {_first_line(exc)}")
+            fail(f"FTZ_DATABASE_URL: {first_line(exc)}")
 
     return wrapper
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def sender() -> str:

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ftz.errors import InvalidInput
+from ftz.errors import InvalidInput, first_line
 
 Progress = Callable[[int, float], None]
 """Called with the rows read so far and the fraction of the file read (0 to 1)."""
@@ -116,7 +116,7 @@ class TableReader:
             yield from self._csv_chunks_fast(state)
         except pa.ArrowInvalid as exc:
             if not state["malformed"]:
-                raise InvalidInput(f"not a readable CSV file: {_first_line(exc)}") from None
+                raise InvalidInput(f"not a readable CSV file: {first_line(exc)}") from None
             # pyarrow drops a malformed row without saying where it was, so row numbers
             # after it would be wrong: read on from the first row not yet handed out, in
             # Python, which numbers every row exactly.
@@ -204,7 +204,7 @@ class TableReader:
         try:
             workbook = load_workbook(self.path.open("rb"), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise InvalidInput(f"not a readable XLSX workbook: {_first_line(exc)}") from None
+            raise InvalidInput(f"not a readable XLSX workbook: {first_line(exc)}") from None
         try:
             sheet = workbook.worksheets[0]
             total = max(sheet.max_row or 1, 1)
@@ -235,7 +235,7 @@ class TableReader:
                         yield _chunk(rows, numbers, header), min(number / total, 1.0)
                         rows, numbers = [], []
             except Exception as exc:  # openpyxl and its XML parser raise many kinds for a damaged sheet
-                raise InvalidInput(f"not a readable XLSX workbook: {_first_line(exc)}") from None
+                raise InvalidInput(f"not a readable XLSX workbook: {first_line(exc)}") from None
             if header is None:
                 raise InvalidInput("the workbook's first sheet is empty: no header row")
             yield _chunk(rows, numbers, header), 1.0
@@ -258,7 +258,7 @@ class TableReader:
             except InvalidInput:
                 raise
             except Exception as exc:
-                raise InvalidInput(f"not a readable XLSX workbook: {_first_line(exc)}") from None
+                raise InvalidInput(f"not a readable XLSX workbook: {first_line(exc)}") from None
             if not self.header:
                 raise InvalidInput("the workbook's first sheet is empty: no header row")
         return self.header
@@ -478,8 +478,3 @@ def _json_number(text: str) -> str:
         return text
     number = Decimal(text)
     return format(number, "f") if abs(number.adjusted()) <= 30 else text
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
