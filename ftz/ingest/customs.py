@@ -132,7 +132,8 @@ class CustomsImport:
                 self._new_operators[temporary] = (row.operator, self._zones[row.zone][0])
 
     def register(self, conn: Connection) -> None:
-        """Register the codes staged with provisional ids, and stage their real ids instead."""
+        """Register the codes staged with provisional ids, and stage their real ids instead
+        (customs is the sender: no operator sends the file)."""
         if not self._new_zones and not self._new_operators:
             return
         self.load(conn)  # another import may have registered some of them since

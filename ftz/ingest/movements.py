@@ -65,11 +65,11 @@ class MovementsImport:
     def load(self, conn: Connection) -> None:
         """Nothing to read up front: the operator is the sender."""
 
-    def register(self, conn: Connection) -> None:
+    def register(self, conn: Connection) -> int | None:
         """Register the sender ``--create-missing`` named, if it is new: only in the final write,
-        so that a refused file registers nothing."""
+        so that a refused file registers nothing. Its id, if it registered it."""
         if self._new_operator is None:
-            return
+            return None
         code, zone_code, actor = self._new_operator
         with Session(bind=conn) as session:
             if zones.get_operator(session, code=code) is not None:
@@ -79,6 +79,7 @@ class MovementsImport:
             )
             self.operator_id = operator.id
         self.created.append(f"operator {code} in zone {zone_code}")
+        return self.operator_id
 
     @property
     def _sender(self) -> int:

@@ -91,8 +91,9 @@ class Importer(Protocol):
     def lock(self, conn: Connection) -> None:
         """Keep other imports that could clash out until the final write commits (PostgreSQL)."""
 
-    def register(self, conn: Connection) -> None:
-        """Create what the file names and the database lacks, just before the rows are stored."""
+    def register(self, conn: Connection) -> int | None:
+        """Create what the file names and the database lacks, just before the rows are stored;
+        the id of the sending operator, if it is one of them."""
 
     def cross_check(self, conn: Connection) -> list[RowError]: ...
 
@@ -187,9 +188,9 @@ def _store(conn: Connection, importer: Importer, upload: dict, report: ImportRep
             if report.errors:
                 conn.rollback()
                 return
-        importer.register(conn)
-        if upload["operator_id"] is None and getattr(importer, "operator_id", None) is not None:
-            upload = upload | {"operator_id": importer.operator_id}  # the sender it has just registered
+        sender = importer.register(conn)
+        if sender is not None:
+            upload = upload | {"operator_id": sender}
         upload_id = conn.execute(
             insert(Upload).values(**upload, outcome=UploadOutcome.ACCEPTED).returning(Upload.id)
         ).scalar_one()

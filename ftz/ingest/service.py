@@ -43,7 +43,8 @@ def import_movements(
         else:
             operator = operator or zones.get_operator_or_raise(session, code=code)
             zone = session.get(Zone, operator.zone_id)
-        operator_id, timezone, zone_code = operator and operator.id, zone.timezone, zone.code
+        operator_id = operator.id if operator is not None else None  # None: registered when stored
+        timezone, zone_code = zone.timezone, zone.code
     subheadings = _subheadings(engine)
     blob = _store(source)
     accept = get_settings().zone(zone_code).accept_unknown_hs
