@@ -16,7 +16,8 @@ from ftz.errors import InvalidInput, TooLarge
 from ftz.ingest import staging
 from ftz.ingest.blobs import Blob
 from ftz.ingest.models import Upload, UploadKind, UploadOutcome
-from ftz.ingest.readers import Progress, TableReader
+from ftz.ingest.readers import TableReader
+from ftz.ingest.rows import Progress
 from ftz.ingest.schema import FileSpec, HeaderCheck, check_header, validate
 
 STAGE = "ftz_staging"

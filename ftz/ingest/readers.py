@@ -9,10 +9,8 @@ position in the array, from 1. Anything that makes the file unreadable as a whol
 import codecs
 import csv
 import io
-import json
 import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -22,25 +20,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ftz.errors import InvalidInput, first_line
-
-Progress = Callable[[int, float], None]
-"""Called with the rows read so far and the fraction of the file read (0 to 1)."""
-
-
-@dataclass
-class Chunk:
-    """Rows of a file as text: ``cells`` has one str column per header, ``row_no`` aligned."""
-
-    cells: pd.DataFrame
-    row_no: pd.Series
-
-
-@dataclass
-class StructuralError:
-    """A row whose shape is wrong (too many or too few fields): no cell of it can be trusted."""
-
-    row_no: int
-    message: str
+from ftz.ingest import json_rows
+from ftz.ingest.rows import Chunk, Progress, StructuralError, check_utf8, make_chunk
 
 
 class TableReader:
@@ -63,7 +44,6 @@ class TableReader:
         # CSV is read in blocks of bytes; a typical movement row is about 130 bytes.
         self.block_bytes = max(chunk_rows * 130, 1 << 16)
         self.xlsx_max_bytes = xlsx_max_bytes
-        self.json_max_bytes = json_max_bytes
         self.structural_errors: list[StructuralError] = []
         self.decimal_comma = False
         self.file_format = sniff_format(path)
@@ -76,11 +56,17 @@ class TableReader:
             self._check_zip()
             self.read_header()
         else:
-            self._load_json()
+            self._json = json_rows.load(path, max_bytes=json_max_bytes, columns=columns)
+            self.header = self._json.header
+            self.structural_errors = self._json.errors
 
     def chunks(self, progress: Progress | None = None) -> Iterator[Chunk]:
         """The file's rows, a chunk at a time; fully empty rows are skipped."""
-        source = {"csv": self._csv_chunks, "xlsx": self._xlsx_chunks, "json": self._json_chunks}
+        source = {
+            "csv": self._csv_chunks,
+            "xlsx": self._xlsx_chunks,
+            "json": lambda: json_rows.chunks(self._json, self.chunk_rows),
+        }
         done = 0
         for chunk, fraction in source[self.file_format]():
             cells = chunk.cells
@@ -92,6 +78,9 @@ class TableReader:
                 progress(done, fraction)
             if len(chunk.cells):
                 yield chunk
+
+    def _json_chunks(self) -> Iterator[tuple[Chunk, float]]:
+        return json_rows.chunks(self._json, self.chunk_rows)
 
     # CSV -----------------------------------------------------------------------------
     def _open_csv(self) -> str:
@@ -177,11 +166,11 @@ class TableReader:
                     rows.append(fields if any(fields) else [""] * width)
                     numbers.append(number)
                     if len(rows) >= self.chunk_rows:
-                        yield _chunk(rows, numbers, self.header), min(f.tell() / size, 1.0)
+                        yield make_chunk(rows, numbers, self.header), min(f.tell() / size, 1.0)
                         rows, numbers = [], []
             except csv.Error as exc:
                 raise InvalidInput(f"not a readable CSV file: {exc}") from None
-            yield _chunk(rows, numbers, self.header), 1.0
+            yield make_chunk(rows, numbers, self.header), 1.0
 
     # XLSX ----------------------------------------------------------------------------
     def _check_zip(self) -> None:
@@ -232,13 +221,13 @@ class TableReader:
                     rows.append(texts[: len(header)])
                     numbers.append(number)
                     if len(rows) >= self.chunk_rows:
-                        yield _chunk(rows, numbers, header), min(number / total, 1.0)
+                        yield make_chunk(rows, numbers, header), min(number / total, 1.0)
                         rows, numbers = [], []
             except Exception as exc:  # openpyxl and its XML parser raise many kinds for a damaged sheet
                 raise InvalidInput(f"not a readable XLSX workbook: {first_line(exc)}") from None
             if header is None:
                 raise InvalidInput("the workbook's first sheet is empty: no header row")
-            yield _chunk(rows, numbers, header), 1.0
+            yield make_chunk(rows, numbers, header), 1.0
         finally:
             workbook.close()
 
@@ -262,87 +251,6 @@ class TableReader:
             if not self.header:
                 raise InvalidInput("the workbook's first sheet is empty: no header row")
         return self.header
-
-    # JSON ----------------------------------------------------------------------------
-    def _load_json(self) -> None:
-        size = self.path.stat().st_size
-        if size > self.json_max_bytes:
-            raise InvalidInput(
-                f"the JSON file has {size:,} bytes, more than the {self.json_max_bytes:,} "
-                "allowed; send CSV for large files"
-            )
-        check_utf8(self.path)
-
-        def no_constant(name: str) -> str:
-            raise InvalidInput(f"not valid JSON: {name} is not a number JSON allows")
-
-        def no_duplicates(pairs: list[tuple[str, object]]) -> dict:
-            keys = [key for key, _ in pairs]
-            if len(set(keys)) != len(keys):
-                doubled = next(key for key in keys if keys.count(key) > 1)
-                raise InvalidInput(f'not valid here: an object has the key "{doubled}" twice')
-            return dict(pairs)
-
-        try:
-            # Numbers are kept as their exact text: a quantity never passes through float.
-            data = json.loads(
-                self.path.read_text(encoding="utf-8-sig"),
-                parse_float=_json_number,
-                parse_int=str,
-                parse_constant=no_constant,
-                object_pairs_hook=no_duplicates,
-            )
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-        except RecursionError:
-            raise InvalidInput("not valid JSON: nested too deeply") from None
-        if not isinstance(data, list):
-            raise InvalidInput("the JSON must be an array of objects, one per row")
-        header: dict[str, str] = {}  # each column's name as matched (case-insensitively), as first spelt
-        allowed = {c.lower() for c in self.columns} if self.columns else None
-        for number, item in enumerate(data, start=1):
-            if not isinstance(item, dict):
-                self.structural_errors.append(StructuralError(number, "is not a JSON object"))
-                continue
-            if allowed is not None:
-                unknown = next((key for key in item if key.strip().lower() not in allowed), None)
-                if unknown is not None:
-                    shown = unknown if len(unknown) <= 60 else unknown[:60] + "…"
-                    raise InvalidInput(
-                        f'row {number}, "{shown}": unknown key (the keys are: {", ".join(self.columns)})'
-                    )
-            spelt: dict[str, str] = {}
-            for key in item:
-                name = key.strip().lower()
-                if name in spelt:
-                    raise InvalidInput(f'row {number}: the keys "{spelt[name]}" and "{key}" name the same column')
-                spelt[name] = key
-                header.setdefault(name, key)
-        self.header = list(header.values())
-        self._json_names = list(header)
-        self._json = data
-
-    def _json_chunks(self) -> Iterator[tuple[Chunk, float]]:
-        rows: list[list[str]] = []
-        numbers: list[int] = []
-        total = max(len(self._json), 1)
-        for number, item in enumerate(self._json, start=1):
-            if not isinstance(item, dict):
-                continue
-            texts = []
-            named = {key.strip().lower(): value for key, value in item.items()}
-            for name in self._json_names:
-                value = named.get(name)
-                if isinstance(value, dict | list | bool):
-                    # Shown as JSON, so the cell's check names what was sent.
-                    value = json.dumps(value)
-                texts.append("" if value is None else str(value))
-            rows.append(texts)
-            numbers.append(number)
-            if len(rows) >= self.chunk_rows:
-                yield _chunk(rows, numbers, self.header), number / total
-                rows, numbers = [], []
-        yield _chunk(rows, numbers, self.header), 1.0
 
 
 class _CountingReader(io.RawIOBase):
@@ -398,50 +306,6 @@ def sniff_format(path: Path) -> str:
     return "json" if text[:1] == b"{" or (text[:1] == b"[" and text[1:].lstrip()[:1] in (b"{", b"]", b"")) else "csv"
 
 
-def check_utf8(path: Path, quotes: bool = False) -> None:
-    """Raise ``InvalidInput`` naming the line of the first byte that is not UTF-8 (and, for
-    CSV, of a quoted field never closed, which would swallow the rows after it)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
-    quote_count = 0
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            quote_count += block.count(b'"')
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as exc:
-                line += block.count(b"\n", 0, exc.start)
-                bad = block[exc.start : exc.start + 1].hex().upper()
-                raise InvalidInput(f"not UTF-8 text: byte 0x{bad} on line {line} (save the file as UTF-8)") from None
-            if b"\x00" in block:
-                raise InvalidInput("not a text file: it holds binary data (NUL bytes)")
-            line += block.count(b"\n")
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise InvalidInput(f"not UTF-8 text: the file ends inside a character (line {line})") from None
-    if quotes and quote_count % 2:
-        line = _unclosed_quote_line(path)
-        raise InvalidInput(f"a quoted field is never closed: see line {line}, the first with an odd number of quotes")
-
-
-def _unclosed_quote_line(path: Path) -> int:
-    """The first line with an odd number of double quotes: where a field opens and, in a
-    file with a quote never closed, most likely the culprit (doubled quotes come in pairs)."""
-    with path.open("rb") as f:
-        for number, text in enumerate(f, start=1):
-            if text.count(b'"') % 2:
-                return number
-    return 0
-
-
-def _chunk(rows: list[list[str]], numbers: list[int], header: list[str]) -> Chunk:
-    # Columns are addressed by position: a header may repeat a name (reported as an error).
-    columns = range(len(header))
-    cells = pd.DataFrame(rows, columns=columns, dtype="str") if rows else pd.DataFrame(columns=columns, dtype="str")
-    return Chunk(cells, pd.Series(numbers, dtype="int64"))
-
-
 def _trim_header(texts: list[str]) -> list[str]:
     while texts and not texts[-1]:
         texts.pop()
@@ -468,13 +332,3 @@ def _cell_text(value: object) -> str:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value)
-
-
-def _json_number(text: str) -> str:
-    """A JSON number with a fraction or exponent as its exact decimal text: ``2.5E-1`` is
-    ``0.25`` (JSON allows the exponent; the checks read plain decimals). An exponent too far out
-    for any quantity is left as written, and refused by the checks, not spelt out in digits."""
-    if "e" not in text and "E" not in text:
-        return text
-    number = Decimal(text)
-    return format(number, "f") if abs(number.adjusted()) <= 30 else text

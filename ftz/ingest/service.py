@@ -14,7 +14,7 @@ from ftz.ingest.customs import CustomsImport
 from ftz.ingest.models import Upload, UploadKind
 from ftz.ingest.movements import MovementsImport
 from ftz.ingest.pipeline import ImportReport
-from ftz.ingest.readers import Progress
+from ftz.ingest.rows import Progress
 from ftz.reference import service as reference
 from ftz.zones import service as zones
 from ftz.zones.models import Operator, Zone
