@@ -20,6 +20,7 @@ from ftz.profiles import service as profiles
 from ftz.profiles.models import Selectivity
 from ftz.reference import service as reference
 from reconciliation.engine import lot_status
+from reconciliation.ledger import current_entries
 from reconciliation.profiles import channels, hits, item_status
 
 
@@ -78,8 +79,9 @@ def assess(engine: Engine, *, upload_id: int, actor: str) -> list[ItemChannel]:
     if items.empty:
         return []
     version, in_force = profiles.in_force(engine)
-    # an item not in force (invalidated) is not selected: it declares nothing any more
-    judged = _prepared(engine, items[items["status"] == "ACCEPTED"])
+    # an item not in force (invalidated, or amended by a later version, of this upload or one
+    # before) is not selected: it declares nothing any more (contract section 8)
+    judged = _prepared(engine, items[items["in_force"]].drop(columns="in_force"))
     found = channels(hits(in_force, judged, reference.destinations(engine)), items.index)
     now = utcnow()
     rows = [
@@ -110,7 +112,8 @@ def assess(engine: Engine, *, upload_id: int, actor: str) -> list[ItemChannel]:
 
 
 def _items(engine: Engine, upload_id: int) -> pd.DataFrame:
-    """The customs items an upload stored (not those it found already recorded)."""
+    """The customs items an upload stored (not those it found already recorded), each with
+    whether it is in force once the upload is stored (``in_force``)."""
     with engine.connect() as conn:
         ids = set(conn.execute(text("SELECT id FROM customs_entry WHERE upload_id = :u"), {"u": upload_id}).scalars())
         declarations = sorted(
@@ -121,6 +124,7 @@ def _items(engine: Engine, upload_id: int) -> pd.DataFrame:
     if not ids:
         return pd.DataFrame()
     frame = customs_frame(engine, current_only=False, declarations=declarations)
+    frame = frame.assign(in_force=frame["id"].isin(current_entries(frame)["id"]))
     return frame[frame["id"].isin(ids)].reset_index(drop=True)
 
 

@@ -119,6 +119,21 @@ def test_arriving_items_get_their_channel_and_a_red_item_opens_an_examination(zo
     assert (exam.lot_ref, exam.reasons, exam.status) == ("LOT1", ["RP-VAN-CN"], "OPEN")
 
 
+def test_an_item_invalidated_in_the_same_file_gets_no_channel_and_opens_no_examination(
+    zone_with_operators, tmp_path
+):
+    ftz("profile", "load", _file(tmp_path))
+    result = ftz("import", "customs", _customs(
+        tmp_path,
+        customs_item("26AE0001", "1", origin_country="CN"),
+        customs_item("26AE0001", "1", origin_country="CN", version="2", status="INVALIDATED"),
+    ))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "selectivity: 0 RED, 0 YELLOW, 2 GREEN" in result.stdout
+    with Session(zone_with_operators) as session:
+        assert session.exec(select(Examination)).all() == []
+
+
 def test_the_backtest_counts_what_a_run_raises_and_stores_nothing(zone_with_operators, tmp_path):
     ftz("import", "customs", _customs(
         tmp_path,
