@@ -64,6 +64,8 @@ class ImportReport:
         if not self.accepted:
             return f"{self.filename}: rejected, {len(self.errors)} errors; nothing was stored"
         warned = f", {len(self.warnings)} warnings" if self.warnings else ""
+        if self.rows_total == 0:
+            return f"{self.filename}: no rows; nothing changed{warned}"
         if self.rows_new == 0:
             return f"{self.filename}: {self.rows_total} rows, all already recorded; nothing changed{warned}"
         return (
@@ -121,7 +123,8 @@ def run(
         reader = open_reader(blob.path, importer.spec)
         upload["file_format"] = reader.file_format
         header = check_header(importer.spec, reader.header)
-        report.errors = [RowError(*e) for e in header.errors]
+        # an empty JSON array names no column: like a header without rows, a batch of nothing
+        report.errors = [] if reader.holds_nothing else [RowError(*e) for e in header.errors]
         with engine.connect() as conn:
             try:
                 started = time.monotonic()
@@ -161,8 +164,6 @@ def _check(
         report.errors += [RowError(e.row_no, "(row)", e.message) for e in reader.structural_errors]
         report.errors += chunk_errors
         report.rows_total += len(reader.structural_errors)
-        if report.rows_total == 0 and not report.errors:
-            raise InvalidInput("the file has a header but no rows")
         report.errors += importer.cross_check(conn)
         report.warnings += importer.cross_warnings(conn)
         return _mark(conn, importer)

@@ -60,6 +60,11 @@ class TableReader:
             self.header = self._json.header
             self.structural_errors = self._json.errors
 
+    @property
+    def holds_nothing(self) -> bool:
+        """Whether the file is a JSON array of no object (which names no column)."""
+        return self.file_format == "json" and not self._json.objects
+
     def chunks(self, progress: Progress | None = None) -> Iterator[Chunk]:
         """The file's rows, a chunk at a time; fully empty rows are skipped."""
         source = {

@@ -111,10 +111,21 @@ def test_json_objects_with_a_key_twice_are_refused(zone_with_operators, tmp_path
         import_movements(zone_with_operators, tmp_path / "m.json")
 
 
-def test_a_header_without_rows_is_refused(zone_with_operators, tmp_path):
+def test_a_header_without_rows_is_a_batch_of_nothing(zone_with_operators, tmp_path):
     (tmp_path / "m.csv").write_text(",".join(MOVEMENT_HEADER) + "\n")
-    with pytest.raises(InvalidInput, match="a header but no rows"):
-        import_movements(zone_with_operators, tmp_path / "m.csv")
+    report = import_movements(zone_with_operators, tmp_path / "m.csv")
+    assert (report.accepted, report.rows_total, report.summary()) == (True, 0, "m.csv: no rows; nothing changed")
+
+
+def test_an_empty_json_array_is_a_batch_of_nothing(zone_with_operators, tmp_path):
+    (tmp_path / "m.json").write_text("[]")
+    report = import_movements(zone_with_operators, tmp_path / "m.json")
+    assert (report.accepted, report.rows_total) == (True, 0)
+
+
+def test_a_header_without_rows_still_needs_its_required_columns(zone_with_operators, tmp_path):
+    (tmp_path / "m.csv").write_text("movement_ref,quantity\n")
+    assert "required column is missing" in messages(import_movements(zone_with_operators, tmp_path / "m.csv"))[-1]
 
 
 def test_a_stray_cell_far_right_in_a_sheet_is_refused_on_its_own_row(zone_with_operators, tmp_path):
