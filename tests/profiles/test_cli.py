@@ -119,9 +119,7 @@ def test_arriving_items_get_their_channel_and_a_red_item_opens_an_examination(zo
     assert (exam.lot_ref, exam.reasons, exam.status) == ("LOT1", ["RP-VAN-CN"], "OPEN")
 
 
-def test_an_item_invalidated_in_the_same_file_gets_no_channel_and_opens_no_examination(
-    zone_with_operators, tmp_path
-):
+def test_an_item_invalidated_in_the_same_file_gets_no_channel_and_opens_no_examination(zone_with_operators, tmp_path):
     ftz("profile", "load", _file(tmp_path))
     result = ftz("import", "customs", _customs(
         tmp_path,
