@@ -107,6 +107,11 @@ def zone_add(
         zone_in = ZoneBase(code=code, name=name, country=country, timezone=timezone)
         zone = zones.create_zone(session, zone_in=zone_in, actor=sender())
         out(f"zone {zone.code} registered ({zone.name}, {zone.country}, local time {zone.timezone})")
+    others = zones.other_clocks(zone.country, zone.timezone) if not timezone else []
+    if others:
+        out(f"note: {zone.country} also keeps other times ({', '.join(others[:5])}"
+            f"{', …' if len(others) > 5 else ''}); register the zone with --timezone if it is not on "
+            f"{zone.timezone}", err=True)  # fmt: skip
 
 
 @operator_app.command("add")

@@ -16,12 +16,32 @@ from ftz.zones.models import Operator, OperatorBase, Zone, ZoneBase
 
 def default_timezone(country: str) -> str:
     """The first IANA time zone listed for a country (UTC where none is)."""
+    return next(iter(timezones_of(country)), "UTC")
+
+
+def other_clocks(country: str, timezone: str) -> list[str]:
+    """The country's time zones that keep another time than ``timezone`` in some part of the
+    year, one for each other time (a zone registered without a time zone takes the country's
+    first: it may be the wrong one)."""
+    moments = [datetime(datetime.now(UTC).year, month, 15, 12, tzinfo=UTC) for month in (1, 7)]
+
+    def offsets(name: str) -> tuple:
+        return tuple(moment.astimezone(ZoneInfo(name)).utcoffset() for moment in moments)
+
+    seen = {offsets(timezone)}
+    others = []
+    for name in timezones_of(country):
+        if (kept := offsets(name)) not in seen:
+            seen.add(kept)
+            others.append(name)
+    return others
+
+
+def timezones_of(country: str) -> list[str]:
+    """The IANA time zones listed for a country, in the tz database's order."""
     table = Path(tzdata.__file__).parent / "zoneinfo" / "zone.tab"
-    for line in table.read_text().splitlines():
-        fields = line.split("\t")
-        if len(fields) >= 3 and fields[0] == country:
-            return fields[2]
-    return "UTC"
+    rows = (line.split("\t") for line in table.read_text().splitlines() if not line.startswith("#"))
+    return [fields[2] for fields in rows if len(fields) >= 3 and fields[0] == country]
 
 
 def get_zone(session: Session, *, code: str) -> Zone | None:

@@ -26,6 +26,15 @@ def test_zone_and_operator_registration(engine):
     assert ftz("operator", "add", "OP101", "--zone", "ZDM", "--name", "Gulf Metals").exit_code == 0
 
 
+def test_a_zone_of_a_country_with_several_times_is_told_which_it_took(engine):
+    result = ftz("zone", "add", "ZBR", "--name", "Manaus", "--country", "BR")
+    assert result.exit_code == 0
+    assert "local time America/Noronha" in result.stdout
+    assert "BR also keeps other times (America/Belem" in result.stderr and "--timezone" in result.stderr
+    assert ftz("zone", "add", "ZB2", "--name", "Manaus", "--country", "BR", "--timezone", "America/Manaus").stderr == ""
+    assert ftz("zone", "add", "ZAR", "--name", "Buenos Aires", "--country", "AR").stderr == ""  # one time only
+
+
 def test_registering_a_zone_twice_fails_with_one_line(engine):
     ftz("zone", "add", "ZDM", "--name", "Demo", "--country", "AE")
     result = ftz("zone", "add", "ZDM", "--name", "Demo", "--country", "AE")
