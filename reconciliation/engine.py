@@ -77,7 +77,7 @@ def reconcile(inputs: Inputs) -> pd.DataFrame:
     entries = current_entries(all_entries, items)
     if moves.empty and entries.empty:
         return _empty()
-    matched, crossed = match_timed(moves, entries, inputs.tolerances)
+    matched, crossed = match_timed(moves, entries)
     running = rules.running_balances(_customs_time(_ledger_columns(moves), matched, crossed))
     lotted = lotted_entries(entries, matched)
     links = transfers.edges(moves, lotted)  # lots carried on in another zone after a transfer

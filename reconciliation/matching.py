@@ -4,11 +4,8 @@ Both sides are summed per (operator, direction, declaration, lot), so that many 
 may draw on one lot and one declaration may cover many lots, then joined in one outer
 merge. Customs items that name no lot (or another lot) are matched afterwards to the
 operator's unmatched records of the same declaration and HS heading, the nearest quantity
-first, one to one; where that leaves records over or quantities apart, and the records of the
-declaration and heading add up to what its items naming no lot declare (within tolerance),
-they are matched together: one item may cover several lots, several items one lot. Then an
-item naming no lot is matched to what is left of its declaration whatever the heading, so that
-goods declared under another heading are a classification mismatch.
+first, one to one; then an item naming no lot to what is left of its declaration whatever the
+heading, so that goods declared under another heading are a classification mismatch.
 """
 
 import numpy as np
@@ -16,7 +13,7 @@ import pandas as pd
 
 from reconciliation import codes
 from reconciliation.frames import concatenated
-from reconciliation.quantities import Tolerances, to_base
+from reconciliation.quantities import to_base
 
 KEY = ["operator_id", "direction", "declaration", "lot_ref"]
 
@@ -26,15 +23,13 @@ KEY = ["operator_id", "direction", "declaration", "lot_ref"]
 DESTRUCTION = "DESTRUCTION"
 
 
-def match(movements: pd.DataFrame, entries: pd.DataFrame, tolerances: Tolerances = Tolerances()) -> pd.DataFrame:
+def match(movements: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
     """Every operator record and customs item, matched where they can be: ``side`` is
     ``both``, ``operator`` (no customs item) or ``customs`` (no operator record)."""
-    return match_timed(movements, entries, tolerances)[0]
+    return match_timed(movements, entries)[0]
 
 
-def match_timed(
-    movements: pd.DataFrame, entries: pd.DataFrame, tolerances: Tolerances = Tolerances()
-) -> tuple[pd.DataFrame, pd.Series | None]:
+def match_timed(movements: pd.DataFrame, entries: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series | None]:
     """``match``, and for each movement (by position) the ``c_at`` of the customs item matched
     to it (NaT: none): what the book balance dates a late booking by, found by the positions
     the matching already knows instead of merging the movements on the key's texts again.
@@ -45,7 +40,7 @@ def match_timed(
     lotless = theirs[theirs["lot_ref"].isna()].sort_values(CODED, kind="stable")  # in key order
     matched, left, right, paired = _joined(ours, theirs[theirs["lot_ref"].notna()])  # in key order too
     right = pd.concat([right, lotless.drop(columns=CODED[1:])], ignore_index=True)
-    second, left, right, taken = _by_heading(left, right, tolerances)
+    second, left, right, taken = _by_heading(left, right)
     out = pd.concat(
         [
             matched.assign(side="both"),
@@ -304,83 +299,23 @@ def _outer(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
     return merged[[*KEY, *rest, "_merge"]]
 
 
-def _by_heading(
-    left: pd.DataFrame, right: pd.DataFrame, tolerances: Tolerances
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """Pair unmatched records of one declaration by HS heading and nearest quantity, one to one,
-    or as a whole where they add up (``_pooled``); then a customs item naming no lot with what is
-    left of its declaration, whatever the heading (its records disagree on the goods: a
-    classification mismatch, not two unmatched records). Returns the pairs, what is left of each
-    side, and the rows of ``left`` paired, in order."""
+def _by_heading(left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Pair unmatched records of one declaration by HS heading and nearest quantity, one to one;
+    then a customs item naming no lot with what is left of its declaration, whatever the heading
+    (its records disagree on the goods: a classification mismatch, not two unmatched records).
+    Returns the pairs, what is left of each side, and the rows of ``left`` paired, in order."""
     keys = ["operator_id", "direction", "declaration"]
-    left, right = left.assign(heading=left["o_hs"].str.slice(0, 4)), right.assign(heading=right["c_hs"].str.slice(0, 4))
-    first = _paired(left, right, [*keys, "heading"])
-    first, pooled = _pooled(left, right, first, [*keys, "heading"], tolerances)
-    rest_left, rest_right = left.drop(index=first["o_index"]), right.drop(index=np.union1d(first["c_index"], pooled))
+    first = _paired(left.assign(heading=left["o_hs"].str.slice(0, 4)),
+                    right.assign(heading=right["c_hs"].str.slice(0, 4)), [*keys, "heading"])  # fmt: skip
+    rest_left, rest_right = left.drop(index=first["o_index"]), right.drop(index=first["c_index"])
     second = _paired(rest_left, rest_right[rest_right["lot_ref"].isna()], keys)
     taken = pd.concat([first, second], ignore_index=True) if len(second) else first
     pairs = taken.drop(columns=["heading", "o_index", "c_index", "gap"], errors="ignore")
     other = pairs["c_lot"].where(pairs["c_lot"] != pairs["lot_ref"])  # the item named another lot, or none
     # kept only where an item named another lot: a column of the whole match is carried by every rule
     pairs = pairs.assign(c_lot=other) if other.notna().any() else pairs.drop(columns="c_lot")
-    rest_left, rest_right = rest_left.drop(index=second["o_index"]), rest_right.drop(index=second["c_index"])
-    return (pairs, rest_left.drop(columns="heading"), rest_right.drop(columns="heading"),
+    return (pairs, rest_left.drop(index=second["o_index"]), rest_right.drop(index=second["c_index"]),
             taken["o_index"].to_numpy(dtype="int64"))  # fmt: skip
-
-
-def _pooled(
-    left: pd.DataFrame, right: pd.DataFrame, pairs: pd.DataFrame, keys: list[str], tolerances: Tolerances
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """``pairs`` (one to one) with, for each group of ``keys`` they leave imperfect (a record
-    unpaired, or a pair's quantities apart), whose customs items all name no lot and whose
-    records add up, in one dimension, to what those items declare: one pair per record, the
-    items' quantity shared out in proportion, instead. Also the rows of ``right`` so pooled."""
-    lotless = right["lot_ref"].isna()
-    none = np.empty(0, dtype="int64")
-    if not lotless.any() or lotless.sum() + len(left) <= 2:  # (one item, one record: the pair)
-        return pairs, none
-    apart = tolerances.exceeded(pairs["c_qty"], pairs["o_qty"], pairs["o_dimension"])
-    unpaired = [left.loc[~left.index.isin(pairs["o_index"]), keys],
-                right.loc[lotless & ~right.index.isin(pairs["c_index"]), keys]]  # fmt: skip
-    imperfect = pd.MultiIndex.from_frame(pd.concat([*unpaired, pairs.loc[apart, keys]]))
-    if imperfect.empty:  # (most runs: every item naming no lot paired within tolerance)
-        return pairs, none
-    if (~lotless).any():  # an item naming a lot pairs by itself
-        imperfect = imperfect.difference(pd.MultiIndex.from_frame(right.loc[~lotless, keys]))
-    mine = left[pd.MultiIndex.from_frame(left[keys]).isin(imperfect)]
-    items = right[lotless & pd.MultiIndex.from_frame(right[keys]).isin(imperfect)]
-    ours = mine.groupby(keys).agg(o_sum=("o_qty", "sum"), o_n=("o_qty", "size"), o_dims=("o_dimension", "nunique"),
-                                  o_dim=("o_dimension", "first"))  # fmt: skip
-    theirs = items.groupby(keys).agg(c_sum=("c_qty", "sum"), c_n=("c_qty", "size"),
-                                     c_dims=("c_dimension", "nunique"), c_dim=("c_dimension", "first"))  # fmt: skip
-    both = ours.join(theirs, how="inner")
-    both = both[(both["o_n"] + both["c_n"] > 2) & (both["o_dims"] == 1) & (both["c_dims"] == 1)
-                & (both["o_dim"] == both["c_dim"])]  # fmt: skip
-    both = both[~tolerances.exceeded(both["c_sum"], both["o_sum"], both["o_dim"])]
-    if both.empty:
-        return pairs, none
-    return _shared(mine, items, pairs, both, keys)
-
-
-def _shared(
-    left: pd.DataFrame, lotless: pd.DataFrame, pairs: pd.DataFrame, groups: pd.DataFrame, keys: list[str]
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The records of ``groups`` each paired with all its items naming no lot: their first
-    details, earliest lodging, every item's reference, and a share of their quantity."""
-    mine = left[pd.MultiIndex.from_frame(left[keys]).isin(groups.index)]
-    items = lotless[pd.MultiIndex.from_frame(lotless[keys]).isin(groups.index)]
-    grouped = items.assign(c_index=items.index).groupby(keys, sort=False)
-    rest = [c for c in items.columns if c not in keys and c not in ("c_qty", "c_at", "c_items", "lot_ref")]
-    totals = grouped.agg(**{c: (c, "first") for c in rest}, c_at=("c_at", "min"), c_sum=("c_qty", "sum"),
-                         c_items=("c_items", ",".join), c_index=("c_index", "first"))  # fmt: skip
-    pooled = mine.assign(o_index=mine.index).merge(totals.reset_index(), on=keys, how="left")
-    o_sum = pooled.groupby(keys)["o_qty"].transform("sum")
-    share = (pooled["c_sum"] * pooled["o_qty"] / o_sum.where(o_sum != 0)).fillna(
-        pooled["c_sum"] / pooled.groupby(keys)["o_qty"].transform("size")
-    )
-    pooled = pooled.assign(c_qty=share.round().astype("int64"), c_lot=None, gap=0).drop(columns="c_sum")
-    kept = pairs[~pd.MultiIndex.from_frame(pairs[keys]).isin(groups.index)]
-    return pd.concat([kept, pooled[pairs.columns]], ignore_index=True), items.index.to_numpy(dtype="int64")
 
 
 def _paired(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
