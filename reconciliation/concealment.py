@@ -6,19 +6,22 @@ list in force (the same correlation that makes a lot strategic). A lot is suspec
 description of any of its records in force, on either side (an operator movement, a customs
 item), names such a term as whole words (``reconciliation.terms.find_terms``), while the lot is
 "not strategic" on both sides: no record declares a control code and no HS code of it is named
-by the controls list at all (neither CONTROLLED nor MAY_BE_CONTROLLED), nor inherited. One
+by the controls list at all (neither CONTROLLED nor MAY_BE_CONTROLLED). A lot strategic only by
+inheritance (made from strategic inputs, or transferred from a zone where it was) still counts:
+what its records declare is innocent, what they describe is not. One
 finding per lot, under the declaration of the earliest record that names a term; its evidence
 lists every word found, the HS and control codes it points to, and the codes declared.
 
-The finding's ``strategic`` stays false (the goods as declared are not strategic); the risk
-score treats it as suspected strategic goods (``reconciliation.risk``).
+The finding's ``strategic`` is the lot's: false for goods strategic by nothing but the
+description, which the risk score treats as suspected strategic goods (``reconciliation.risk``),
+true for inherited ones.
 """
 
 import pandas as pd
 
 from reconciliation.risk import TIER_ORDER
 from reconciliation.rules import _finding
-from reconciliation.strategic import correlate
+from reconciliation.strategic import correlate, strategic_by_own_records
 from reconciliation.terms import find_terms
 
 KIND = "CONCEALMENT_SUSPECTED"
@@ -60,7 +63,9 @@ def concealed(
         _check_terms(inputs.terms)
         return pd.DataFrame()
     pointed = controlled_terms(inputs.terms, inputs.controls)
-    plain = status.loc[~status["strategic"] & ~status["may_be_controlled"], LOT]
+    # "not strategic" is what the records declare (section 9): goods made from strategic inputs
+    # or transferred as such, declared under innocent codes and described as controlled, count
+    plain = status.loc[~strategic_by_own_records(status) & ~status["may_be_controlled"], LOT]
     described = described.merge(plain, on=LOT)
     if pointed.empty or described.empty:
         return pd.DataFrame()

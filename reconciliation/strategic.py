@@ -112,6 +112,12 @@ def strategic_status(
     return out[[*KEY, "strategic", "basis", "control_codes", "may_be_controlled", "may_be_codes", "inherited_from"]]
 
 
+def strategic_by_own_records(status: pd.DataFrame) -> pd.Series:
+    """Per row of ``strategic_status``: whether the lot's own records make it strategic (a declared
+    control code or a CONTROLLED subheading), whatever it inherits."""
+    return status["basis"].str.contains(r"\b(?:DECLARED|CORRELATED)\b", regex=True)
+
+
 def _joined(frame: pd.DataFrame, column: str, order: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Per lot, the distinct values of ``column``, sorted (or in ``order``), comma-separated."""
     values = frame[[*KEY, column]].dropna().drop_duplicates()

@@ -69,3 +69,11 @@ def test_one_finding_per_lot_however_many_records_name_it():
     ledger = Ledger().admit("F1", 100, description="thionyl chloride")
     ledger.remove("F1", 50, day=10, description="thionyl chloride").remove("F1", 50, day=11, description="fruit")
     assert len(concealed(ledger)) == 1
+
+
+def test_goods_made_from_strategic_inputs_and_described_as_controlled_are_suspected():
+    """Strategic only by inheritance: what the product's records declare is innocent, not what they describe."""
+    ledger = Ledger().admit("V1", 500, hs="8112920000").move("CONSUME", "V1", 500, 3, process_ref="P1")
+    ledger.move("PRODUCE", "A1", 500, 4, process_ref="P1", hs="7601200000")
+    found = concealed(ledger.remove("A1", 500, hs="7601200000", description="aluminium ingots, uranium oxide"))
+    assert list(found["lot_ref"]) == ["A1"] and bool(found["strategic"][0])
