@@ -55,7 +55,7 @@ KINDS: dict[str, Kind] = {
         Kind("DENIED_PARTY", "Party on a denied-party list", 40, True, _LOT_CUSTOMS, source="screening",
              askable=False, quantities=False, anchored=False),
         Kind("CONCEALMENT_SUSPECTED", "Strategic goods named under an innocent code", 35, True, _LOT_CUSTOMS,
-             source="descriptions", quantities=False),
+             source="descriptions", askable=False, quantities=False),
         Kind("REMOVAL_UNDER_HOLD", "Removal from a held lot", 35, True, _LOT_CUSTOMS, source="holds"),
         Kind("RISK_PROFILE_HIT", "Hit by a risk profile", 20, True, _LOT_CUSTOMS, source="profiles",
              askable=False, quantities=False),

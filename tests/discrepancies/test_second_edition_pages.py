@@ -77,7 +77,7 @@ def test_customs_reads_the_words_found_and_what_they_point_to(found):
     assert "&ldquo;thionyl chloride&rdquo;" in page and "HS 281217, control code 1C350" in page
 
 
-@pytest.mark.parametrize("kind", ["UNLICENSED_STRATEGIC_REMOVAL", "REMOVAL_UNDER_HOLD", "CONCEALMENT_SUSPECTED"])
+@pytest.mark.parametrize("kind", ["UNLICENSED_STRATEGIC_REMOVAL", "REMOVAL_UNDER_HOLD"])
 def test_the_operator_asked_about_it_reads_facts_only(found, kind):
     with logged_in(AUDITOR) as auditor:
         token = csrf(auditor.get(f"/discrepancies/{found[kind]}").text)
@@ -93,3 +93,14 @@ def test_the_operator_asked_about_it_reads_facts_only(found, kind):
         body = api.json()
         assert not {"severity", "risk_score", "evidence", "status", "notes"} & set(body)
         assert [text for text in hidden if text in api.text] == []
+
+
+def test_a_suspected_concealment_is_never_put_to_the_operator(found):
+    """The words found and the control code they point to would tip off a suspect."""
+    finding = found["CONCEALMENT_SUSPECTED"]
+    with logged_in(AUDITOR) as auditor:
+        page = auditor.get(f"/discrepancies/{finding}").text
+        asked = auditor.post(f"/discrepancies/{finding}/questions", data={"question": "Why?", "csrf_token": csrf(page)})
+    assert "Ask the operator" not in page and asked.status_code == 409
+    with logged_in("clerk") as operator:
+        assert operator.get(f"/discrepancies/{finding}").status_code == 404
