@@ -63,7 +63,7 @@ async def record_result(examination_id: RecordId, request: Request, db: DbDep, c
         fields = {k: v for k, v in form.items() if isinstance(v, str) and v != ""}
         upload = form.get("attachment")
         if upload is not None and not isinstance(upload, str) and upload.filename:
-            attachment = (upload.file, upload.filename, upload.content_type or "")
+            attachment = (upload.file, upload.filename)
     else:
         try:
             fields = await request.json()

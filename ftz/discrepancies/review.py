@@ -225,6 +225,7 @@ def answer(
     note = DiscrepancyNote(discrepancy_id=discrepancy.id, kind=NoteKind.ANSWER, author=caller.name, body=_text(body))
     if attachment is not None:
         name, stream = attachment
+        blobs.document_type(stream, name or "")
         settings = get_settings()
         blob = blobs.store(stream, settings.data_dir, settings.upload_max_bytes)
         note.attachment_name, note.attachment_sha256 = (name or "attachment")[:255], blob.sha256

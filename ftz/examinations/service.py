@@ -22,7 +22,6 @@ from ftz.zones.models import Operator, Zone
 from reconciliation.units import UNITS
 
 # What an officer may attach: photos and documents, kept content-addressed like uploads.
-ATTACHMENT_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 ATTACHMENT_MAX_BYTES = 20 * 1024**2
 
 
@@ -72,10 +71,10 @@ def record_result(
     caller: Caller,
     examination_id: int,
     result_in: ExaminationResult,
-    attachment: tuple[BinaryIO, str, str] | None = None,
+    attachment: tuple[BinaryIO, str] | None = None,
 ) -> ExaminationPublic:
     """Record what the officer found (once): stored as a customs count of the lot; audited.
-    ``attachment``: (stream, filename, content type) of a photo or document."""
+    ``attachment``: (stream, filename) of a PDF, JPEG or PNG, told by its first bytes."""
     caller.require(Permission.INVESTIGATE)
     exam = get_visible(session, caller, Examination, examination_id, what="examination")
     if exam.status != ExaminationStatus.OPEN:
@@ -118,10 +117,8 @@ def attachment_path(session: Session, *, caller: Caller, examination_id: int) ->
     return path, exam.attachment_name or "attachment", exam.attachment_type or "application/octet-stream"
 
 
-def _attach(source: BinaryIO, filename: str, content_type: str) -> tuple[str, str, str]:
-    kind = (content_type or "").split(";")[0].strip().lower()
-    if kind not in ATTACHMENT_TYPES:
-        raise InvalidInput(f"attachment: {kind or 'no type'} is not accepted (JPEG, PNG or PDF)")
+def _attach(source: BinaryIO, filename: str) -> tuple[str, str, str]:
+    kind = blobs.document_type(source, filename or "")
     blob = blobs.store(source, get_settings().data_dir, min(ATTACHMENT_MAX_BYTES, get_settings().upload_max_bytes))
     return blob.sha256, Path(filename or "attachment").name[:255], kind
 

@@ -17,6 +17,21 @@ class Blob:
     path: Path
 
 
+# Documents sent with an examination's result or an operator's answer, told by their first
+# bytes rather than by the type the sender claims: a program renamed .pdf is refused.
+DOCUMENT_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def document_type(source: BinaryIO, name: str) -> str:
+    """The media type of a document (PDF, JPEG or PNG) by its first bytes; refuse any other."""
+    head = source.read(8)
+    source.seek(0)
+    for magic, kind in DOCUMENT_TYPES.items():
+        if head.startswith(magic):
+            return kind
+    raise InvalidInput(f"attachment: {Path(name).name or 'the file'} is not accepted: only a PDF, JPEG or PNG is")
+
+
 def blob_path(root: Path, sha256: str) -> Path:
     """Where the file with this digest is kept."""
     return root / "uploads" / sha256[:2] / sha256

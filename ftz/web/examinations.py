@@ -44,11 +44,7 @@ def record_result(
         ExaminationResult, quantity=quantity, unit=unit, hs_code=hs_code, description=description or None,
         note=note or None, examined_at=examined_at or None,
     )  # fmt: skip
-    upload = (
-        (attachment.file, attachment.filename, attachment.content_type or "")
-        if attachment and attachment.filename
-        else None
-    )
+    upload = (attachment.file, attachment.filename) if attachment and attachment.filename else None
     exam = examinations.record_result(db, caller=caller, examination_id=examination_id, result_in=result_in,
                                       attachment=upload)  # fmt: skip
     db.commit()

@@ -147,6 +147,24 @@ def test_an_operator_answers_with_a_document_that_customs_can_download(auditor, 
     assert document.content == b"%PDF-1.4 return note"
 
 
+def test_an_answer_with_a_program_is_refused_and_stores_nothing(auditor, zone_with_operators):
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="clerk", role="OPERATOR", operator_code="OP001", password=PASSWORD, actor="t")
+        session.commit()
+    target = auditor.get("/api/v1/discrepancies").json()["items"][0]["id"]
+    auditor.post(f"/api/v1/discrepancies/{target}/questions", json={"question": "where are the ten bags?"})
+    with TestClient(create_app()) as operator:
+        csrf = operator.post("/api/v1/session", json={"name": "clerk", "password": PASSWORD}).json()["csrf_token"]
+        sent = operator.post(
+            f"/api/v1/discrepancies/{target}/answers",
+            data={"body": "see the attached note"},
+            files={"file": ("return-note.pdf", b"MZ\x90\x00 a program", "application/pdf")},
+            headers={"X-CSRF-Token": csrf},
+        )
+    assert sent.status_code == 422 and "only a PDF, JPEG or PNG" in sent.text
+    assert auditor.get(f"/api/v1/discrepancies/{target}").json()["notes"] == []
+
+
 def test_a_run_cannot_start_while_another_is_in_progress(auditor, zone_with_operators):
     with RunLock(zone_with_operators).acquire():
         refused = auditor.post("/api/v1/runs", json={"zone_code": "ZFX"})
