@@ -124,8 +124,9 @@ def test_nul_characters_are_refused_as_bad_input_on_every_database(auditor):
     assert refused.status_code == 422 and refused.json()["errors"][0]["location"] == "body.note"
 
 
-def test_an_operator_answers_with_a_document_that_customs_can_download(auditor, zone_with_operators):
-    with Session(zone_with_operators) as session:
+def _answered(auditor, engine, document: bytes):
+    """The clerk of OP001, asked about a finding, answers with ``document``: (finding, response)."""
+    with Session(engine) as session:
         accounts.create(session, name="clerk", role="OPERATOR", operator_code="OP001", password=PASSWORD, actor="t")
         session.commit()
     target = auditor.get("/api/v1/discrepancies").json()["items"][0]["id"]
@@ -133,34 +134,26 @@ def test_an_operator_answers_with_a_document_that_customs_can_download(auditor, 
     assert asked.status_code == 201
     with TestClient(create_app()) as operator:
         csrf = operator.post("/api/v1/session", json={"name": "clerk", "password": PASSWORD}).json()["csrf_token"]
-        sent = operator.post(
+        return target, operator.post(
             f"/api/v1/discrepancies/{target}/answers",
             data={"body": "ten bags were returned to the supplier"},
-            files={"file": ("return-note.pdf", b"%PDF-1.4 return note", "application/pdf")},
+            files={"file": ("return-note.pdf", document, "application/pdf")},
             headers={"X-CSRF-Token": csrf},
         )
-        assert sent.status_code == 201, sent.text
-        assert sent.json()["kind"] == "ANSWER" and sent.json()["attachment_name"] == "return-note.pdf"
-        assert auditor.post(f"/api/v1/discrepancies/{target}/answers", data={"body": "x"}).status_code == 403
+
+
+def test_an_operator_answers_with_a_document_that_customs_can_download(auditor, zone_with_operators):
+    target, sent = _answered(auditor, zone_with_operators, b"%PDF-1.4 return note")
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["kind"] == "ANSWER" and sent.json()["attachment_name"] == "return-note.pdf"
+    assert auditor.post(f"/api/v1/discrepancies/{target}/answers", data={"body": "x"}).status_code == 403
     note = auditor.get(f"/api/v1/discrepancies/{target}").json()["notes"][-1]
     document = auditor.get(f"/api/v1/discrepancies/{target}/notes/{note['id']}/attachment")
     assert document.content == b"%PDF-1.4 return note"
 
 
 def test_an_answer_with_a_program_is_refused_and_stores_nothing(auditor, zone_with_operators):
-    with Session(zone_with_operators) as session:
-        accounts.create(session, name="clerk", role="OPERATOR", operator_code="OP001", password=PASSWORD, actor="t")
-        session.commit()
-    target = auditor.get("/api/v1/discrepancies").json()["items"][0]["id"]
-    auditor.post(f"/api/v1/discrepancies/{target}/questions", json={"question": "where are the ten bags?"})
-    with TestClient(create_app()) as operator:
-        csrf = operator.post("/api/v1/session", json={"name": "clerk", "password": PASSWORD}).json()["csrf_token"]
-        sent = operator.post(
-            f"/api/v1/discrepancies/{target}/answers",
-            data={"body": "see the attached note"},
-            files={"file": ("return-note.pdf", b"MZ\x90\x00 a program", "application/pdf")},
-            headers={"X-CSRF-Token": csrf},
-        )
+    target, sent = _answered(auditor, zone_with_operators, b"MZ\x90\x00 a program")
     assert sent.status_code == 422 and "only a PDF, JPEG or PNG" in sent.text
     assert auditor.get(f"/api/v1/discrepancies/{target}").json()["notes"] == []
 
