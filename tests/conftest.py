@@ -115,7 +115,7 @@ def _empty(engine: Engine) -> None:
             with sqlite_triggers_off(conn):
                 for table in TABLES:
                     conn.execute(text(f"DELETE FROM {table}"))
-        conn.execute(text("UPDATE audit_head SET seq = 0, hash = :genesis"), {"genesis": "0" * 64})
+        conn.execute(text("UPDATE audit_head SET seq = 0, hash = :genesis, signature = NULL"), {"genesis": "0" * 64})
         conn.execute(text("UPDATE run_lease SET holder = NULL, expires_at = NULL"))
 
 

@@ -33,6 +33,12 @@ def sign(key: bytes, message: bytes) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def head_signature(key: bytes, seq: int, link: str) -> str:
+    """The signature of the chain's head (its last event's number and hash): without the key,
+    no one can move the head back after cutting events off the end."""
+    return sign(key, f"ftz audit head {seq} {link}".encode())
+
+
 def _entry(secret: str) -> tuple[str, bytes]:
     key = secret.encode()
     # The id is itself keyed: it names the key without helping anyone guess it.

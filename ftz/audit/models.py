@@ -39,3 +39,5 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(primary_key=True)
     seq: int = Field(sa_type=BigInteger)
     hash: str = Field(max_length=64)
+    # keys.head_signature of (seq, hash) with the last event's key; NULL before any keyed event
+    signature: str | None = Field(default=None, max_length=64)

@@ -52,7 +52,8 @@ def record(
     values["key_id"], key = keys.current()
     values["hash"] = _hash(values, key)
     conn.execute(insert(AuditEvent.__table__).values(**values))
-    conn.execute(update(head).where(head.c.id == 1).values(hash=values["hash"]))
+    signature = keys.head_signature(key, seq, values["hash"])
+    conn.execute(update(head).where(head.c.id == 1).values(hash=values["hash"], signature=signature))
     return seq
 
 
@@ -130,6 +131,7 @@ def _verify_chain(session: Session, batch: int) -> Verification:
     ring = keys.keyring()
     keyed_from = get_settings().audit_keyed_from
     prev, expected_seq, count, last_id, unkeyed = GENESIS, 1, 0, 0, 0
+    last_key: str | None = None
     while True:
         rows = session.execute(
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
@@ -153,11 +155,23 @@ def _verify_chain(session: Session, batch: int) -> Verification:
                 return Verification(count, event.seq, reason)
             if _hash(fields, None if event.key_id is None else ring[event.key_id]) != event.hash:
                 return Verification(count, event.seq, f"event {event.seq} was altered after it was written")
-            prev, expected_seq, count, last_id = event.hash, expected_seq + 1, count + 1, event.id
+            prev, expected_seq, count, last_id, last_key = (
+                event.hash,
+                expected_seq + 1,
+                count + 1,
+                event.id,
+                event.key_id,
+            )
         session.expunge_all()
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq != count or head.hash != prev):
         return Verification(count, count + 1, f"events after {count} are missing (the chain's head is {head.seq})")
+    # The head row is moved by every append, so it cannot be append-only: its signature is what
+    # tells a head moved back over events cut off the end from the real one.
+    signed = head is None or last_key is None or head.signature == keys.head_signature(ring[last_key], count, prev)
+    if not signed:
+        reason = f"the chain's head (event {count}) is not the one ftz signed: events after it may be missing"
+        return Verification(count, count + 1, reason)
     return Verification(count, unkeyed=unkeyed)
 
 

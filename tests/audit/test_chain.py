@@ -80,6 +80,19 @@ def test_removing_the_latest_events_is_found_too(zone_with_operators, tmp_path):
     assert code == 1 and f"events after {last - 1} are missing" in output
 
 
+def test_cutting_the_latest_events_and_moving_the_head_back_is_found(zone_with_operators, tmp_path):
+    """The head is moved by every append, so it is not append-only: its signature needs the key."""
+    _acts(zone_with_operators, tmp_path)
+    with Session(zone_with_operators) as session:
+        last = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        kept = session.exec(select(AuditEvent).where(AuditEvent.seq == last.seq - 1)).one()
+    _tamper(zone_with_operators, "DELETE FROM audit_event WHERE seq = :seq", seq=last.seq)
+    with zone_with_operators.begin() as conn:
+        conn.execute(text("UPDATE audit_head SET seq = :seq, hash = :hash"), {"seq": kept.seq, "hash": kept.hash})
+    code, output = _verify()
+    assert code == 1 and f"the chain's head (event {kept.seq}) is not the one ftz signed" in output
+
+
 def test_a_rewritten_chain_from_the_edit_on_is_still_found(zone_with_operators, tmp_path):
     """Recomputing the edited event's hash does not help: the next event still names the old one."""
     _acts(zone_with_operators, tmp_path)
