@@ -41,6 +41,7 @@ def import_customs(engine: Engine, *, sent_by: str, **kwargs) -> tuple[ImportRep
     report, created = ingest.import_customs(engine, sent_by=sent_by, **kwargs)
     if report.accepted and report.rows_new:  # before customs acts on them
         report.selectivity = assess(engine, upload_id=report.upload_id, actor=sent_by)
+    if report.accepted:
         catch_up(engine, actor=sent_by)
     return report, created
 
@@ -50,6 +51,7 @@ def send_customs(engine: Engine, *, caller: Caller, source: BinaryIO, filename: 
     report = ingest.send_customs(engine, caller=caller, source=source, filename=filename)
     if report.accepted and report.rows_new:
         report.selectivity = assess(engine, upload_id=report.upload_id, actor=caller.name)
+    if report.accepted:
         catch_up(engine, actor=caller.name)
     return report
 
@@ -57,10 +59,12 @@ def send_customs(engine: Engine, *, caller: Caller, source: BinaryIO, filename: 
 def catch_up(engine: Engine, *, actor: str) -> list[int]:
     """Assess the uploads whose items were stored but never given a channel: the import is
     committed before its items are assessed, so a process killed in between leaves them for
-    the next customs import. Uploads from before selectivity existed are left as they were."""
+    the next customs import (a file sent again included). Uploads received before the first
+    risk profile was loaded are left as they were: no profile could have selected them then,
+    and a database from before selectivity keeps its history unexamined."""
     query = text(
-        "SELECT u.id FROM upload u WHERE u.kind = 'CUSTOMS' AND u.id > ("
-        "  SELECT MIN(e.upload_id) FROM selectivity s JOIN customs_entry e ON e.id = s.customs_entry_id) "
+        "SELECT u.id FROM upload u WHERE u.kind = 'CUSTOMS' "
+        "AND u.received_at >= (SELECT MIN(p.loaded_at) FROM profile_version p) "
         "AND EXISTS (SELECT 1 FROM customs_entry e WHERE e.upload_id = u.id) "
         "AND NOT EXISTS (SELECT 1 FROM customs_entry e JOIN selectivity s ON s.customs_entry_id = e.id "
         "  WHERE e.upload_id = u.id) ORDER BY u.id"

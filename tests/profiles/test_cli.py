@@ -169,3 +169,25 @@ def test_items_stored_by_an_import_killed_before_their_channel_get_it_at_the_nex
         exam = session.exec(select(Examination)).one()
         assert len(session.exec(select(Selectivity)).all()) == 3
     assert (exam.declaration_ref, exam.reasons) == ("26AE0002", ["RP-VAN-CN"])
+
+
+def test_the_first_customs_import_killed_before_its_channel_gets_it_at_the_next_one(zone_with_operators, tmp_path):
+    from ftz.ingest import service as ingest
+
+    ftz("profile", "load", _file(tmp_path))
+    killed = write_csv(tmp_path / "killed.csv", [customs_item("26AE0002", "1", origin_country="CN")])
+    assert ingest.import_customs(zone_with_operators, source=killed, filename="killed.csv", sent_by="cli")[0].accepted
+    assert ftz("import", "customs", _customs(tmp_path, customs_item("26AE0003", "1", lot_ref="LOT2"))).exit_code == 0
+    with Session(zone_with_operators) as session:
+        assert [e.declaration_ref for e in session.exec(select(Examination))] == ["26AE0002"]
+
+
+def test_sending_the_killed_file_again_gives_its_items_their_channel(zone_with_operators, tmp_path):
+    from ftz.ingest import service as ingest
+
+    ftz("profile", "load", _file(tmp_path))
+    killed = write_csv(tmp_path / "killed.csv", [customs_item("26AE0002", "1", origin_country="CN")])
+    assert ingest.import_customs(zone_with_operators, source=killed, filename="killed.csv", sent_by="cli")[0].accepted
+    assert ftz("import", "customs", str(killed)).exit_code == 0  # every row already recorded
+    with Session(zone_with_operators) as session:
+        assert [e.declaration_ref for e in session.exec(select(Examination))] == ["26AE0002"]
