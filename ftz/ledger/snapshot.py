@@ -12,11 +12,13 @@ first reads it. The uploads a copy holds are checked at every run against the da
 checksum, time received): a database restored or replaced under the copy makes it rebuilt.
 """
 
+import contextlib
 import hashlib
 import hmac
 import io
 import json
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ from ftz.config import get_settings
 
 TABLES = ("movement", "customs_entry")
 _DESCRIPTION = "snapshot.json"
+_DRAFT_AGE = 3600  # seconds a draft is left alone before it counts as a killed writer's
 _verified: set[tuple] = set()  # files this process checked (path, size, modification time)
 
 
@@ -228,9 +231,15 @@ def _mac(key: bytes):
 
 
 def _tidy(where: Path, keep: set[str]) -> None:
-    """Older copies' files removed (a reader holding one open keeps reading it)."""
+    """Older copies' files removed (a reader holding one open keeps reading it), and drafts a
+    killed writer left (untouched for an hour: another process may be writing one now)."""
+    stale = time.time() - _DRAFT_AGE
     for path in where.iterdir():
-        if path.name not in keep and not path.name.startswith("."):
+        if path.name.startswith("."):
+            with contextlib.suppress(FileNotFoundError):
+                if path.name.endswith(".part") and path.stat().st_mtime < stale:
+                    path.unlink()
+        elif path.name not in keep:
             path.unlink(missing_ok=True)
 
 

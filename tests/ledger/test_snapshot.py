@@ -188,6 +188,20 @@ def test_a_copy_stopped_midway_leaves_the_one_before_and_no_draft(zone_with_oper
     assert not [p for p in snapshot.folder(zone_with_operators).iterdir() if p.name.startswith(".")]
 
 
+def test_drafts_a_killed_writer_left_are_removed_by_the_next_copy_once_stale(zone_with_operators, tmp_path):
+    stored(zone_with_operators, tmp_path)
+    copied(zone_with_operators)
+    where = snapshot.folder(zone_with_operators)
+    killed, fresh = where / ".0123456789abcdef.movement.arrow.part", where / ".fedcba9876543210.movement.arrow.part"
+    killed.write_bytes(b"half a copy")
+    fresh.write_bytes(b"another writer, now")
+    hours_ago = killed.stat().st_mtime - 2 * 3600
+    os.utime(killed, (hours_ago, hours_ago))
+    assert import_movements(zone_with_operators, write_csv(tmp_path / "n.csv", [admission("M9", lot="LOT9")])).accepted
+    copied(zone_with_operators)
+    assert not killed.exists() and fresh.exists()
+
+
 def test_a_full_run_keeps_a_copy_past_the_threshold_and_none_below(zone_with_operators, tmp_path, monkeypatch):
     stored(zone_with_operators, tmp_path)
     service.run(zone_with_operators, full=True)
