@@ -351,6 +351,8 @@ def runs_overview(session: Session, *, caller: Caller, limit: int = 50) -> dict:
         "running": any(r.outcome == RunOutcome.RUNNING for r in recent),
         "freshness": health.freshness(session, zones=zones),
         "scheduled": health.scheduled(session, zones=None if caller.sees_everything else zones),
+        "zones": sorted(zones),
+        "all_zones": caller.sees_everything,
     }
 
 
@@ -368,13 +370,17 @@ def start_run(
     engine: Engine, *, caller: Caller, as_of: datetime | None, zone_code: str | None, full: bool
 ) -> runs.Started:
     """Record a run the caller starts (``RunInProgress`` if one is working); an auditor limited
-    to zones runs one of them, never all."""
+    to zones runs one of them, never all (naming none, its only zone)."""
     caller.require(Permission.INVESTIGATE)
     if not caller.sees_everything:
         with Session(engine) as session:
             codes = _zone_codes(session, caller)
-        if not zone_code or zone_code.strip().upper() not in codes:
-            raise NotFound(f"no zone {zone_code or '(all)'} among this account's zones: name one of them")
+        if not zone_code and len(codes) == 1:
+            zone_code = next(iter(codes))
+        elif not zone_code:
+            raise InvalidInput(f"zone: name one of this account's zones ({', '.join(sorted(codes))})")
+        if zone_code.strip().upper() not in codes:
+            raise NotFound(f"no zone {zone_code} among this account's zones: name one of them")
     return runs.start(engine, as_of=as_of, zone_code=zone_code, full=full, started_by=caller.name)
 
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from ftz.app import create_app
@@ -175,6 +175,20 @@ def test_a_run_started_from_the_page_while_one_is_in_progress_says_so(auditor, z
         answer = auditor.post("/runs", data={"csrf_token": token}, headers={"HX-Request": "true"})
     assert answer.status_code == 409 and answer.headers["HX-Retarget"] == "#flash"
     assert "a reconciliation is in progress" in answer.text
+
+
+def test_an_auditor_of_one_zone_starts_a_run_of_it_without_naming_it(auditor, zone_with_operators, monkeypatch):
+    monkeypatch.setattr(runs, "execute_in_background", lambda engine, started: None)
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="aud.x", role="AUDITOR", password=PASSWORD, zone_codes=["ZFX"], actor="t")
+        session.commit()
+    with logged_in("aud.x") as client:
+        page = client.get("/runs").text
+        started = client.post("/runs", data={"csrf_token": csrf(page), "zone": ""}, follow_redirects=False)
+    assert "All zones" not in page and "<option>ZFX</option>" in page
+    assert started.status_code == 303
+    with Session(zone_with_operators) as session:
+        assert session.exec(select(Run).order_by(Run.id.desc())).first().zone_code == "ZFX"
 
 
 def test_the_warning_names_a_zone_left_behind_only_to_auditors_of_that_zone(auditor, zone_with_operators):
