@@ -36,10 +36,13 @@ def backtest(engine: Engine, *, caller: Caller, text: str | bytes, since: date |
     # only the profile rule's findings are counted: no party is screened for them
     inputs = replace(inputs, profiles=profiles, parties=inputs.parties.iloc[:0])
     parts = by_zone(inputs, ctx.own) if len(inputs.entries) else []
-    if not caller.sees_everything:  # an auditor's own zones only
-        parts = [p for p in parts if set(p.entries["zone_id"]) <= set(caller.zone_ids or ())]
+    own = None if caller.sees_everything else set(caller.zone_ids or ())
+    if own is not None:  # an auditor's own zones: the parts holding them, transfers from others included
+        parts = [p for p in parts if own & set(p.entries["zone_id"])]
     found = [reconcile(part) for part in parts]
     hits = pd.concat([f[f["kind"] == KIND] for f in found], ignore_index=True) if found else pd.DataFrame()
+    if own is not None and len(hits):  # counted on the auditor's own items only
+        hits = hits[hits["zone_id"].isin(own)]
     if since is not None and len(hits):
         hits = hits[hits["facts"].map(lambda f: date.fromisoformat(f["lodged_on"]) >= since)]
     counts = dict.fromkeys((p["code"] for p in profiles), 0)
