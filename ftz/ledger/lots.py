@@ -15,6 +15,7 @@ from sqlmodel import Session
 from ftz.audit import seal
 from ftz.audit import service as audit
 from ftz.auth.scope import Caller, Permission, operator_in_scope, visible
+from ftz.database import utcnow
 from ftz.errors import InvalidInput, NotFound
 from ftz.ledger.models import (
     CustomsEntry,
@@ -168,6 +169,7 @@ def store_count(
         raise NotFound(f"no lot {lot_ref} of operator {operator.code}")
     if lot_unit is not None and UNITS[unit][0] != UNITS[lot_unit][0]:
         raise InvalidInput(f"unit: {unit} cannot be converted to {lot_unit}, the unit the lot is booked in")
+    _seen_already(counted_at, ZoneInfo(session.get(Zone, operator.zone_id).timezone))
     count = StockCount(operator_id=operator.id, lot_ref=lot_ref, counted_at=counted_at, quantity=quantity, unit=unit,
                        counted_by=counted_by, note=note)  # fmt: skip
     session.add(count)
@@ -185,6 +187,14 @@ def store_count(
         },
     )  # fmt: skip
     return count
+
+
+def _seen_already(counted_at: datetime, timezone: ZoneInfo) -> None:
+    """A count records what was on hand: refuse one dated after today (the zone's day; a bare
+    date of today, read as its end, is today)."""
+    today = utcnow().astimezone(timezone).date()
+    if counted_at.astimezone(timezone).date() > today:
+        raise InvalidInput(f"counted_at: {counted_at.astimezone(timezone):%Y-%m-%d %H:%M} is after today ({today})")
 
 
 def get_all_counts(

@@ -3,7 +3,6 @@ operator, history), runs, and counts found at an inspection. Operators reach her
 they were asked about, with their facts only, and answer them."""
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, UploadFile
@@ -14,7 +13,7 @@ from ftz.auth.models import Role
 from ftz.deps import DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
 from ftz.discrepancies import disclosure, export, review
 from ftz.discrepancies import service as runs
-from ftz.errors import InvalidInput, NotFound
+from ftz.errors import InvalidInput, NotFound, checked
 from ftz.ledger import lots
 from ftz.ledger.models import StockCountCreate
 from ftz.web.pages import flash, render
@@ -178,13 +177,10 @@ def record_count(
     unit: Annotated[str, Form(max_length=3)],
     note: Annotated[str, Form(max_length=1000)] = "",
 ):
-    try:
-        count_in = StockCountCreate(
-            operator_code=operator_code, lot_ref=lot_ref, counted_at=counted_at,
-            quantity=Decimal(quantity), unit=unit, note=note or None,
-        )  # fmt: skip
-    except (ValueError, InvalidOperation) as exc:
-        raise InvalidInput(f"the count is not valid: {str(exc).splitlines()[0]}") from None
+    count_in = checked(
+        StockCountCreate, operator_code=operator_code, lot_ref=lot_ref, counted_at=counted_at,
+        quantity=quantity.strip(), unit=unit, note=note or None,
+    )  # fmt: skip
     count = lots.record_count(db, caller=caller, count_in=count_in)
     db.commit()
     target = RedirectResponse(f"/lots/{count.operator_code}/{count.lot_ref}", status_code=303)

@@ -21,6 +21,7 @@ from ftz.database import utcnow
 from ftz.discrepancies import service as runs
 from ftz.discrepancies.lock import RunLock
 from ftz.discrepancies.models import Run
+from ftz.ledger.models import StockCount
 from tests.helpers import admission, customs_item, import_customs, import_movements, write_csv
 
 PASSWORD = "correct horse battery staple"
@@ -227,6 +228,19 @@ def test_the_errors_csv_of_a_rejected_upload_has_no_formula_in_any_cell(zone_wit
         upload = re.search(r"/uploads/(\d+)", str(sent.url)).group(1)
         rows = list(csv.reader(io.StringIO(client.get(f"/uploads/{upload}/errors.csv").text)))
     assert len(rows) > 1 and not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_a_count_dated_after_today_or_of_no_quantity_is_refused_naming_the_field(auditor, zone_with_operators):
+    token = csrf(auditor.get("/lots/OP001/LOT1").text)
+    form = {"operator_code": "OP001", "lot_ref": "LOT1", "unit": "KGM", "csrf_token": token}
+    ahead = auditor.post("/counts", data=form | {"counted_at": "2999-12-02T10:30", "quantity": "85"})
+    words = auditor.post("/counts", data=form | {"counted_at": "2026-11-02", "quantity": "abc"})
+    below = auditor.post("/counts", data=form | {"counted_at": "2026-11-02", "quantity": "-5"})
+    assert ahead.status_code == 422 and "counted_at: 2999-12-02 10:30 is after today" in ahead.text
+    assert words.status_code == 422 and "quantity: Input should be a valid decimal" in words.text
+    assert below.status_code == 422 and "quantity: Input should be greater than or equal to 0" in below.text
+    with Session(zone_with_operators) as session:
+        assert session.exec(select(StockCount)).all() == []
 
 
 def test_a_count_dated_in_words_is_refused_with_the_reason_and_a_bare_date_is_that_days_end(auditor):
