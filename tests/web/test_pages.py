@@ -20,7 +20,7 @@ from ftz.cli.main import app
 from ftz.database import utcnow
 from ftz.discrepancies import service as runs
 from ftz.discrepancies.lock import RunLock
-from ftz.discrepancies.models import Run
+from ftz.discrepancies.models import Discrepancy, Run
 from ftz.ledger.models import StockCount
 from tests.helpers import admission, customs_item, import_customs, import_movements, write_csv
 
@@ -250,3 +250,16 @@ def test_a_count_dated_in_words_is_refused_with_the_reason_and_a_bare_date_is_th
     assert refused.status_code in (400, 422) and "not an ISO 8601 date" in refused.text
     recorded = auditor.post("/counts", data=form | {"counted_at": "2026-11-02"})
     assert recorded.status_code == 200 and "2026-11-02 19:59" in recorded.text  # the day's end in Asia/Dubai, in UTC
+
+
+def test_a_finding_on_a_lot_the_operator_never_booked_names_it_without_a_dead_link(zone_with_operators, tmp_path):
+    import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", [customs_item("D9", lot_ref="GHOST")]))
+    runs.run(zone_with_operators)
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="aud", role="AUDITOR", password=PASSWORD, actor="t")
+        session.commit()
+        finding = session.exec(select(Discrepancy).where(Discrepancy.lot_ref == "GHOST")).one()
+    with logged_in("aud") as client:
+        page = client.get(f"/discrepancies/{finding.id}").text
+    assert finding.kind == "UNRECORDED_ADMISSION"
+    assert "/lots/OP001/GHOST" not in page and "GHOST (never booked by the operator)" in page
