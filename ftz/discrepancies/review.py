@@ -192,7 +192,7 @@ def ask(session: Session, *, caller: Caller, discrepancy_id: int, question: str)
     discrepancy = get(session, caller=caller, discrepancy_id=discrepancy_id)
     if discrepancy.kind in NOT_ASKABLE:
         raise Conflict(f"a {discrepancy.kind} finding is never put to the operator: it would tip off a suspect")
-    asked = Question(discrepancy_id=discrepancy.id, asked_by=caller.name, body=_text(question))
+    asked = Question(discrepancy_id=discrepancy.id, asked_by=caller.name, body=_text(question, "question"))
     session.add(asked)
     session.flush()
     _audit(session, caller, "discrepancy.asked", discrepancy, {"question": asked.id, "body": asked.body})
@@ -203,7 +203,9 @@ def comment(session: Session, *, caller: Caller, discrepancy_id: int, body: str)
     """Add an auditor's comment."""
     caller.require(Permission.INVESTIGATE)
     discrepancy = get(session, caller=caller, discrepancy_id=discrepancy_id)
-    note = DiscrepancyNote(discrepancy_id=discrepancy.id, kind=NoteKind.COMMENT, author=caller.name, body=_text(body))
+    note = DiscrepancyNote(
+        discrepancy_id=discrepancy.id, kind=NoteKind.COMMENT, author=caller.name, body=_text(body, "comment")
+    )
     session.add(note)
     session.flush()
     _audit(session, caller, "discrepancy.commented", discrepancy, {"note": note.id, "body": note.body})
@@ -222,7 +224,9 @@ def answer(
     document if it has one (kept by sha256, like uploads)."""
     caller.require(Permission.ANSWER)
     discrepancy = get(session, caller=caller, discrepancy_id=discrepancy_id)
-    note = DiscrepancyNote(discrepancy_id=discrepancy.id, kind=NoteKind.ANSWER, author=caller.name, body=_text(body))
+    note = DiscrepancyNote(
+        discrepancy_id=discrepancy.id, kind=NoteKind.ANSWER, author=caller.name, body=_text(body, "answer")
+    )
     if attachment is not None:
         name, stream = attachment
         blobs.document_type(stream, name or "")
@@ -262,7 +266,7 @@ def decide(session: Session, *, caller: Caller, discrepancy_id: int, status: str
         discrepancy_id=discrepancy.id,
         kind=NoteKind.DECISION,
         author=caller.name,
-        body=_text(reason),
+        body=_text(reason, "reason"),
         status_from=old,
         status_to=new,
     )
@@ -285,14 +289,15 @@ def _audit(session: Session, caller: Caller, action: str, discrepancy: Discrepan
     )
 
 
-def _text(body: str) -> str:
+def _text(body: str, field: str) -> str:
+    """A person's text, stripped; refused naming the form's ``field`` when empty, too long or not printable."""
     body = (body or "").strip()
     if not body:
-        raise InvalidInput("the text is empty")
+        raise InvalidInput(f"{field}: it is empty")
     if len(body) > 5000:
-        raise InvalidInput("the text is longer than 5,000 characters")
+        raise InvalidInput(f"{field}: it is longer than 5,000 characters")
     if has_control(body):
-        raise InvalidInput("the text contains a control character")
+        raise InvalidInput(f"{field}: it contains a control character")
     return body
 
 

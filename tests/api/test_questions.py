@@ -207,7 +207,7 @@ def test_an_operators_pages_carry_no_risk_score_in_their_cursor(desk):
 
 def test_an_empty_question_is_refused(desk):
     refused = desk.auditor.post(f"/api/v1/discrepancies/{desk.ids[0]}/questions", json={"question": "   "})
-    assert refused.status_code == 422 and refused.json()["detail"] == "the text is empty"
+    assert refused.status_code == 422 and refused.json()["detail"] == "question: it is empty"
 
 
 def test_the_operator_is_not_told_of_customs_inspection_in_the_records(desk):

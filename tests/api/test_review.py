@@ -116,7 +116,7 @@ def test_a_count_is_checked_before_it_is_kept(auditor):
 def test_nul_characters_are_refused_as_bad_input_on_every_database(auditor):
     target = auditor.get("/api/v1/discrepancies").json()["items"][0]["id"]
     comment = auditor.post(f"/api/v1/discrepancies/{target}/comments", json={"body": "a\x00b"})
-    assert comment.status_code == 422 and comment.json()["detail"] == "the text contains a control character"
+    assert comment.status_code == 422 and comment.json()["detail"] == "comment: it contains a control character"
     assert auditor.get("/api/v1/discrepancies", params={"lot_ref": "\x00"}).status_code == 422
     count = {"operator_code": "OP001", "lot_ref": "LOT1", "counted_at": "2026-11-01T10:00:00", "quantity": "1",
              "unit": "KGM", "note": "\x00"}  # fmt: skip

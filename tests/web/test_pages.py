@@ -84,7 +84,7 @@ def test_a_decision_without_javascript_and_without_a_reason_is_refused_with_the_
     target = re.search(r'href="/discrepancies/(\d+)"', page.text).group(1)
     token = csrf(auditor.get(f"/discrepancies/{target}").text)
     refused = auditor.post(f"/discrepancies/{target}/decision", data={"status": "ESCALATED", "csrf_token": token})
-    assert refused.status_code == 422 and "the text is empty" in refused.text
+    assert refused.status_code == 422 and "reason: it is empty" in refused.text
     done = auditor.post(
         f"/discrepancies/{target}/decision", data={"status": "ESCALATED", "reason": "no licence", "csrf_token": token}
     )
