@@ -4,7 +4,7 @@ scheduled, and the figures /metrics exports. Customs-wide, never one caller's vi
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, true
 from sqlmodel import Session
 
 from ftz.config import get_settings
@@ -44,8 +44,9 @@ class Freshness:
 
 
 def freshness(session: Session, *, now: datetime | None = None, zones: set[str] | None = None) -> Freshness:
-    """The last successful run, its age, and the zones (of ``zones``, if given) whose last
-    success (a run of the zone, or of every zone) is older than FTZ_STALE_RUN_HOURS."""
+    """The last successful run (one covering ``zones``, if given), its age, and the zones (of
+    ``zones``, if given) whose last success (a run of the zone, or of every zone) is older than
+    FTZ_STALE_RUN_HOURS."""
     now = now or utcnow()
     limit = timedelta(hours=get_settings().stale_run_hours)
     behind = [
@@ -53,8 +54,9 @@ def freshness(session: Session, *, now: datetime | None = None, zones: set[str] 
         for code, last in zone_successes(session).items()
         if (zones is None or code in zones) and (last is None or now - last > limit)
     ]
+    covers = true() if zones is None else or_(Run.zone_code.is_(None), Run.zone_code.in_(sorted(zones)))
     last = session.execute(
-        select(Run).where(LIVE_SUCCESS).order_by(Run.finished_at.desc()).limit(1)
+        select(Run).where(LIVE_SUCCESS, covers).order_by(Run.finished_at.desc()).limit(1)
     ).scalar_one_or_none()
     return Freshness(last, now - last.finished_at if last else None, behind)
 

@@ -263,3 +263,14 @@ def test_a_finding_on_a_lot_the_operator_never_booked_names_it_without_a_dead_li
         page = client.get(f"/discrepancies/{finding.id}").text
     assert finding.kind == "UNRECORDED_ADMISSION"
     assert "/lots/OP001/GHOST" not in page and "GHOST (never booked by the operator)" in page
+
+
+def test_an_auditor_of_one_zone_reads_the_last_run_that_covered_it(auditor, zone_with_operators):
+    assert runner.invoke(app, ["zone", "add", "ZFY", "--name", "Y", "--country", "AE"]).exit_code == 0
+    runs.run(zone_with_operators, zone_code="ZFY")  # run 2: the other zone only
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="aud.x", role="AUDITOR", password=PASSWORD, zone_codes=["ZFX"], actor="t")
+        session.commit()
+    with logged_in("aud.x") as client:
+        for path in ("/", "/runs"):
+            assert "Last successful reconciliation: run 1" in client.get(path).text
