@@ -66,10 +66,13 @@ def register(app: FastAPI) -> None:
         return page_error(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
         ]
+        if not is_api(request):  # a form's field, named as the page names it (no "body." before it)
+            fields = [f"{e['location'].removeprefix('body.').removeprefix('query.')}: {e['message']}" for e in errors]
+            return page_error(request, InvalidInput("; ".join(fields[:5])))
         detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
         return problem(422, "Invalid request", detail, errors=errors)
 

@@ -274,3 +274,13 @@ def test_an_auditor_of_one_zone_reads_the_last_run_that_covered_it(auditor, zone
     with logged_in("aud.x") as client:
         for path in ("/", "/runs"):
             assert "Last successful reconciliation: run 1" in client.get(path).text
+
+
+def test_a_form_sent_without_a_field_it_needs_gets_a_page_naming_it(zone_with_operators):
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="clerk", role="OPERATOR", operator_code="OP001", password=PASSWORD, actor="t")
+        session.commit()
+    with logged_in("clerk") as client:
+        sent = client.post("/uploads", data={"csrf_token": csrf(client.get("/uploads").text)})
+    assert sent.status_code == 422 and sent.headers["content-type"].startswith("text/html")
+    assert "file: Field required" in sent.text
