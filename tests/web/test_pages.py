@@ -22,7 +22,7 @@ from ftz.discrepancies import service as runs
 from ftz.discrepancies.lock import RunLock
 from ftz.discrepancies.models import Discrepancy, Run
 from ftz.ledger.models import StockCount
-from tests.helpers import admission, customs_item, import_customs, import_movements, write_csv
+from tests.helpers import admission, customs_item, import_customs, import_movements, removal, write_csv
 
 PASSWORD = "correct horse battery staple"
 runner = CliRunner()
@@ -252,15 +252,20 @@ def test_a_count_dated_in_words_is_refused_with_the_reason_and_a_bare_date_is_th
     assert recorded.status_code == 200 and "2026-11-02 19:59" in recorded.text  # the day's end in Asia/Dubai, in UTC
 
 
-def test_a_finding_on_a_lot_the_operator_never_booked_names_it_without_a_dead_link(zone_with_operators, tmp_path):
-    import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", [customs_item("D9", lot_ref="GHOST")]))
-    runs.run(zone_with_operators)
-    with Session(zone_with_operators) as session:
+def _run_and_read(engine, which) -> tuple[Discrepancy, str]:
+    """A run, then the page of the one finding ``which`` selects, as an auditor reads it."""
+    runs.run(engine)
+    with Session(engine) as session:
         accounts.create(session, name="aud", role="AUDITOR", password=PASSWORD, actor="t")
         session.commit()
-        finding = session.exec(select(Discrepancy).where(Discrepancy.lot_ref == "GHOST")).one()
+        finding = session.exec(select(Discrepancy).where(which)).one()
     with logged_in("aud") as client:
-        page = client.get(f"/discrepancies/{finding.id}").text
+        return finding, client.get(f"/discrepancies/{finding.id}").text
+
+
+def test_a_finding_on_a_lot_the_operator_never_booked_names_it_without_a_dead_link(zone_with_operators, tmp_path):
+    import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", [customs_item("D9", lot_ref="GHOST")]))
+    finding, page = _run_and_read(zone_with_operators, Discrepancy.lot_ref == "GHOST")
     assert finding.kind == "UNRECORDED_ADMISSION"
     assert "/lots/OP001/GHOST" not in page and "GHOST (never booked by the operator)" in page
 
@@ -284,3 +289,14 @@ def test_a_form_sent_without_a_field_it_needs_gets_a_page_naming_it(zone_with_op
         sent = client.post("/uploads", data={"csrf_token": csrf(client.get("/uploads").text)})
     assert sent.status_code == 422 and sent.headers["content-type"].startswith("text/html")
     assert "file: Field required" in sent.text
+
+
+def test_a_transit_time_reads_in_days_not_in_the_goods_unit(zone_with_operators, tmp_path):
+    assert runner.invoke(app, ["zone", "add", "ZFY", "--name", "Y", "--country", "OM"]).exit_code == 0
+    transfer = customs_item("26AE0002", direction="REMOVAL", procedure="TRANSFER", destination_zone="ZFY",
+                            destination_country="OM", lodged_at="2026-09-02T07:00:00", origin_country="")  # fmt: skip
+    import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", [customs_item(), transfer]))
+    moves = [admission(), removal(customs_ref="26AE0002", destination_country="OM", occurred_at="2026-09-02T08:00:00")]
+    import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", moves))
+    _, page = _run_and_read(zone_with_operators, Discrepancy.kind == "TRANSFER_NOT_ARRIVED")
+    assert re.search(r"Tolerance applied: ([^<]*)</p>", page).group(1).strip() == "10 days"
