@@ -155,13 +155,8 @@ def _verify_chain(session: Session, batch: int) -> Verification:
                 return Verification(count, event.seq, reason)
             if _hash(fields, None if event.key_id is None else ring[event.key_id]) != event.hash:
                 return Verification(count, event.seq, f"event {event.seq} was altered after it was written")
-            prev, expected_seq, count, last_id, last_key = (
-                event.hash,
-                expected_seq + 1,
-                count + 1,
-                event.id,
-                event.key_id,
-            )
+            prev, expected_seq, count, last_id = event.hash, expected_seq + 1, count + 1, event.id
+            last_key = event.key_id
         session.expunge_all()
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq != count or head.hash != prev):
