@@ -126,8 +126,9 @@ def comment(discrepancy_id: RecordId, body: CommentCreate, db: DbDep, caller: Ca
 )
 def decide(discrepancy_id: RecordId, body: DecisionCreate, db: DbDep, caller: CallerDep):
     discrepancy = review.decide(
-        db, caller=caller, discrepancy_id=discrepancy_id, status=body.status, reason=body.reason
-    )
+        db, caller=caller, discrepancy_id=discrepancy_id, status=body.status, reason=body.reason,
+        seen_status=body.seen_status,
+    )  # fmt: skip
     db.commit()
     return review.public(db, [discrepancy])[0]
 

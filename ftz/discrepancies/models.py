@@ -261,6 +261,8 @@ class DecisionCreate(SQLModel):
 
     status: Status
     reason: str = Field(min_length=1, max_length=5000)
+    # the status the auditor decided from: a decision made by another meanwhile is then a 409
+    seen_status: Status | None = None
 
 
 class AssignmentCreate(SQLModel):

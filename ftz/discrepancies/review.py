@@ -251,14 +251,24 @@ def get_attachment(session: Session, *, caller: Caller, discrepancy_id: int, not
     return blobs.blob_path(get_settings().data_dir, note.attachment_sha256), note.attachment_name
 
 
-def decide(session: Session, *, caller: Caller, discrepancy_id: int, status: str, reason: str) -> Discrepancy:
-    """Set a discrepancy's status, with the reason; runs never overwrite it."""
+def decide(
+    session: Session, *, caller: Caller, discrepancy_id: int, status: str, reason: str, seen_status: str | None = None
+) -> Discrepancy:
+    """Set a discrepancy's status, with the reason; runs never overwrite it. With ``seen_status``
+    (the status the auditor decided from), a decision another made meanwhile is not overwritten."""
     caller.require(Permission.INVESTIGATE)
     discrepancy = get(session, caller=caller, discrepancy_id=discrepancy_id)
     try:
         new = Status(status.upper())
     except ValueError:
         raise InvalidInput(f'"{status}" is not a status: a decision sets one of {", ".join(DECISIONS)}') from None
+    if seen_status:
+        session.refresh(discrepancy, with_for_update=True)  # two auditors deciding at once: one waits
+        if discrepancy.status != seen_status.upper():
+            raise Conflict(
+                f"discrepancy {discrepancy.id} is now {discrepancy.status}, not {seen_status.upper()} as you saw it:"
+                " someone decided meanwhile; read it again before deciding"
+            )
     if discrepancy.status == Status.CLOSED and discrepancy.closed_run is not None:
         raise Conflict(f"discrepancy {discrepancy.id} was closed by run {discrepancy.closed_run}: nothing to decide")
     old = discrepancy.status

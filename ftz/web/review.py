@@ -102,8 +102,11 @@ def decide(
     caller: WebCallerDep,
     status: Annotated[str, Form(max_length=16)],
     reason: Annotated[str, Form(max_length=5000)] = "",
+    seen_status: Annotated[str, Form(max_length=16)] = "",
 ):
-    review.decide(db, caller=caller, discrepancy_id=discrepancy_id, status=status, reason=reason)
+    review.decide(
+        db, caller=caller, discrepancy_id=discrepancy_id, status=status, reason=reason, seen_status=seen_status or None
+    )
     db.commit()
     return flash(RedirectResponse(f"/discrepancies/{discrepancy_id}", status_code=303), f"Decision recorded: {status}")
 

@@ -181,3 +181,14 @@ def test_a_naive_as_of_never_answers_500_and_is_read_in_the_zones_local_time(zon
         run = client.get(f"/api/v1/runs/{started.json()['id']}").json()
         assert run["as_of"].startswith("2026-09-20T19:59:59.999999")  # the day's end in Asia/Dubai
         assert client.get(f"/api/v1/runs/{run['id']}/report").json() == []
+
+
+def test_a_decision_from_a_status_no_longer_current_is_refused_and_one_without_it_still_recorded(auditor):
+    target = auditor.get("/api/v1/discrepancies").json()["items"][0]["id"]
+    first = auditor.post(f"/api/v1/discrepancies/{target}/decision", json={"status": "ESCALATED", "reason": "a"})
+    late = auditor.post(
+        f"/api/v1/discrepancies/{target}/decision", json={"status": "JUSTIFIED", "reason": "b", "seen_status": "OPEN"}
+    )
+    plain = auditor.post(f"/api/v1/discrepancies/{target}/decision", json={"status": "VIOLATION", "reason": "c"})
+    assert first.status_code == 200 and late.status_code == 409 and "is now ESCALATED" in late.json()["detail"]
+    assert plain.status_code == 200 and plain.json()["status"] == "VIOLATION"

@@ -16,8 +16,10 @@ from typer.testing import CliRunner
 
 from ftz.app import create_app
 from ftz.auth import service as accounts
+from ftz.auth.scope import SYSTEM
 from ftz.cli.main import app
 from ftz.database import utcnow
+from ftz.discrepancies import review
 from ftz.discrepancies import service as runs
 from ftz.discrepancies.lock import RunLock
 from ftz.discrepancies.models import Discrepancy, Run
@@ -90,6 +92,20 @@ def test_a_decision_without_javascript_and_without_a_reason_is_refused_with_the_
     )
     assert done.status_code == 200 and "Decision recorded: ESCALATED" in done.text
     assert "discrepancy.decided" in done.text
+
+
+def test_a_decision_made_by_another_auditor_meanwhile_is_not_overwritten(auditor, zone_with_operators):
+    target = re.search(r'href="/discrepancies/(\d+)"', auditor.get("/discrepancies").text).group(1)
+    page = auditor.get(f"/discrepancies/{target}").text
+    seen = re.search(r'name="seen_status" value="([A-Z_]+)"', page).group(1)
+    with Session(zone_with_operators) as session:  # a colleague decides while the page is open
+        review.decide(session, caller=SYSTEM, discrepancy_id=int(target), status="VIOLATION", reason="seen on site")
+        session.commit()
+    form = {"status": "JUSTIFIED", "reason": "samples", "seen_status": seen, "csrf_token": csrf(page)}
+    late = auditor.post(f"/discrepancies/{target}/decision", data=form)
+    assert seen == "OPEN" and late.status_code == 409 and "is now VIOLATION, not OPEN" in late.text
+    with Session(zone_with_operators) as session:
+        assert session.get(Discrepancy, int(target)).status == "VIOLATION"
 
 
 def test_a_page_without_a_session_sends_the_browser_to_login(zone_with_operators):
