@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Depends, Path, Request, Response
+from fastapi import BackgroundTasks, Depends, Path, Query, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -137,6 +137,7 @@ def engine() -> Engine:
 
 
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id", examples=[42])]
+BeforeId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only records with a smaller id (the next page)")]
 DbDep = Annotated[Session, Depends(get_db)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 WebCallerDep = Annotated[Caller, Depends(get_web_caller)]

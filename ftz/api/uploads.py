@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from ftz.auth.scope import Permission
 from ftz.config import get_settings
-from ftz.deps import MAX_ID, CallerDep, DbDep, EngineDep, RecordId
+from ftz.deps import BeforeId, CallerDep, DbDep, EngineDep, RecordId
 from ftz.errors import InvalidInput, TooLarge
 from ftz.ingest import service as ingest
 from ftz.ingest.models import Upload, UploadPublic
@@ -111,9 +111,7 @@ def list_uploads(
     db: DbDep,
     caller: CallerDep,
     kind: Annotated[str | None, Query(pattern="^(MOVEMENTS|CUSTOMS)$")] = None,
-    before: Annotated[
-        int | None, Query(ge=1, le=MAX_ID, description="Only uploads with a smaller id (the next page)")
-    ] = None,
+    before: BeforeId = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ):
     return [_public(u, code) for u, code in ingest.get_all(db, caller=caller, kind=kind, before=before, limit=limit)]

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from ftz.auth.models import Role
-from ftz.deps import DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
+from ftz.deps import BeforeId, DbDep, EngineDep, RecordId, WebCallerDep, check_web_csrf
 from ftz.discrepancies.export import safe_cell
 from ftz.errors import InvalidInput
 from ftz.ingest import service as ingest
@@ -19,10 +19,14 @@ from ftz.web.pages import flash, render
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_web_csrf)])
 
 
+_PAGE = 100  # uploads per page of the history
+
+
 @router.get("/uploads")
-def uploads_page(request: Request, db: DbDep, caller: WebCallerDep):
-    uploads = ingest.get_all(db, caller=caller, limit=100)
-    return render(request, "ingest/uploads.html", {"uploads": uploads})
+def uploads_page(request: Request, db: DbDep, caller: WebCallerDep, before: BeforeId = None):
+    uploads = ingest.get_all(db, caller=caller, before=before, limit=_PAGE + 1)  # one more: is there an older page
+    older = uploads[_PAGE - 1][0].id if len(uploads) > _PAGE else None
+    return render(request, "ingest/uploads.html", {"uploads": uploads[:_PAGE], "older": older, "before": before})
 
 
 @router.post("/uploads")

@@ -233,6 +233,17 @@ def test_a_file_named_in_arabic_is_stored_and_its_name_shown(zone_with_operators
         assert "حركات.csv" in sent.text and "1 new" in sent.text
 
 
+def test_the_upload_history_pages_back_to_the_oldest(auditor, zone_with_operators, tmp_path, monkeypatch):
+    monkeypatch.setattr("ftz.web.uploads._PAGE", 2)  # the auditor's fixture sent two files
+    import_movements(zone_with_operators, write_csv(tmp_path / "third.csv", [admission("M9", lot="LOT9")]))
+    newest = auditor.get("/uploads").text
+    assert "third.csv" in newest and "c.csv" not in newest
+    older = re.search(r'href="(/uploads\?before=\d+)">Older uploads', newest).group(1)
+    oldest = auditor.get(older).text
+    assert "c.csv" in oldest and "third.csv" not in oldest and "m.csv" not in oldest
+    assert "Older uploads" not in oldest and 'href="/uploads">Newest uploads' in oldest
+
+
 def test_the_errors_csv_of_a_rejected_upload_has_no_formula_in_any_cell(zone_with_operators, tmp_path):
     with Session(zone_with_operators) as session:
         accounts.create(session, name="clerk", role="OPERATOR", operator_code="OP001", password=PASSWORD, actor="t")
