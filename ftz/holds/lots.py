@@ -31,7 +31,7 @@ def get(engine: Engine, *, caller: Caller, operator_code: str, lot_ref: str) -> 
         lot = _listed(session, [history.lot])[0]
     return LotDetail(
         lot=lot, movements=history.movements, customs_entries=history.customs_entries, counts=history.counts,
-        holds=on_lot,
+        holds=on_lot, timezone=history.timezone,
     )  # fmt: skip
 
 

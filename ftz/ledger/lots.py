@@ -118,6 +118,7 @@ def get_history(engine: Engine, *, caller: Caller, operator_code: str, lot_ref: 
             ],
             customs_entries=[CustomsEntryPublic.model_validate(e) for e in entries],
             counts=[_count(c, operator.code) for c in counts],
+            timezone=session.get(Zone, operator.zone_id).timezone,
         )
     return history
 

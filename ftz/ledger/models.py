@@ -313,3 +313,4 @@ class LotHistory(SQLModel):
     movements: list[MovementPublic]
     customs_entries: list[CustomsEntryPublic]
     counts: list[StockCountPublic]
+    timezone: str = Field(default="UTC", description="The zone's local time (IANA), in which its files' times are read")

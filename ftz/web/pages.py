@@ -1,7 +1,9 @@
 """Rendering: one template per page; an htmx request gets only the named block it asked for."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, unquote
+from zoneinfo import ZoneInfo
 
 import pycountry
 from fastapi import Request, Response
@@ -21,7 +23,16 @@ def country(code: str | None) -> str:
     return f"{getattr(found, 'common_name', None) or found.name} ({code})" if found else (code or "")
 
 
+def local(value: datetime | None, timezone: str = "UTC") -> str:
+    """A moment in a zone's local time, as its staff read their clocks (a naive one is UTC)."""
+    if value is None:
+        return ""
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
 templates.env.filters["country"] = country
+templates.env.filters["local"] = local
 templates.env.globals["kinds"] = KINDS
 
 

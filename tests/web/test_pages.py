@@ -124,6 +124,18 @@ def test_a_count_recorded_from_the_lot_page_shows_in_its_timeline(auditor):
     assert re.search(r"<td>inspection</td><td>count \d+ by aud</td><td>COUNT</td><td class=\"num\">85</td>", after.text)
 
 
+def test_the_lot_page_shows_times_in_the_zones_local_time_as_they_were_typed(auditor):
+    token = csrf(auditor.get("/lots/OP001/LOT1").text)
+    form = {"operator_code": "OP001", "lot_ref": "LOT1", "counted_at": "2026-11-02T09:30", "quantity": "85",
+            "unit": "KGM", "csrf_token": token}  # fmt: skip
+    auditor.post("/counts", data=form)
+    auditor.post("/holds", data={"operator_code": "OP001", "lot_ref": "LOT1", "reason": "referral",
+                                 "starts_at": "2026-11-03T08:15", "csrf_token": token})  # fmt: skip
+    page = auditor.get("/lots/OP001/LOT1").text
+    assert "<th>When (Asia/Dubai)</th>" in page and "<th>From (Asia/Dubai)</th>" in page
+    assert "<td>2026-11-02 09:30</td><td>inspection</td>" in page and "<td>2026-11-03 08:15</td>" in page
+
+
 def test_a_processing_finding_draws_its_inputs_and_outputs(auditor, zone_with_operators, tmp_path):
     rows = [
         admission("P0", lot="RAW", customs_ref="D0", quantity="100"),
@@ -276,7 +288,7 @@ def test_a_count_dated_in_words_is_refused_with_the_reason_and_a_bare_date_is_th
     refused = auditor.post("/counts", data=form | {"counted_at": "yesterday"})
     assert refused.status_code in (400, 422) and "not an ISO 8601 date" in refused.text
     recorded = auditor.post("/counts", data=form | {"counted_at": "2026-11-02"})
-    assert recorded.status_code == 200 and "2026-11-02 19:59" in recorded.text  # the day's end in Asia/Dubai, in UTC
+    assert recorded.status_code == 200 and "<td>2026-11-02 23:59</td>" in recorded.text  # the day's end in Asia/Dubai
 
 
 def _run_and_read(engine, which) -> tuple[Discrepancy, str]:
