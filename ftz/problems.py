@@ -83,17 +83,27 @@ def register(app: FastAPI) -> None:
         return problem(exc.status_code, _title(exc.status_code), str(exc.detail), getattr(exc, "headers", None))
 
     @app.exception_handler(DataError)
-    async def unstorable(request: Request, exc: DataError) -> JSONResponse:
+    async def unstorable(request: Request, exc: DataError) -> Response:
         # What the database refuses to hold (a NUL character, a number past its range) is the
         # request's fault, not the server's.
-        return problem(
-            422, "Invalid input", "a value in the request cannot be stored (a NUL character, or out of range)"
-        )
+        detail = "a value in the request cannot be stored (a NUL character, or out of range)"
+        return _told(request, 422, "Invalid input", detail)
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(500, "Internal error", "the server failed on this request; it has been logged")
+        return _told(request, 500, "Internal error", "the server failed on this request; it has been logged")
+
+
+def _told(request: Request, status: int, title: str, detail: str) -> Response:
+    """An error the handlers did not expect: a page for a browser, problem details for a machine
+    (and for a browser too if even the error page fails)."""
+    if not is_api(request):
+        try:
+            return page(request, status, title, detail)
+        except Exception:
+            log.exception("the error page failed on %s %s", request.method, request.url.path)
+    return problem(status, title, detail)
 
 
 def is_api(request: Request) -> bool:

@@ -1,6 +1,7 @@
 """Quantities in a dimension's base unit, and the tolerances that say when two differ."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -11,6 +12,20 @@ from reconciliation.units import UNITS
 BASE = {dim: code for code, (dim, f, _) in reversed(UNITS.items()) if f == 1}
 DIMENSIONS = {code: dim for code, (dim, _, _) in UNITS.items()}
 RATIOS = {code: Fraction(f) for code, (_, f, _) in UNITS.items()}
+# What one record may hold, in its dimension's base unit (a trillion kilograms, litres, pieces…):
+# its millionths, and the sums of a lot's records, stay exact in 64-bit integers.
+LARGEST = 10**12
+
+
+def fits(quantity: Decimal, unit: str) -> bool:
+    """Whether ``quantity`` in ``unit`` is less than ``LARGEST`` of its dimension's base unit."""
+    return abs(Fraction(quantity)) * RATIOS.get(unit, Fraction(1)) < LARGEST
+
+
+def too_large(quantity: pd.Series, unit: pd.Series) -> pd.Series:
+    """Where ``quantity`` (millionths, in ``unit``) is ``LARGEST`` or more of its base unit."""
+    factor = unit.map({code: float(ratio) for code, ratio in RATIOS.items()}).fillna(1.0)
+    return quantity.abs().astype("float64") * factor.astype("float64") >= LARGEST * 1e6
 
 
 def scaled(quantity: pd.Series, ratios: pd.Series) -> pd.Series:

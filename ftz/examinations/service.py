@@ -19,7 +19,6 @@ from ftz.examinations.schemas import ExaminationPublic, ExaminationResult
 from ftz.ingest import blobs
 from ftz.ledger import lots
 from ftz.zones.models import Operator, Zone
-from reconciliation.units import UNITS
 
 # What an officer may attach: photos and documents, kept content-addressed like uploads.
 ATTACHMENT_MAX_BYTES = 20 * 1024**2
@@ -90,8 +89,8 @@ def record_result(
             details={"examination": exam.id}, booked=False,
         )  # fmt: skip
         exam.stock_count_id = count.id
-    elif result_in.unit not in UNITS:
-        raise InvalidInput(f'unit: "{result_in.unit}" is not a UN/ECE Recommendation 20 code this system knows')
+    else:
+        lots.checked_quantity(result_in.quantity, result_in.unit)
     if attachment is not None:  # stored once the result is known to be acceptable
         exam.attachment_sha256, exam.attachment_name, exam.attachment_type = _attach(*attachment)
     exam.status, exam.examined_at, exam.recorded_by = ExaminationStatus.DONE, examined_at, caller.name

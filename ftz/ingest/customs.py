@@ -8,7 +8,7 @@ from ftz.errors import InvalidInput
 from ftz.ingest import staging
 from ftz.ingest.models import UploadKind
 from ftz.ingest.pipeline import STAGE, RowError
-from ftz.ingest.schema import CUSTOMS, HeaderCheck, later_than_tomorrow, row_errors, same_record, unknown_hs
+from ftz.ingest.schema import CUSTOMS, HeaderCheck, later_than_tomorrow, oversized, row_errors, same_record, unknown_hs
 from ftz.ledger.models import CustomsEntry
 from ftz.zones.models import Operator, Zone
 
@@ -78,6 +78,7 @@ class CustomsImport:
             row_errors("operator_code", unknown_operator, '"' + operator + '" is not a registered operator' + hint),
             row_errors("operator_code", elsewhere, '"' + operator + '" is registered in another zone'),
             row_errors("quantity", frame["quantity"].notna() & (frame["quantity"] <= 0), "must be greater than 0"),
+            oversized(frame),
             row_errors(
                 "procedure",
                 (frame["procedure"] == "DESTRUCTION") & (frame["direction"] == "ADMISSION"),

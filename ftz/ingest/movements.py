@@ -16,6 +16,7 @@ from ftz.ingest.schema import (
     HeaderCheck,
     cells_empty,
     later_than_tomorrow,
+    oversized,
     row_errors,
     same_record,
     unknown_hs,
@@ -119,7 +120,7 @@ class MovementsImport:
         ]
         unknown, warnings = unknown_hs(frame["hs_code"], self.subheadings, self.accept_unknown_hs)
         self._note(frame)
-        return [*errors, unknown], [warnings, later_than_tomorrow(frame, "occurred_at")]
+        return [*errors, oversized(frame), unknown], [warnings, later_than_tomorrow(frame, "occurred_at")]
 
     def _note(self, frame: pd.DataFrame) -> None:
         """Remember the chunk's refs and (lot, unit) pairs: does any ref repeat, any lot change unit?"""

@@ -1,12 +1,14 @@
 """The columns of the contract's files (sections 2 and 3) and the validation of a chunk of rows."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 import pandas as pd
 
 from ftz.ingest import checks
 from ftz.ledger.models import Direction, EntryStatus, MovementType, Procedure, RemovalKind
+from reconciliation.quantities import BASE, DIMENSIONS, LARGEST, too_large
 
 Check = Literal[
     "ref", "text", "choice", "timestamp", "date", "hs", "digits", "decimal", "unit", "country", "currency", "whole"
@@ -199,6 +201,20 @@ def unknown_hs(
     accepted = accepted if isinstance(accepted, pd.Series) else pd.Series(accepted, index=hs_codes.index)
     warned = accepted[unknown].astype(bool)
     return _errors("hs_code", reasons[~warned]), _errors("hs_code", reasons[warned])
+
+
+def oversized(frame: pd.DataFrame) -> pd.DataFrame:
+    """Errors for quantities of ``LARGEST`` or more of their dimension's base unit: more than
+    one record of goods can hold, and more than ftz's exact sums could carry."""
+    known = frame["quantity"].notna() & frame["unit"].notna()
+    rows = frame[known]
+    big = rows[too_large(rows["quantity"], rows["unit"])]
+    if big.empty:
+        return _errors("quantity", pd.Series([], dtype="object"))
+    written = big["quantity"].map(lambda millionths: format(Decimal(int(millionths)).scaleb(-6).normalize(), "f"))
+    base = big["unit"].map(DIMENSIONS).map(BASE).fillna(big["unit"])
+    limit = f" is more than one record may hold (less than {LARGEST:,} "
+    return _errors("quantity", written + " " + big["unit"] + limit + base + ")")
 
 
 def later_than_tomorrow(frame: pd.DataFrame, name: str) -> pd.DataFrame:

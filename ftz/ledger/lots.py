@@ -31,6 +31,7 @@ from ftz.ledger.models import (
 from ftz.ledger.service import get_lot_balances, lot_keys
 from ftz.zones import service as zones
 from ftz.zones.models import Operator, Zone
+from reconciliation.quantities import BASE, LARGEST, fits
 from reconciliation.units import UNITS
 
 
@@ -142,6 +143,17 @@ def local_moment(session: Session, value: datetime | str, zone: Zone) -> datetim
     return value.replace(tzinfo=ZoneInfo(zone.timezone)) if value.tzinfo is None else value
 
 
+def checked_quantity(quantity: Decimal, unit: str) -> str:
+    """``unit`` in upper case, if ftz knows it and ``quantity`` in it fits one record (``InvalidInput`` otherwise)."""
+    unit = unit.upper()
+    if unit not in UNITS:
+        raise InvalidInput(f'unit: "{unit}" is not a UN/ECE Recommendation 20 code this system knows')
+    if not fits(quantity, unit):
+        limit = f"less than {LARGEST:,} {BASE[UNITS[unit][0]]}"
+        raise InvalidInput(f"quantity: {quantity} {unit} is more than one record may hold ({limit})")
+    return unit
+
+
 def store_count(
     session: Session,
     *,
@@ -157,9 +169,7 @@ def store_count(
 ) -> StockCount:
     """A customs count of a lot, stored, sealed and audited (``details`` added to the event). The
     unit must convert to the one the lot is booked in; with ``booked``, the lot must exist."""
-    unit = unit.upper()
-    if unit not in UNITS:
-        raise InvalidInput(f'unit: "{unit}" is not a UN/ECE Recommendation 20 code this system knows')
+    unit = checked_quantity(quantity, unit)
     lot_unit = session.execute(
         select(Movement.unit)
         .where(Movement.operator_id == operator.id, Movement.lot_ref == lot_ref)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ftz.ingest.checks import COUNTRIES, quoted
 from ftz.ingest.pipeline import RowError
-from ftz.ingest.schema import Column, FileSpec, row_errors
+from ftz.ingest.schema import Column, FileSpec, oversized, row_errors
 from ftz.licences.models import LicenceStatus
 
 LICENCES = FileSpec(
@@ -61,6 +61,7 @@ def check(frame: pd.DataFrame, earlier: list[RowError]) -> tuple[pd.DataFrame, l
         found.append(row_errors(column, reasons.notna(), reasons))
     quantity, unit = frame["quantity"], frame["unit"]
     found.append(row_errors("quantity", quantity.notna() & (quantity <= 0), "must be more than 0"))
+    found.append(oversized(frame))
     alone = quantity.notna() & unit.isna() & given["unit"]
     found.append(row_errors("unit", alone, "missing: a quantity needs its unit (UN/ECE Rec 20)"))
     alone = unit.notna() & quantity.isna() & given["quantity"]

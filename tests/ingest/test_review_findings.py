@@ -1,13 +1,28 @@
 """Inputs that once slipped through: each refused (or read) the way an operator would expect."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import Workbook
+from sqlmodel import Session
 
+from ftz.auth.scope import SYSTEM
+from ftz.discrepancies import service as runs
 from ftz.errors import InvalidInput
+from ftz.ledger import lots
+from ftz.ledger.models import StockCountCreate
 from ftz.ledger.service import get_lot_balances
-from tests.helpers import MOVEMENT_HEADER, admission, import_movements, messages, stored, write_csv
+from tests.helpers import (
+    MOVEMENT_HEADER,
+    admission,
+    customs_item,
+    import_customs,
+    import_movements,
+    messages,
+    stored,
+    write_csv,
+)
 
 
 def lot_balances(engine) -> dict[str, str]:
@@ -22,6 +37,30 @@ def test_numbers_too_large_for_the_ledger_are_refused_not_wrapped(zone_with_oper
         "too large (at most 12 digits before the decimal point)"
     ] * 2
     assert stored(zone_with_operators) == (0, 0)
+
+
+def test_a_quantity_too_large_once_converted_to_its_base_unit_is_refused(zone_with_operators, tmp_path):
+    rows = [admission("M1", quantity="999999999999", unit="TNE"), admission("M2", lot="L2", quantity="999999999999")]
+    report = import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", rows))
+    assert messages(report) == [
+        "row 2, quantity: 999999999999 TNE is more than one record may hold (less than 1,000,000,000,000 KGM)"
+    ]
+    assert stored(zone_with_operators) == (0, 0)
+    items = [customs_item(quantity="1000000000", unit="TNE")]
+    refused = import_customs(zone_with_operators, write_csv(tmp_path / "c.csv", items))
+    assert [e.column for e in refused.errors] == ["quantity"] and not refused.accepted
+
+
+def test_a_count_too_large_in_its_base_unit_is_refused_and_runs_go_on(zone_with_operators, tmp_path):
+    import_movements(zone_with_operators, write_csv(tmp_path / "m.csv", [admission("M1", quantity="5", unit="TNE")]))
+    count = StockCountCreate(operator_code="OP001", lot_ref="LOT1", counted_at=datetime(2026, 9, 20, tzinfo=UTC),
+                             quantity="999999999999.999999", unit="TNE")  # fmt: skip
+    with (
+        Session(zone_with_operators) as session,
+        pytest.raises(InvalidInput, match=r"quantity: 999999999999\.999999 TNE"),
+    ):
+        lots.record_count(session, caller=SYSTEM, count_in=count)
+    assert runs.run(zone_with_operators).outcome == "SUCCEEDED"
 
 
 def test_a_correction_cannot_overwrite_another_ref(zone_with_operators, tmp_path):

@@ -181,6 +181,19 @@ def test_the_queue_orders_newest_first_and_filters_by_day(auditor):
     assert auditor.get("/discrepancies", params={"since": "yesterday"}).status_code == 422
 
 
+def test_a_page_that_fails_unexpectedly_is_an_error_page_and_the_api_stays_json(auditor, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("ftz.holds.lots.get_all", broken)
+    cookies = dict(auditor.cookies)
+    with TestClient(create_app(), raise_server_exceptions=False, cookies=cookies) as client:
+        page, api = client.get("/lots"), client.get("/api/v1/lots")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "Internal error" in page.text and "disk on fire" not in page.text
+    assert api.status_code == 500 and api.headers["content-type"] == "application/problem+json"
+
+
 def test_an_id_no_database_could_hold_is_simply_not_found(auditor):
     token = csrf(auditor.get("/discrepancies").text)
     response = auditor.post("/discrepancies/assignments", data={"ids": ["9223372036854775808"], "csrf_token": token})
