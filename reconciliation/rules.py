@@ -292,11 +292,14 @@ def processing_losses(movements: pd.DataFrame, tolerances: Tolerances) -> pd.Dat
     ]
     if rows.empty:  # no processing at all (many runs)
         return pd.DataFrame(columns=FINDING)
-    # waste a process produced as a lot and then destroyed is counted once, as produced
+    # waste a process produced as a lot and then destroyed is counted once, as produced; a
+    # destruction is the process's waste only from a lot it consumed (else a WRITE_OFF)
     key, made = ["operator_id", "process_ref"], ["operator_id", "process_ref", "lot_ref"]
-    produced = rows.loc[rows["movement_type"] == "PRODUCE", made].drop_duplicates().assign(_produced=True)
-    rows = rows.merge(produced, on=made, how="left")
-    rows = rows[~((rows["movement_type"] == "DESTROY") & rows["_produced"].notna())].drop(columns="_produced")
+    for step in ("PRODUCE", "CONSUME"):
+        done = rows.loc[rows["movement_type"] == step, made].drop_duplicates().assign(**{step: True})
+        rows = rows.merge(done, on=made, how="left")
+    waste = rows["CONSUME"].notna() & rows["PRODUCE"].isna()
+    rows = rows[(rows["movement_type"] != "DESTROY") | waste].drop(columns=["PRODUCE", "CONSUME"])
     base, dims = to_base(rows["quantity"], rows["unit"])
     rows = rows.assign(qty=base, dimension=dims)
     rows = rows.assign(
@@ -336,18 +339,25 @@ def write_offs(running: pd.DataFrame, entries: pd.DataFrame, tolerances: Toleran
     produced by processing whose ``customs_ref`` names no customs item of procedure DESTRUCTION."""
     lot = ["operator_id", "lot_ref"]
     produced = running.loc[running["movement_type"] == "PRODUCE", lot].drop_duplicates()
+    # a destruction under a process_ref is that process's waste only if the process consumed
+    # or produced the lot; under any other (or a made-up) process it writes the goods off
+    step = ["operator_id", "process_ref", "lot_ref"]
+    processed = running.loc[
+        running["movement_type"].isin(["CONSUME", "PRODUCE"]) & running["process_ref"].notna(), step
+    ]
     supervised = entries.loc[entries["procedure"] == DESTRUCTION, ["operator_id", "declaration_ref"]]
     supervised = supervised.drop_duplicates().rename(columns={"declaration_ref": "customs_ref"})
     rows = running[running["movement_type"].isin(["ADJUST", "DESTROY"]) & (running["lot_quantity"] != 0)]
     if rows.empty:  # nothing written off or destroyed (many runs)
         return pd.DataFrame(columns=FINDING)
     rows = rows.merge(produced.assign(produced=True), on=lot, how="left")
+    rows = rows.merge(processed.drop_duplicates().assign(processed=True), on=step, how="left")
     rows = rows.merge(supervised.assign(supervised=True), on=["operator_id", "customs_ref"], how="left")
     before, dimension = to_base(rows["balance"] - rows["signed"], rows["lot_unit"])
     after, _ = to_base(rows["balance"], rows["lot_unit"])
     adjusted = (rows["movement_type"] == "ADJUST") & (rows["signed"] < 0)
     adjusted &= tolerances.exceeded(before, after, dimension)
-    destroyed = (rows["movement_type"] == "DESTROY") & rows["process_ref"].isna()
+    destroyed = (rows["movement_type"] == "DESTROY") & rows["processed"].isna()
     destroyed &= rows["produced"].isna() & rows["supervised"].isna()
     hit = adjusted | destroyed
     rows = rows.assign(before=before, after=after, base=dimension.map(BASE))[hit]

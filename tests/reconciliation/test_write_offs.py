@@ -71,3 +71,31 @@ def test_destroyed_process_waste_raises_nothing():
         .move("DESTROY", "WASTE", 100, 4)
     )
     assert kinds(ledger) == []
+
+
+def test_waste_of_a_consumed_input_destroyed_under_its_process_raises_nothing():
+    ledger = (
+        Ledger()
+        .admit("IN", 1000)
+        .move("CONSUME", "IN", 950, 3, process_ref="P1")
+        .move("PRODUCE", "OUT", 950, 3, process_ref="P1")
+        .move("DESTROY", "IN", 50, 4, process_ref="P1")
+    )
+    assert kinds(ledger) == []
+
+
+def test_a_destroy_naming_a_process_that_never_ran_is_a_write_off():
+    ledger = Ledger().admit("L1", 1000).move("DESTROY", "L1", 400, 5, process_ref="PGHOST")
+    assert kinds(ledger) == [("WRITE_OFF", "L1")]
+
+
+def test_a_destroy_of_a_lot_a_process_never_touched_is_a_write_off_and_not_its_waste():
+    ledger = (
+        Ledger()
+        .admit("IN", 1000)
+        .admit("OTHER", 1000)
+        .move("CONSUME", "IN", 1000, 3, process_ref="P2")
+        .move("PRODUCE", "OUT", 500, 3, process_ref="P2")
+        .move("DESTROY", "OTHER", 1000, 4, process_ref="P2")
+    )
+    assert kinds(ledger) == [("PROCESSING_LOSS", "IN"), ("WRITE_OFF", "OTHER")]
