@@ -10,7 +10,7 @@ here: it has no customs removal to carry a licence and is an UNDECLARED_REMOVAL 
 With no ``licence_ref`` a removal is always a finding; once the register holds any licence,
 the cited licence's version in force (its highest) must also be known, VALID, within its dates
 on the removal's local day, issued to the removal's operator, name the destination, cover
-every control code of the goods ("*" covers any) and not be used up by this and the earlier
+every control code of the goods ("*" covers any, an entry its sub-items) and not be used up by this and the earlier
 removals its holder made under it (``reconciliation.licences.usage``). Every failed
 condition is named in the evidence, the first of them as expected and found.
 """
@@ -125,10 +125,18 @@ def _uncovered_codes(cited: pd.DataFrame) -> pd.Series:
     goods = _split(cited["control_codes"], ",").rename("code").reset_index()
     allowed = _split(cited["l_control_codes"], ";").rename("code").reset_index()
     anything = allowed.loc[allowed["code"] == "*", "index"].unique()
-    pairs = goods.merge(allowed.assign(ok=True), on=["index", "code"], how="left")
-    missing = pairs[pairs["ok"].isna() & ~pairs["index"].isin(anything)]
+    # an entry covers its sub-items: a licence for ML8 covers goods of ML8.a (not the reverse)
+    within = goods.assign(entry=goods["code"].map(_entries)).explode("entry")
+    pairs = within.merge(allowed.rename(columns={"code": "entry"}).assign(ok=True), on=["index", "entry"], how="left")
+    covered = pairs.assign(ok=pairs["ok"].notna()).groupby(["index", "code"], as_index=False)["ok"].any()
+    missing = covered[~covered["ok"] & ~covered["index"].isin(anything)]
     joined = missing.groupby("index")["code"].agg(lambda codes: ",".join(sorted(set(codes))))
     return joined.reindex(cited.index, fill_value="")
+
+
+def _entries(code: str) -> list[str]:
+    """A control code and the entries above it: ML8.a.1, ML8.a, ML8."""
+    return [code.rsplit(".", depth)[0] for depth in range(code.count(".") + 1)]
 
 
 def _drawn(events: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:

@@ -93,6 +93,14 @@ def test_every_control_code_of_the_goods_must_be_covered():
     assert found["facts"][0]["reasons"] == ["control_code"] and found["found"][0] == "1C350"
 
 
+def test_a_licence_for_an_entry_covers_its_sub_items_and_not_the_reverse():
+    ledger = Ledger().admit("V1", 500, hs=VANADIUM, control_code="1C202.a").licence("EL-1", control_codes="1C202")
+    assert reasons(ledger.remove("V1", 500, hs=VANADIUM, licence="EL-1")) == []
+    narrow = Ledger().admit("V1", 500, hs=VANADIUM).licence("EL-1", control_codes="1C202.a")
+    found = unlicensed(narrow.remove("V1", 500, hs=VANADIUM, licence="EL-1"))
+    assert found["facts"][0]["reasons"] == ["control_code"] and found["found"][0] == "1C202"
+
+
 def test_a_licence_used_up_by_earlier_removals_in_its_unit():
     ledger = strategic(quantity=1_000_000, unit="TNE").remove("V1", 600, day=10, hs=VANADIUM, licence="EL-1")
     found = unlicensed(ledger.remove("V1", 500, day=12, ref="RE-2", hs=VANADIUM, licence="EL-1"))
