@@ -16,6 +16,7 @@ LOT = ["operator_id", "lot_ref"]
 EVENT = [
     "source", "operator_id", "zone_id", "lot_ref", "customs_ref", "item_no", "movement_ref", "at",
     "destination_country", "procedure", "licence_ref", "quantity", "unit", "hs_code", "control_code",
+    "destination_zone",
 ]  # fmt: skip
 
 
@@ -112,8 +113,12 @@ def moments(events: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
 
 
 def abroad(events: pd.DataFrame, zones: pd.DataFrame) -> pd.Series:
-    """Removals to a country other than their zone's own (a transfer to a zone in another country
-    included); a removal naming no destination is not known to leave."""
+    """Removals to a country other than their zone's own (a transfer to a zone ftz knows goes to
+    that zone's country, whatever destination_country says); a removal naming no destination is
+    not known to leave."""
     country = events["zone_id"].map(zones.drop_duplicates("zone_id").set_index("zone_id")["country"])
     destination = events["destination_country"]
+    if "code" in zones.columns and events["destination_zone"].notna().any():  # a transfer goes to its zone's country
+        receiving = events["destination_zone"].map(zones.drop_duplicates("code").set_index("code")["country"])
+        destination = receiving.where(receiving.notna(), destination)
     return destination.notna() & (destination != "") & (destination != country)

@@ -150,6 +150,16 @@ def test_a_transfer_to_a_zone_in_another_country_is_a_removal_abroad_for_the_lic
     assert ("UNLICENSED_STRATEGIC_REMOVAL", "A1", "TR-1") in kinds(found)
 
 
+def test_a_transfer_to_a_known_zone_abroad_needs_a_licence_whatever_country_it_names():
+    ledger = Ledger().admit("A1", 500, hs=FRUIT, control_code="1C202")
+    ledger.declare("REMOVAL", "TR-1", "A1", 500, 5, hs=FRUIT[:8], procedure="TRANSFER", destination_country="AE",
+                   destination_zone="ZFY")  # fmt: skip
+    ledger.move("REMOVAL", "A1", 500, 5, customs_ref="TR-1", hs=FRUIT, destination_country="AE",
+                removal_kind="TRANSFER")  # fmt: skip
+    found = run(arrive(ledger, "AD-B1", 500, 6))
+    assert ("UNLICENSED_STRATEGIC_REMOVAL", "A1", "TR-1") in kinds(found)
+
+
 def _through_three_zones(**admission) -> Ledger:
     """A1 in ZFX transferred to ZFY (B1), then to ZFZ (C1), exported from there to DE."""
     ledger = arrive(sent(**admission), "AD-B1", 500, 6)
