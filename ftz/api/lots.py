@@ -43,22 +43,23 @@ def list_lots(
     return found
 
 
+# before the lot's own route: a lot_ref may hold "/", and this path ends in /journey
 @router.get(
-    "/lots/{operator_code}/{lot_ref}",
-    response_model=LotDetail,
-    summary="A lot: balance, and every movement, customs item, count and hold on it",
-)
-def get_lot(operator_code: str, lot_ref: str, caller: CallerDep, engine: EngineDep):
-    return lots.get(engine, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
-
-
-@router.get(
-    "/lots/{operator_code}/{lot_ref}/journey",
+    "/lots/{operator_code}/{lot_ref:path}/journey",
     response_model=journey.Journey,
     summary="The journey of a lot's goods across zones: each zone, dates, quantities, declarations, destinations",
 )
 def get_journey(operator_code: str, lot_ref: str, caller: CallerDep, db: DbDep):
     return journey.get(db, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
+
+
+@router.get(
+    "/lots/{operator_code}/{lot_ref:path}",
+    response_model=LotDetail,
+    summary="A lot: balance, and every movement, customs item, count and hold on it",
+)
+def get_lot(operator_code: str, lot_ref: str, caller: CallerDep, engine: EngineDep):
+    return lots.get(engine, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
 
 
 @router.post(

@@ -34,7 +34,7 @@ def lots_page(
     return render(request, "ledger/lots.html", context, block="rows")
 
 
-@router.get("/lots/{operator_code}/{lot_ref}")
+@router.get("/lots/{operator_code}/{lot_ref:path}")  # a lot_ref may hold "/"
 def lot_page(request: Request, operator_code: str, lot_ref: str, caller: WebCallerDep, engine: EngineDep, db: DbDep):
     detail = lots.get(engine, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
     trip = journey.get(db, caller=caller, operator_code=operator_code, lot_ref=lot_ref)
@@ -53,7 +53,7 @@ def place_hold(
     hold_in = checked(HoldCreate, operator_code=operator_code, lot_ref=lot_ref, reason=reason, starts_at=starts_at)
     hold = holds.create(db, caller=caller, hold_in=hold_in)
     db.commit()
-    return flash(_back_to(hold.operator_code, hold.lot_ref), f"Hold {hold.id} placed on lot {hold.lot_ref}")
+    return flash(back_to(hold.operator_code, hold.lot_ref), f"Hold {hold.id} placed on lot {hold.lot_ref}")
 
 
 @router.post("/holds/{hold_id}/release")
@@ -67,8 +67,9 @@ def release_hold(
     release_in = checked(HoldRelease, reason=reason, released_at=released_at)
     hold = holds.release(db, caller=caller, hold_id=hold_id, release_in=release_in)
     db.commit()
-    return flash(_back_to(hold.operator_code, hold.lot_ref), f"Hold {hold.id} released")
+    return flash(back_to(hold.operator_code, hold.lot_ref), f"Hold {hold.id} released")
 
 
-def _back_to(operator_code: str, lot_ref: str) -> RedirectResponse:
+def back_to(operator_code: str, lot_ref: str) -> RedirectResponse:
+    """To the lot's page (its operator and reference quoted whole)."""
     return RedirectResponse(f"/lots/{quote(operator_code, safe='')}/{quote(lot_ref, safe='')}", status_code=303)

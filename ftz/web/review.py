@@ -16,6 +16,7 @@ from ftz.discrepancies import service as runs
 from ftz.errors import InvalidInput, NotFound, checked
 from ftz.ledger import lots
 from ftz.ledger.models import StockCountCreate
+from ftz.web.lots import back_to
 from ftz.web.pages import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_web_csrf)])
@@ -186,5 +187,5 @@ def record_count(
     )  # fmt: skip
     count = lots.record_count(db, caller=caller, count_in=count_in)
     db.commit()
-    target = RedirectResponse(f"/lots/{count.operator_code}/{count.lot_ref}", status_code=303)
-    return flash(target, f"Count recorded: {count.quantity} {count.unit}; the next run compares it with the books")
+    recorded = f"Count recorded: {count.quantity} {count.unit}; the next run compares it with the books"
+    return flash(back_to(count.operator_code, count.lot_ref), recorded)

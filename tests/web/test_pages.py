@@ -136,6 +136,31 @@ def test_the_lot_page_shows_times_in_the_zones_local_time_as_they_were_typed(aud
     assert "<td>2026-11-02 09:30</td><td>inspection</td>" in page and "<td>2026-11-03 08:15</td>" in page
 
 
+def test_the_next_lots_link_walks_every_lot(auditor, monkeypatch):
+    from ftz.ledger import lots
+
+    monkeypatch.setitem(lots.get_all.__kwdefaults__, "limit", 2)  # the fixture's three lots on two pages
+    first = auditor.get("/lots")
+    following = re.search(r'href="(/lots\?[^"]+)">Next lots', first.text).group(1).replace("&amp;", "&")
+    second = auditor.get(following)
+    assert second.status_code == 200 and "Next lots" not in second.text
+    shown = re.findall(r'href="/lots/OP001/([^"]+)"', first.text + second.text)
+    assert sorted(shown) == sorted(["LOT1", "LOT2", "%3DHYPERLINK%281%29"])
+
+
+def test_a_lot_whose_reference_holds_slashes_opens_and_takes_holds(auditor, zone_with_operators, tmp_path):
+    import_movements(zone_with_operators, write_csv(tmp_path / "s.csv", [admission("MS", lot="RV/2026/7")]))
+    listed = auditor.get("/lots").text
+    link = re.search(r'href="(/lots/OP001/RV[^"]+)"', listed).group(1)
+    page = auditor.get(link)
+    assert page.status_code == 200 and "<h1>Lot RV/2026/7" in page.text
+    form = {"operator_code": "OP001", "lot_ref": "RV/2026/7", "reason": "referral", "csrf_token": csrf(page.text)}
+    placed = auditor.post("/holds", data=form)
+    assert placed.status_code == 200 and "Hold" in placed.text and "<h1>Lot RV/2026/7" in placed.text
+    assert auditor.get("/api/v1/lots/OP001/RV/2026/7/journey").status_code == 200
+    assert auditor.get("/api/v1/lots/OP001/RV%2F2026%2F7").json()["lot"]["lot_ref"] == "RV/2026/7"
+
+
 def test_a_processing_finding_draws_its_inputs_and_outputs(auditor, zone_with_operators, tmp_path):
     rows = [
         admission("P0", lot="RAW", customs_ref="D0", quantity="100"),
