@@ -26,7 +26,10 @@ FRAMING = 64 * 1024
 
 def takes_files(path: str) -> bool:
     """Whether a route receives files (the upload limit), rather than a form or JSON."""
-    return path == "/uploads" or path.startswith("/api/v1/uploads/") or path.endswith("/answers")
+    if path == "/uploads" or path.startswith("/api/v1/uploads/") or path.endswith("/answers"):
+        return True
+    # an examination's result, with its photo or report (the service bounds the attachment)
+    return path.startswith("/examinations/") or (path.startswith("/api/v1/examinations/") and path.endswith("/result"))
 
 
 class Guard:

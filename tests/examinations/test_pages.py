@@ -56,7 +56,8 @@ def test_an_officer_records_the_result_with_the_form_and_it_shows_on_the_lots_ti
         page = auditor.get(f"/examinations/{exam_id}")
         form = {"quantity": "990", "unit": "KGM", "hs_code": "720292", "description": "ferro-vanadium",
                 "csrf_token": csrf(page.text)}  # fmt: skip
-        photo = {"attachment": ("bay4.jpg", io.BytesIO(b"\xff\xd8\xff" + b"0" * 50), "image/jpeg")}
+        # a phone's photo, larger than a form may be
+        photo = {"attachment": ("bay4.jpg", io.BytesIO(b"\xff\xd8\xff" + b"0" * 2_000_000), "image/jpeg")}
         recorded = auditor.post(f"/examinations/{exam_id}", data=form, files=photo, follow_redirects=False)
         shown = auditor.get(f"/examinations/{exam_id}").text
         timeline = auditor.get("/lots/OP001/LOT1").text
