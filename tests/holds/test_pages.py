@@ -49,5 +49,5 @@ def test_the_operator_reads_held_since_and_nothing_of_customs(world: World):
         auditor.post("/holds", data=form)
     with logged_in("op.alpha") as operator:
         shown = operator.get(page).text
-    assert "Held since 2026-09-05 00:00 (Asia/Dubai)" in shown  # the day typed, in the zone's local time
+    assert "Held from 2026-09-05 00:00 (Asia/Dubai)" in shown  # the day typed, in the zone's local time
     assert REASON not in shown and "aud.a" not in shown and "/holds" not in shown
