@@ -1,5 +1,6 @@
 """Rendering: one template per page; an htmx request gets only the named block it asked for."""
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -31,7 +32,17 @@ def local(value: datetime | None, timezone: str = "UTC") -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def details(value: dict | None) -> str:
+    """An audit event's details as people read them: "key: value; …" (nested values as JSON,
+    empty ones left out)."""
+    given = {key: v for key, v in (value or {}).items() if v is not None}
+    shown = (v if isinstance(v, str | int | float) else json.dumps(v, ensure_ascii=False, default=str)
+             for v in given.values())  # fmt: skip
+    return "; ".join(f"{key}: {v}" for key, v in zip(given, shown, strict=True))
+
+
 templates.env.filters["country"] = country
+templates.env.filters["details"] = details
 templates.env.filters["local"] = local
 templates.env.globals["kinds"] = KINDS
 

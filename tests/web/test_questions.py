@@ -53,7 +53,7 @@ def test_an_auditor_asks_from_the_finding_page_and_sees_the_question_and_its_aud
     _ask(findings, "Where did the 10 kg go?")
     with logged_in(AUDITOR) as auditor:
         page = auditor.get(f"/discrepancies/{findings[0]}").text
-    assert re.search(rf"<strong>{AUDITOR}</strong>, [\d-]+ [\d:]+: Where did the 10 kg go\?", page)
+    assert re.search(rf"<strong>{AUDITOR}</strong> asked, [\d-]+ [\d:]+ UTC: Where did the 10 kg go\?", page)
     assert "discrepancy.asked" in page
 
 
@@ -86,6 +86,19 @@ def test_the_operator_answers_from_the_page_of_the_question(findings):
         sent = operator.post(f"/discrepancies/{findings[0]}/answers", data={"body": "lab samples", "csrf_token": token})
     assert sent.status_code == 200 and "Answer sent to customs" in sent.text
     assert re.search(r"<strong>clerk</strong>, [\d-]+ [\d:]+: lab samples", sent.text)
+
+
+def test_the_auditor_reads_the_answer_after_its_question_and_not_among_customs_notes(findings):
+    _ask(findings, "Where did the <10 kg> go?")
+    with logged_in("clerk") as operator:
+        token = csrf(operator.get(f"/discrepancies/{findings[0]}").text)
+        operator.post(f"/discrepancies/{findings[0]}/answers", data={"body": "lab samples", "csrf_token": token})
+    with logged_in(AUDITOR) as auditor:
+        page = auditor.get(f"/discrepancies/{findings[0]}").text
+    exchange = page[page.index("<h2>Questions to the operator</h2>") :]
+    notes = page[page.index("<h2>Notes</h2>") : page.index("<h2>Questions to the operator</h2>")]
+    assert exchange.index("asked,") < exchange.index("<strong>clerk</strong> answered") and "lab samples" not in notes
+    assert "body: Where did the &lt;10 kg&gt; go?" in page and "\\u003c" not in page  # the audit trail, readable
 
 
 def test_a_finding_never_put_to_the_operator_offers_no_question_form(findings, zone_with_operators):
