@@ -71,7 +71,7 @@ class CustomsImport:
         unknown_zone = (zone != "") & zone_id.isna()
         unknown_operator = (operator != "") & operator_zone.isna()
         elsewhere = zone_id.notna() & operator_zone.notna() & (zone_id != operator_zone)
-        hint = " (register it, or import with --create-missing)"
+        hint = " (register it first, or import the file with ftz import customs --create-missing)"
         unknown, warnings = unknown_hs(frame["hs_code"], self.subheadings, zone.isin(self.accepting_zones))
         errors = [
             row_errors("zone_code", unknown_zone, '"' + zone + '" is not a registered zone' + hint),

@@ -67,8 +67,8 @@ def test_unknown_zones_and_operators_are_row_errors(zone_with_operators, tmp_pat
     rows = [customs_item(zone_code="ZZZ"), customs_item(item="2", operator_code="OP404")]
     report = import_customs(zone_with_operators, write_csv(tmp_path / "a.csv", rows))
     assert messages(report) == [
-        'row 2, zone_code: "ZZZ" is not a registered zone (register it, or import with --create-missing)',
-        'row 3, operator_code: "OP404" is not a registered operator (register it, or import with --create-missing)',
+        'row 2, zone_code: "ZZZ" is not a registered zone (register it first, or import the file with ftz import customs --create-missing)',
+        'row 3, operator_code: "OP404" is not a registered operator (register it first, or import the file with ftz import customs --create-missing)',
     ]
     assert stored(zone_with_operators) == (0, 0)
 
