@@ -422,7 +422,8 @@ def summary(session: Session, *, caller: Caller) -> dict:
         open_.where(Discrepancy.strategic.is_(True)).order_by(Discrepancy.risk_score.desc(), Discrepancy.id).limit(10)
     ).scalars()
     recent = list(reversed(get_runs(session, caller=caller, limit=14)))
-    succeeded = [r for r in recent if r.outcome == "SUCCEEDED"]
+    # a run of every zone counts other zones' findings than a zone auditor's: its trend is its zones' runs
+    succeeded = [r for r in recent if r.outcome == "SUCCEEDED" and (caller.sees_everything or r.zone_code)]
     return {
         "by_kind": by(counted.c.kind),
         "by_severity": by(counted.c.severity),

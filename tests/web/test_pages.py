@@ -358,6 +358,18 @@ def test_an_auditor_of_one_zone_reads_the_last_run_that_covered_it(auditor, zone
             assert "Last successful reconciliation: run 1" in client.get(path).text
 
 
+def test_an_auditor_of_one_zone_reads_no_other_zones_figures_in_runs_of_every_zone(auditor, zone_with_operators):
+    runs.run(zone_with_operators, zone_code="ZFX")  # run 2: its own zone
+    with Session(zone_with_operators) as session:
+        accounts.create(session, name="aud.x", role="AUDITOR", password=PASSWORD, zone_codes=["ZFX"], actor="t")
+        session.commit()
+    with logged_in("aud.x") as client:
+        listed, dashboard = client.get("/runs").text, client.get("/").text
+    assert "a run of every zone: its figures count other zones" in listed and listed.count("quantity mismatch 3") == 1
+    assert "run 2: 3" in dashboard and "run 1: 3" not in dashboard
+    assert "a run of every zone" not in auditor.get("/runs").text  # an auditor of every zone reads them all
+
+
 def test_a_form_sent_without_a_field_it_needs_gets_a_page_naming_it(zone_with_operators):
     with Session(zone_with_operators) as session:
         accounts.create(session, name="clerk", role="OPERATOR", operator_code="OP001", password=PASSWORD, actor="t")
