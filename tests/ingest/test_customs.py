@@ -66,9 +66,10 @@ def test_resending_identical_entries_changes_nothing(zone_with_operators, tmp_pa
 def test_unknown_zones_and_operators_are_row_errors(zone_with_operators, tmp_path):
     rows = [customs_item(zone_code="ZZZ"), customs_item(item="2", operator_code="OP404")]
     report = import_customs(zone_with_operators, write_csv(tmp_path / "a.csv", rows))
+    hint = " (register it first, or import the file with ftz import customs --create-missing)"
     assert messages(report) == [
-        'row 2, zone_code: "ZZZ" is not a registered zone (register it first, or import the file with ftz import customs --create-missing)',
-        'row 3, operator_code: "OP404" is not a registered operator (register it first, or import the file with ftz import customs --create-missing)',
+        'row 2, zone_code: "ZZZ" is not a registered zone' + hint,
+        'row 3, operator_code: "OP404" is not a registered operator' + hint,
     ]
     assert stored(zone_with_operators) == (0, 0)
 
