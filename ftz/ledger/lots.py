@@ -16,7 +16,7 @@ from ftz.audit import seal
 from ftz.audit import service as audit
 from ftz.auth.scope import Caller, Permission, operator_in_scope, visible
 from ftz.database import utcnow
-from ftz.errors import InvalidInput, NotFound
+from ftz.errors import Conflict, InvalidInput, NotFound
 from ftz.ledger.models import (
     CustomsEntry,
     CustomsEntryPublic,
@@ -129,11 +129,27 @@ def record_count(session: Session, *, caller: Caller, count_in: StockCountCreate
     caller.require(Permission.INVESTIGATE)
     operator = operator_in_scope(session, caller, count_in.operator_code)
     counted_at = local_moment(session, count_in.counted_at, session.get(Zone, operator.zone_id))
+    _not_recorded_yet(session, operator, count_in, counted_at)
     count = store_count(
         session, operator=operator, lot_ref=count_in.lot_ref, counted_at=counted_at, quantity=count_in.quantity,
         unit=count_in.unit, counted_by=caller.name, note=count_in.note,
     )  # fmt: skip
     return _count(count, operator.code)
+
+
+def _not_recorded_yet(session: Session, operator: Operator, count_in: StockCountCreate, counted_at: datetime) -> None:
+    """Refuse a count already recorded (same lot, moment, quantity and unit): a form sent twice
+    would otherwise be two counts of one inspection."""
+    same = session.execute(
+        select(StockCount.id, StockCount.counted_by).where(
+            StockCount.operator_id == operator.id, StockCount.lot_ref == count_in.lot_ref,
+            StockCount.counted_at == counted_at, StockCount.quantity == count_in.quantity,
+            StockCount.unit == count_in.unit.upper(),
+        )
+    ).first()  # fmt: skip
+    if same is not None:
+        what = f"{count_in.quantity} {count_in.unit.upper()} of lot {count_in.lot_ref}"
+        raise Conflict(f"count {same.id} by {same.counted_by} already records {what} at that moment")
 
 
 def local_moment(session: Session, value: datetime | str, zone: Zone) -> datetime:

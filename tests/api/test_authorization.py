@@ -50,8 +50,9 @@ def routes(world: World, caller: str) -> list[tuple[str, str, dict | None, dict[
              "lodged_at": "2026-10-01T07:00:00", "zone_code": "ZONEA", "operator_code": "ALPHA1",
              "lot_ref": f"LOT-NEW-{caller}", "hs_code": "720851", "quantity": "5", "unit": "KGM",
              "origin_country": "KR"}]  # fmt: skip
-    count = {"operator_code": "ALPHA1", "lot_ref": LOTS["ALPHA1"], "counted_at": "2026-11-01T10:00:00",
-             "quantity": "90", "unit": "KGM"}  # fmt: skip
+    # a count of each caller's own moment: the same count twice is refused as recorded already
+    count = {"operator_code": "ALPHA1", "lot_ref": LOTS["ALPHA1"], "quantity": "90", "unit": "KGM",
+             "counted_at": f"2026-11-01T10:{CALLERS.index(caller):02d}:00"}  # fmt: skip
     return [
         ("GET", "/api/v1/me", None, EVERYONE),
         ("GET", "/api/v1/uploads", None, EVERYONE),

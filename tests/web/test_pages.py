@@ -124,6 +124,18 @@ def test_a_count_recorded_from_the_lot_page_shows_in_its_timeline(auditor):
     assert re.search(r"<td>inspection</td><td>count \d+ by aud</td><td>COUNT</td><td class=\"num\">85</td>", after.text)
 
 
+def test_a_count_form_sent_twice_records_one_count(auditor, zone_with_operators):
+    token = csrf(auditor.get("/lots/OP001/LOT1").text)
+    form = {"operator_code": "OP001", "lot_ref": "LOT1", "counted_at": "2026-11-02T09:30", "quantity": "85",
+            "unit": "kgm", "csrf_token": token}  # fmt: skip
+    first, again = auditor.post("/counts", data=form), auditor.post("/counts", data=form | {"quantity": "85.000"})
+    later = auditor.post("/counts", data=form | {"counted_at": "2026-11-02T11:00"})
+    assert first.status_code == 200 and later.status_code == 200
+    assert again.status_code == 409 and "already records 85.000 KGM of lot LOT1" in again.text
+    with Session(zone_with_operators) as session:
+        assert len(session.exec(select(StockCount)).all()) == 2
+
+
 def test_the_lot_page_shows_times_in_the_zones_local_time_as_they_were_typed(auditor):
     token = csrf(auditor.get("/lots/OP001/LOT1").text)
     form = {"operator_code": "OP001", "lot_ref": "LOT1", "counted_at": "2026-11-02T09:30", "quantity": "85",
