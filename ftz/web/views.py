@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ftz.auth import service as accounts
 from ftz.deps import SESSION_COOKIE, DbDep, expected_csrf, secret_key, session_token, set_session_cookie
-from ftz.errors import Throttled, Unauthorized
+from ftz.errors import Forbidden, Throttled, Unauthorized
 from ftz.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -73,7 +73,7 @@ def account(request: Request, db: DbDep):
 def logout(request: Request, db: DbDep, csrf_token: Annotated[str, Form(max_length=200)] = ""):
     token = session_token(request)
     if token and not hmac.compare_digest(csrf_token, expected_csrf(token)):
-        return HTMLResponse("The form had expired: reload the page and log out again.", status_code=403)
+        raise Forbidden("the form had expired: reload the page and log out again")
     if token:
         accounts.logout(db, token=token)
         db.commit()

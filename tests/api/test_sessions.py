@@ -75,7 +75,8 @@ def test_logout_ends_the_session_even_if_the_cookie_is_sent_again(server: str):
 def test_logout_without_its_csrf_token_does_not_log_out(server: str):
     with httpx.Client(base_url=server) as http:
         form_login(http, "aud.a")
-        assert http.post("/logout", data={"csrf_token": "forged"}).status_code == 403
+        refused = http.post("/logout", data={"csrf_token": "forged"})
+        assert refused.status_code == 403 and "log out again" in refused.text and "data-back>Back</a>" in refused.text
         assert http.get("/api/v1/me").status_code == 200
 
 
