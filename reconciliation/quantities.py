@@ -22,6 +22,11 @@ def fits(quantity: Decimal, unit: str) -> bool:
     return abs(Fraction(quantity)) * RATIOS.get(unit, Fraction(1)) < LARGEST
 
 
+def too_large_reason(unit: str) -> str:
+    """Why a quantity in ``unit`` that does not ``fit`` is refused, for every place that refuses one."""
+    return f"is more than one record may hold (less than {LARGEST:,} {BASE.get(DIMENSIONS.get(unit), unit)})"
+
+
 def too_large(quantity: pd.Series, unit: pd.Series) -> pd.Series:
     """Where ``quantity`` (millionths, in ``unit``) is ``LARGEST`` or more of its base unit."""
     factor = unit.map({code: float(ratio) for code, ratio in RATIOS.items()}).fillna(1.0)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ftz.ingest import checks
 from ftz.ledger.models import Direction, EntryStatus, MovementType, Procedure, RemovalKind
-from reconciliation.quantities import BASE, DIMENSIONS, LARGEST, too_large
+from reconciliation.quantities import too_large, too_large_reason
 
 Check = Literal[
     "ref", "text", "choice", "timestamp", "date", "hs", "digits", "decimal", "unit", "country", "currency", "whole"
@@ -212,9 +212,7 @@ def oversized(frame: pd.DataFrame) -> pd.DataFrame:
     if big.empty:
         return _errors("quantity", pd.Series([], dtype="object"))
     written = big["quantity"].map(lambda millionths: format(Decimal(int(millionths)).scaleb(-6).normalize(), "f"))
-    base = big["unit"].map(DIMENSIONS).map(BASE).fillna(big["unit"])
-    limit = f" is more than one record may hold (less than {LARGEST:,} "
-    return _errors("quantity", written + " " + big["unit"] + limit + base + ")")
+    return _errors("quantity", written + " " + big["unit"] + " " + big["unit"].map(too_large_reason))
 
 
 def later_than_tomorrow(frame: pd.DataFrame, name: str) -> pd.DataFrame:

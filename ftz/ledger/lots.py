@@ -31,7 +31,7 @@ from ftz.ledger.models import (
 from ftz.ledger.service import get_lot_balances, lot_keys
 from ftz.zones import service as zones
 from ftz.zones.models import Operator, Zone
-from reconciliation.quantities import BASE, LARGEST, fits
+from reconciliation.quantities import fits, too_large_reason
 from reconciliation.units import UNITS
 
 
@@ -165,8 +165,7 @@ def checked_quantity(quantity: Decimal, unit: str) -> str:
     if unit not in UNITS:
         raise InvalidInput(f'unit: "{unit}" is not a UN/ECE Recommendation 20 code this system knows')
     if not fits(quantity, unit):
-        limit = f"less than {LARGEST:,} {BASE[UNITS[unit][0]]}"
-        raise InvalidInput(f"quantity: {quantity} {unit} is more than one record may hold ({limit})")
+        raise InvalidInput(f"quantity: {quantity} {unit} {too_large_reason(unit)}")
     return unit
 
 
